@@ -1,0 +1,57 @@
+/* luaopen_ember_core: assembles the C half of the library from every binding
+ * area, and the package.preload hooks that make `require "ember"` work. */
+#include <lauxlib.h>
+#include <lualib.h>
+#include <string.h>
+
+#include "ember_modules.h"
+#include "lua_layer.h"
+
+void ember_open_layers(lua_State *L) {
+    lua_newtable(L);
+    ember_open_layers_core(L);
+    ember_open_layers_recurrent(L);
+    ember_open_layers_conv(L);
+    lua_setfield(L, -2, "layers");
+}
+
+int luaopen_ember_core(lua_State *L) {
+    lua_newtable(L);
+    ember_open_tensor(L);
+    ember_open_tensor_math(L);
+    ember_open_tensor_shape(L);
+    ember_open_io(L);
+    ember_open_layer(L);
+    ember_open_layers(L);
+    ember_open_train(L);
+    ember_open_fs(L);
+    ember_open_text(L);
+    ember_open_data(L);
+    ember_open_plot(L);
+    return 1;
+}
+
+static int load_embedded(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    for (const ember_lua_module *m = ember_lua_modules; m->name; m++) {
+        if (strcmp(m->name, name) != 0) continue;
+        char chunk[256];
+        snprintf(chunk, sizeof chunk, "@[ember]/%s.lua", name);
+        if (luaL_loadbufferx(L, m->source, m->length, chunk, "t") != LUA_OK) return lua_error(L);
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        return 1;
+    }
+    return luaL_error(L, "module '%s' is not embedded", name);
+}
+
+void ember_preload(lua_State *L) {
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, luaopen_ember_core);
+    lua_setfield(L, -2, "ember.core");
+    for (const ember_lua_module *m = ember_lua_modules; m->name; m++) {
+        lua_pushcfunction(L, load_embedded);
+        lua_setfield(L, -2, m->name);
+    }
+    lua_pop(L, 1);
+}

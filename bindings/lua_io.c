@@ -1,0 +1,5 @@
+/* Placeholder: this area's bindings are not written yet. */
+#include "ember_modules.h"
+#include "lua_layer.h"
+
+void ember_open_io(lua_State *L) { (void)L; }

@@ -1,0 +1,162 @@
+/* Generic binding of the layer protocol: one userdata type for every layer. */
+#include "lua_layer.h"
+
+#include <string.h>
+
+#include "../engine/core/error.h"
+#include "lua_tensor.h"
+
+typedef struct {
+    em_layer *layer;
+} layer_box;
+
+void lt_push_none(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, "ember.None"); }
+
+static int is_none(lua_State *L, int idx) {
+    lt_push_none(L);
+    int eq = lua_rawequal(L, idx < 0 ? idx - 1 : idx, -1);
+    lua_pop(L, 1);
+    return eq;
+}
+
+void lt_push_shape(lua_State *L, int ndim, const int64_t *shape) {
+    lua_createtable(L, ndim, 0);
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) lt_push_none(L);
+        else lua_pushinteger(L, shape[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+int lt_check_shape_none(lua_State *L, int idx, const char *fn, const char *arg, int *ndim, int64_t *shape) {
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx) || is_none(L, idx))
+        return lt_argerror(L, idx, fn, arg, "a shape table such as {ember.None, 14}");
+    lua_Integer n = luaL_len(L, idx);
+    if (n > EM_MAX_DIMS) return luaL_error(L, "%s: argument '%s' has %I dimensions, at most %d", fn, arg, n, EM_MAX_DIMS);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        if (is_none(L, -1)) shape[i - 1] = -1;
+        else {
+            int isnum = 0;
+            lua_Integer v = lua_tointegerx(L, -1, &isnum);
+            if (!isnum || v <= 0)
+                return luaL_error(L, "%s: argument '%s' entry %I must be a positive integer or ember.None, got %s", fn,
+                                  arg, i, luaL_tolstring(L, -1, NULL));
+            shape[i - 1] = v;
+        }
+        lua_pop(L, 1);
+    }
+    *ndim = (int)n;
+    return 0;
+}
+
+void ember_push_layer(lua_State *L, em_layer *l) {
+    if (!l) lt_raise(L);
+    layer_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->layer = l;
+    luaL_setmetatable(L, EMBER_LAYER_MT);
+}
+
+em_layer *ember_check_layer(lua_State *L, int idx, const char *fn) {
+    layer_box *box = luaL_testudata(L, idx, EMBER_LAYER_MT);
+    if (!box || !box->layer) lt_argerror(L, idx, fn, "self", "a core layer");
+    return box->layer;
+}
+
+static int layer_gc(lua_State *L) {
+    layer_box *box = luaL_checkudata(L, 1, EMBER_LAYER_MT);
+    em_layer_free(box->layer);
+    box->layer = NULL;
+    return 0;
+}
+
+static int l_build(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "build");
+    int ndim;
+    int64_t shape[EM_MAX_DIMS];
+    lt_check_shape_none(L, 2, l->ops->type, "input_shape", &ndim, shape);
+    if (em_layer_build(l, ndim, shape)) return lt_raise(L);
+    lt_push_shape(L, l->out_ndim, l->out_shape);
+    return 1;
+}
+
+static int l_forward(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "forward");
+    em_tensor *x = lt_check(L, 2, l->ops->type, "input");
+    int training = lua_toboolean(L, 3);
+    em_tensor *y = lt_new(L);
+    if (em_layer_forward(l, x, training, y)) return lt_raise(L);
+    return 1;
+}
+
+static int l_backward(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "backward");
+    em_tensor *dy = lt_check_dtype(L, 2, l->ops->type, "grad_output", EM_FLOAT32);
+    em_tensor *dx = lt_new(L);
+    if (em_layer_backward(l, dy, dx)) return lt_raise(L);
+    if (!dx->storage) lua_pushnil(L);
+    return 1;
+}
+
+static int l_params(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "params");
+    lua_createtable(L, l->nparams, 0);
+    lua_createtable(L, l->nparams, 0);
+    lua_createtable(L, l->nparams, 0);
+    for (int i = 0; i < l->nparams; i++) {
+        lt_push_view(L, &l->params[i]);
+        lua_rawseti(L, -4, i + 1);
+        lt_push_view(L, &l->grads[i]);
+        lua_rawseti(L, -3, i + 1);
+        lua_pushstring(L, l->param_names[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 3;
+}
+
+static int l_zero_grads(lua_State *L) {
+    em_layer_zero_grads(ember_check_layer(L, 1, "zero_grads"));
+    return 0;
+}
+
+static int l_set_trainable(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "set_trainable");
+    luaL_checktype(L, 2, LUA_TBOOLEAN);
+    l->trainable = lua_toboolean(L, 2);
+    return 0;
+}
+
+static int l_type(lua_State *L) {
+    lua_pushstring(L, ember_check_layer(L, 1, "type")->ops->type);
+    return 1;
+}
+
+static int l_is_built(lua_State *L) {
+    lua_pushboolean(L, ember_check_layer(L, 1, "is_built")->built);
+    return 1;
+}
+
+static int none_tostring(lua_State *L) { lua_pushliteral(L, "None"); return 1; }
+
+void ember_open_layer(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"build", l_build}, {"forward", l_forward}, {"backward", l_backward}, {"params", l_params},
+        {"zero_grads", l_zero_grads}, {"set_trainable", l_set_trainable}, {"type", l_type},
+        {"is_built", l_is_built}, {NULL, NULL}};
+    luaL_newmetatable(L, EMBER_LAYER_MT);
+    lua_pushcfunction(L, layer_gc);
+    lua_setfield(L, -2, "__gc");
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    /* ember.None: a unique value that prints as None. */
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, none_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "ember.None");
+    lua_setfield(L, -2, "None");
+}

@@ -1,0 +1,41 @@
+/* The Lua face of em_layer: a userdata ("ember.CoreLayer") owning one engine
+ * layer.  The Keras-shaped layer objects of the Lua side (bindings/lua/ember/
+ * layers*.lua) hold one of these as `self.core` and call its methods:
+ *
+ *   core:build(input_shape)     -> output_shape   (shapes include the batch dim;
+ *                                                  ember.None for unknown dims)
+ *   core:forward(x, training)   -> y     (view of a layer-owned buffer)
+ *   core:backward(dy)           -> dx or nil
+ *   core:params()               -> {tensor...}, {grad tensor...}, {name...}
+ *   core:zero_grads(); core:set_trainable(bool); core:type(); core:is_built()
+ *
+ * Layer binding files (lua_layers_core.c, lua_layers_recurrent.c,
+ * lua_layers_conv.c) each register constructors into the table at the top of
+ * the stack: constructor(opts_table) -> core userdata, with every option
+ * checked at construction so mistakes surface where the layer is written. */
+#ifndef EMBER_LUA_LAYER_H
+#define EMBER_LUA_LAYER_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../engine/layers/layer.h"
+
+#define EMBER_LAYER_MT "ember.CoreLayer"
+
+/* Push a userdata that owns l (frees it when collected).  If l is NULL,
+ * raises the engine's last error. */
+void ember_push_layer(lua_State *L, em_layer *l);
+em_layer *ember_check_layer(lua_State *L, int idx, const char *fn);
+
+/* Shapes with unknown dims: ember.None <-> -1. */
+void lt_push_shape(lua_State *L, int ndim, const int64_t *shape);
+int lt_check_shape_none(lua_State *L, int idx, const char *fn, const char *arg, int *ndim, int64_t *shape);
+void lt_push_none(lua_State *L);
+
+void ember_open_layer(lua_State *L);        /* metatable; None into the ember table at top */
+void ember_open_layers_core(lua_State *L);  /* Dense, Embedding, Flatten, Dropout, Activation */
+void ember_open_layers_recurrent(lua_State *L);  /* SimpleRNN, LSTM, GRU, Bidirectional */
+void ember_open_layers_conv(lua_State *L);  /* Conv1D and the pooling layers */
+
+#endif

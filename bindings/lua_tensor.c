@@ -1,0 +1,589 @@
+/* Tensor userdata: creation, argument checking helpers, element access,
+ * indexing and conversion to and from Lua tables.  Math, shape ops and
+ * file I/O register their methods from their own binding files. */
+#include "lua_tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../engine/core/error.h"
+#include "../engine/core/random.h"
+#include "lua_tensor_print.h"
+
+/* ---- helpers shared by every binding file ---- */
+
+static int tensor_gc(lua_State *L) {
+    em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    em_tensor_release(t);
+    return 0;
+}
+
+em_tensor *lt_new(lua_State *L) {
+    em_tensor *t = lua_newuserdatauv(L, sizeof(em_tensor), 0);
+    memset(t, 0, sizeof *t);
+    luaL_setmetatable(L, EMBER_TENSOR_MT);
+    return t;
+}
+
+em_tensor *lt_push_view(lua_State *L, const em_tensor *src) {
+    em_tensor *t = lt_new(L);
+    em_tensor_view(t, src);
+    return t;
+}
+
+em_tensor *lt_test(lua_State *L, int idx) { return luaL_testudata(L, idx, EMBER_TENSOR_MT); }
+
+static const char *describe(lua_State *L, int idx) {
+    if (lt_test(L, idx)) {
+        em_tensor *t = lt_test(L, idx);
+        char buf[160];
+        return lua_pushfstring(L, "%s tensor %s", em_dtype_name(t->dtype), em_tensor_shape_str(t, buf, sizeof buf));
+    }
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Number v = lua_tonumber(L, idx);
+        if (v != v) return "NaN";
+        return lua_pushfstring(L, "%s", lua_tostring(L, idx));  /* number as written */
+    }
+    return luaL_typename(L, idx);
+}
+
+int lt_argerror(lua_State *L, int idx, const char *fn, const char *arg, const char *expected) {
+    return luaL_error(L, "%s: argument '%s' expected %s, got %s", fn, arg, expected, describe(L, idx));
+}
+
+em_tensor *lt_check(lua_State *L, int idx, const char *fn, const char *arg) {
+    em_tensor *t = lt_test(L, idx);
+    if (!t) lt_argerror(L, idx, fn, arg, "a tensor");
+    if (!t->storage) luaL_error(L, "%s: argument '%s' is an empty tensor", fn, arg);
+    return t;
+}
+
+em_tensor *lt_check_dtype(lua_State *L, int idx, const char *fn, const char *arg, em_dtype dtype) {
+    em_tensor *t = lt_test(L, idx);
+    if (!t || t->dtype != dtype)
+        lt_argerror(L, idx, fn, arg, dtype == EM_INT32 ? "an int32 tensor" : "a float32 tensor");
+    return lt_check(L, idx, fn, arg);
+}
+
+int lt_raise(lua_State *L) { return luaL_error(L, "%s", em_error()); }
+
+int64_t lt_check_int(lua_State *L, int idx, const char *fn, const char *arg, int64_t lo, int64_t hi) {
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, idx, &isnum);
+    if (!isnum) {
+        if (lua_type(L, idx) == LUA_TNUMBER) {
+            double d = lua_tonumber(L, idx);
+            if (d != d) return luaL_error(L, "%s: argument '%s' expected an integer, got NaN", fn, arg);
+        }
+        return lt_argerror(L, idx, fn, arg, "an integer");
+    }
+    if (v < lo || v > hi) {
+        if (hi == INT64_MAX)
+            return luaL_error(L, "%s: argument '%s' must be >= %I, got %I", fn, arg, (lua_Integer)lo, v);
+        return luaL_error(L, "%s: argument '%s' must be in [%I, %I], got %I", fn, arg, (lua_Integer)lo,
+                          (lua_Integer)hi, v);
+    }
+    return v;
+}
+
+double lt_check_number(lua_State *L, int idx, const char *fn, const char *arg) {
+    if (lua_type(L, idx) != LUA_TNUMBER) lt_argerror(L, idx, fn, arg, "a number");
+    return lua_tonumber(L, idx);
+}
+
+int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *ndim, int64_t *shape) {
+    if (!lua_istable(L, idx) || lt_test(L, idx)) return lt_argerror(L, idx, fn, arg, "a shape table such as {2, 3}");
+    lua_Integer n = luaL_len(L, idx);
+    if (n > EM_MAX_DIMS)
+        return luaL_error(L, "%s: argument '%s' has %I dimensions, at most %d are supported", fn, arg, n, EM_MAX_DIMS);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        int isnum = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isnum);
+        if (!isnum || v < 0)
+            return luaL_error(L, "%s: argument '%s' entry %I must be a non-negative integer, got %s", fn, arg, i,
+                              describe(L, -1));
+        shape[i - 1] = v;
+        lua_pop(L, 1);
+    }
+    *ndim = (int)n;
+    return 0;
+}
+
+/* Pushes opts[key] (or nil) and returns its type. */
+static int opt_field(lua_State *L, int idx, const char *key) {
+    if (lua_isnoneornil(L, idx)) { lua_pushnil(L); return LUA_TNIL; }
+    if (!lua_istable(L, idx)) luaL_error(L, "options must be a table, got %s", luaL_typename(L, idx));
+    return lua_getfield(L, idx, key);
+}
+
+int64_t lt_opt_int(lua_State *L, int idx, const char *fn, const char *key, int64_t def, int64_t lo, int64_t hi) {
+    idx = lua_absindex(L, idx);
+    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    if (!isnum) luaL_error(L, "%s: option '%s' expected an integer, got %s", fn, key, describe(L, -1));
+    if (v < lo || v > hi)
+        luaL_error(L, "%s: option '%s' must be in [%I, %I], got %I", fn, key, (lua_Integer)lo, (lua_Integer)hi, v);
+    lua_pop(L, 1);
+    return v;
+}
+
+double lt_opt_number(lua_State *L, int idx, const char *fn, const char *key, double def) {
+    idx = lua_absindex(L, idx);
+    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "%s: option '%s' expected a number, got %s", fn, key, describe(L, -1));
+    double v = lua_tonumber(L, -1);
+    if (v != v) luaL_error(L, "%s: option '%s' expected a number, got NaN", fn, key);
+    lua_pop(L, 1);
+    return v;
+}
+
+int lt_opt_bool(lua_State *L, int idx, const char *fn, const char *key, int def) {
+    idx = lua_absindex(L, idx);
+    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (!lua_isboolean(L, -1)) luaL_error(L, "%s: option '%s' expected a boolean, got %s", fn, key, describe(L, -1));
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+const char *lt_opt_string(lua_State *L, int idx, const char *fn, const char *key, const char *def) {
+    idx = lua_absindex(L, idx);
+    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: option '%s' expected a string, got %s", fn, key, describe(L, -1));
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1);  /* the string stays alive: it is anchored in the options table */
+    return s;
+}
+
+int lt_opt_choice(lua_State *L, int idx, const char *fn, const char *key, const char *def,
+                  const char *const choices[]) {
+    const char *s = lt_opt_string(L, idx, fn, key, def);
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(s, choices[i]) == 0) return i;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; choices[i]; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addchar(&b, '"');
+        luaL_addstring(&b, choices[i]);
+        luaL_addchar(&b, '"');
+    }
+    luaL_pushresult(&b);
+    return luaL_error(L, "%s: option '%s' must be one of %s, got \"%s\"", fn, key, lua_tostring(L, -1), s);
+}
+
+em_dtype lt_opt_dtype(lua_State *L, int idx, const char *fn, em_dtype def) {
+    static const char *const names[] = {"float32", "int32", NULL};
+    return (em_dtype)lt_opt_choice(L, idx, fn, "dtype", def == EM_INT32 ? "int32" : "float32", names);
+}
+
+/* ---- construction ---- */
+
+/* Walk a nested Lua table once to find its shape; every row must agree. */
+static void table_shape(lua_State *L, int idx, const char *fn, int depth, int *ndim, int64_t *shape) {
+    lua_Integer n = luaL_len(L, idx);
+    if (depth >= EM_MAX_DIMS) luaL_error(L, "%s: nested tables deeper than %d", fn, EM_MAX_DIMS);
+    if (depth == *ndim) {
+        shape[depth] = n;
+        (*ndim)++;
+    } else if (shape[depth] != n) {
+        luaL_error(L, "%s: ragged nested table: a row of length %I where %I was expected", fn, n, (lua_Integer)shape[depth]);
+    }
+    if (n == 0) return;
+    lua_geti(L, idx, 1);
+    if (lua_istable(L, -1)) table_shape(L, lua_gettop(L), fn, depth + 1, ndim, shape);
+    lua_pop(L, 1);
+}
+
+static void table_fill(lua_State *L, int idx, const char *fn, em_tensor *t, int depth, int64_t *pos) {
+    lua_Integer n = luaL_len(L, idx);
+    if (n != t->shape[depth])
+        luaL_error(L, "%s: ragged nested table: a row of length %I where %I was expected", fn, n, (lua_Integer)t->shape[depth]);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        if (depth + 1 < t->ndim) {
+            if (!lua_istable(L, -1)) luaL_error(L, "%s: ragged nested table: expected a row, got %s", fn, luaL_typename(L, -1));
+            table_fill(L, lua_gettop(L), fn, t, depth + 1, pos);
+        } else {
+            if (lua_type(L, -1) != LUA_TNUMBER && lua_type(L, -1) != LUA_TBOOLEAN)
+                luaL_error(L, "%s: table entries must be numbers, got %s", fn, luaL_typename(L, -1));
+            double v = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
+            if (t->dtype == EM_FLOAT32) em_f32(t)[*pos] = (float)v;
+            else {
+                if (!(v >= -2147483648.0 && v <= 2147483647.0))
+                    luaL_error(L, "%s: value %f does not fit in int32", fn, v);
+                em_i32(t)[*pos] = (int32_t)v;
+            }
+            (*pos)++;
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* ember.tensor(nested_table | number | tensor, {dtype = ...}) */
+static int l_tensor(lua_State *L) {
+    const char *fn = "tensor";
+    em_tensor *src = lt_test(L, 1);
+    if (src) {
+        em_dtype dt = lt_opt_dtype(L, 2, fn, src->dtype);
+        em_tensor *t = lt_new(L);
+        if (em_tensor_convert(t, lt_check(L, 1, fn, "data"), dt)) return lt_raise(L);
+        return 1;
+    }
+    em_dtype dt = lt_opt_dtype(L, 2, fn, EM_FLOAT32);
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        em_tensor *t = lt_new(L);
+        if (em_tensor_alloc(t, dt, 0, NULL)) return lt_raise(L);
+        em_tensor_fill(t, lua_tonumber(L, 1));
+        return 1;
+    }
+    if (!lua_istable(L, 1)) return lt_argerror(L, 1, fn, "data", "a nested table of numbers, a number or a tensor");
+    int ndim = 0;
+    int64_t shape[EM_MAX_DIMS];
+    table_shape(L, 1, fn, 0, &ndim, shape);
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, dt, ndim, shape)) return lt_raise(L);
+    int64_t pos = 0;
+    table_fill(L, 1, fn, t, 0, &pos);
+    return 1;
+}
+
+/* Shared front of zeros/ones/full/rand/randn: shape at idx, options at idx+1. */
+static em_tensor *new_shaped(lua_State *L, const char *fn, int idx, em_dtype def) {
+    int ndim;
+    int64_t shape[EM_MAX_DIMS];
+    lt_check_shape(L, idx, fn, "shape", &ndim, shape);
+    em_dtype dt = lt_opt_dtype(L, idx + 1, fn, def);
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, dt, ndim, shape)) lt_raise(L);
+    return t;
+}
+
+static int l_zeros(lua_State *L) { new_shaped(L, "zeros", 1, EM_FLOAT32); return 1; }
+
+static int l_ones(lua_State *L) {
+    em_tensor *t = new_shaped(L, "ones", 1, EM_FLOAT32);
+    em_tensor_fill(t, 1.0);
+    return 1;
+}
+
+static int l_full(lua_State *L) {
+    double v = lt_check_number(L, 2, "full", "value");
+    lua_pushvalue(L, 3);
+    lua_replace(L, 2);  /* options move next to the shape */
+    em_tensor *t = new_shaped(L, "full", 1, EM_FLOAT32);
+    em_tensor_fill(t, v);
+    return 1;
+}
+
+static int l_rand(lua_State *L) {
+    em_tensor *t = new_shaped(L, "rand", 1, EM_FLOAT32);
+    if (t->dtype != EM_FLOAT32) return luaL_error(L, "rand: option 'dtype' must be float32");
+    float *p = em_f32(t);
+    for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = em_rand_uniform();
+    return 1;
+}
+
+static int l_randn(lua_State *L) {
+    em_tensor *t = new_shaped(L, "randn", 1, EM_FLOAT32);
+    if (t->dtype != EM_FLOAT32) return luaL_error(L, "randn: option 'dtype' must be float32");
+    float *p = em_f32(t);
+    for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = (float)em_rand_normal();
+    return 1;
+}
+
+/* ember.randint(low, high, shape): inclusive bounds, int32. */
+static int l_randint(lua_State *L) {
+    int64_t lo = lt_check_int(L, 1, "randint", "low", INT32_MIN, INT32_MAX);
+    int64_t hi = lt_check_int(L, 2, "randint", "high", INT32_MIN, INT32_MAX);
+    if (hi < lo) return luaL_error(L, "randint: high (%I) is below low (%I)", (lua_Integer)hi, (lua_Integer)lo);
+    lua_pushnil(L);
+    lua_insert(L, 4);
+    em_tensor *t = new_shaped(L, "randint", 3, EM_INT32);
+    if (t->dtype != EM_INT32) return luaL_error(L, "randint: option 'dtype' must be int32");
+    int32_t *p = em_i32(t);
+    uint64_t span = (uint64_t)(hi - lo) + 1;
+    for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = (int32_t)(lo + (int64_t)em_rand_below(span));
+    return 1;
+}
+
+/* ember.arange(a, b [, step]): a..b inclusive (Lua's for-loop convention),
+ * int32 unless a float is given or dtype says otherwise. */
+static int l_arange(lua_State *L) {
+    double a = lt_check_number(L, 1, "arange", "start");
+    double b = lt_check_number(L, 2, "arange", "stop");
+    double step = lua_isnoneornil(L, 3) || lua_istable(L, 3) ? 1.0 : lt_check_number(L, 3, "arange", "step");
+    int optidx = lua_istable(L, 3) ? 3 : 4;
+    if (step == 0 || step != step || a != a || b != b) return luaL_error(L, "arange: step must be a non-zero number");
+    int isint = lua_isinteger(L, 1) && lua_isinteger(L, 2) && (lua_isnoneornil(L, 3) || lua_istable(L, 3) || lua_isinteger(L, 3));
+    em_dtype dt = lt_opt_dtype(L, optidx, "arange", isint ? EM_INT32 : EM_FLOAT32);
+    double count = floor((b - a) / step) + 1;
+    if (count < 0) count = 0;
+    if (count > (double)EM_MAX_NUMEL) return luaL_error(L, "arange: %f elements requested", count);
+    int64_t n = (int64_t)count;
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, dt, 1, &n)) return lt_raise(L);
+    for (int64_t i = 0; i < n; i++) {
+        double v = a + (double)i * step;
+        if (dt == EM_FLOAT32) em_f32(t)[i] = (float)v;
+        else em_i32(t)[i] = (int32_t)v;
+    }
+    return 1;
+}
+
+static int l_seed(lua_State *L) {
+    int64_t s = lt_check_int(L, 1, "seed", "seed", INT64_MIN, INT64_MAX);
+    em_seed((uint64_t)s);
+    return 0;
+}
+
+/* ---- element access ---- */
+
+/* Read 1-based indices from the stack starting at first into idx[]. */
+static void check_indices(lua_State *L, const char *fn, const em_tensor *t, int first, int64_t *idx) {
+    int given = lua_gettop(L) - first + 1;
+    if (given < t->ndim)
+        luaL_error(L, "%s: %d indices given for a tensor of %d dimensions", fn, given, t->ndim);
+    for (int d = 0; d < t->ndim; d++) {
+        int64_t i = lt_check_int(L, first + d, fn, "index", INT64_MIN, INT64_MAX);
+        if (i < 1 || i > t->shape[d])
+            luaL_error(L, "%s: index %I out of range for dimension %d of size %I", fn, (lua_Integer)i, d + 1,
+                       (lua_Integer)t->shape[d]);
+        idx[d] = i - 1;
+    }
+}
+
+static void push_element(lua_State *L, const em_tensor *t, const int64_t *idx) {
+    double v = em_tensor_get(t, idx);
+    if (t->dtype == EM_INT32) lua_pushinteger(L, (lua_Integer)v);
+    else lua_pushnumber(L, v);
+}
+
+static int l_get(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "get", "self");
+    int64_t idx[EM_MAX_DIMS];
+    check_indices(L, "get", t, 2, idx);
+    push_element(L, t, idx);
+    return 1;
+}
+
+static void check_value(lua_State *L, const char *fn, const em_tensor *t, double v) {
+    if (t->dtype == EM_INT32 && !(v >= -2147483648.0 && v <= 2147483647.0 && v == floor(v)))
+        luaL_error(L, "%s: value %f is not an int32", fn, v);
+}
+
+static int l_set(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "set", "self");
+    int top = lua_gettop(L);
+    if (top != t->ndim + 2)
+        return luaL_error(L, "set: expected %d indices and a value for a tensor of %d dimensions", t->ndim, t->ndim);
+    double v = lt_check_number(L, top, "set", "value");
+    check_value(L, "set", t, v);
+    int64_t idx[EM_MAX_DIMS];
+    lua_settop(L, top - 1);
+    check_indices(L, "set", t, 2, idx);
+    em_tensor_set(t, idx, v);
+    return 0;
+}
+
+/* t[i]: a view of row i (or a number when t is 1-D). */
+static void select_row(lua_State *L, const em_tensor *t, int64_t i) {
+    int64_t z[1] = {i};
+    if (t->ndim == 1) { push_element(L, t, z); return; }
+    em_tensor *v = lt_push_view(L, t);
+    v->offset += i * t->strides[0];
+    for (int d = 1; d < t->ndim; d++) {
+        v->shape[d - 1] = t->shape[d];
+        v->strides[d - 1] = t->strides[d];
+    }
+    v->ndim = t->ndim - 1;
+}
+
+static int64_t check_row(lua_State *L, const em_tensor *t, int idx) {
+    if (t->ndim == 0) luaL_error(L, "index: cannot index a 0-d tensor (use :item())");
+    int64_t i = lt_check_int(L, idx, "index", "index", INT64_MIN, INT64_MAX);
+    if (i < 1 || i > t->shape[0])
+        luaL_error(L, "index: index %I out of range for dimension 1 of size %I", (lua_Integer)i, (lua_Integer)t->shape[0]);
+    return i - 1;
+}
+
+static int tensor_index(lua_State *L) {
+    em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        if (!t->storage) return luaL_error(L, "index: empty tensor");
+        select_row(L, t, check_row(L, t, 2));
+        return 1;
+    }
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        const char *k = lua_tostring(L, 2);
+        if (strcmp(k, "shape") == 0) {
+            lua_createtable(L, t->ndim, 0);
+            for (int d = 0; d < t->ndim; d++) {
+                lua_pushinteger(L, t->shape[d]);
+                lua_rawseti(L, -2, d + 1);
+            }
+            return 1;
+        }
+        if (strcmp(k, "dtype") == 0) { lua_pushstring(L, em_dtype_name(t->dtype)); return 1; }
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+/* t[i] = number | tensor: fill or copy into row i. */
+static int tensor_newindex(lua_State *L) {
+    em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "index: tensors have no assignable field '%s'", luaL_tolstring(L, 2, NULL));
+    if (!t->storage) return luaL_error(L, "index: empty tensor");
+    int64_t i = check_row(L, t, 2);
+    em_tensor row = *t;
+    row.offset += i * t->strides[0];
+    row.ndim = t->ndim - 1;
+    for (int d = 1; d < t->ndim; d++) { row.shape[d - 1] = t->shape[d]; row.strides[d - 1] = t->strides[d]; }
+    em_tensor *src = lt_test(L, 3);
+    if (src) {
+        if (!src->storage) return luaL_error(L, "index: assigning an empty tensor");
+        if (src->dtype != t->dtype) return luaL_error(L, "index: cannot assign a %s tensor into a %s tensor", em_dtype_name(src->dtype), em_dtype_name(t->dtype));
+        if (!em_same_shape(&row, src)) {
+            char a[160], b[160];
+            return luaL_error(L, "index: cannot assign a tensor of shape %s to a row of shape %s",
+                              em_tensor_shape_str(src, a, sizeof a), em_tensor_shape_str(&row, b, sizeof b));
+        }
+        if (em_tensor_copy(&row, src)) return lt_raise(L);
+        return 0;
+    }
+    double v = lt_check_number(L, 3, "index", "value");
+    check_value(L, "index", t, v);
+    em_tensor_fill(&row, v);
+    return 0;
+}
+
+static int tensor_len(lua_State *L) {
+    em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    lua_pushinteger(L, t->ndim ? t->shape[0] : 0);
+    return 1;
+}
+
+static int l_size(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "size", "self");
+    if (lua_isnoneornil(L, 2)) {
+        lua_createtable(L, t->ndim, 0);
+        for (int d = 0; d < t->ndim; d++) { lua_pushinteger(L, t->shape[d]); lua_rawseti(L, -2, d + 1); }
+        return 1;
+    }
+    int64_t d = lt_check_int(L, 2, "size", "dim", 1, t->ndim > 0 ? t->ndim : 1);
+    if (t->ndim == 0) return luaL_error(L, "size: a 0-d tensor has no dimension %I", (lua_Integer)d);
+    lua_pushinteger(L, t->shape[d - 1]);
+    return 1;
+}
+
+static int l_dim(lua_State *L) { lua_pushinteger(L, lt_check(L, 1, "dim", "self")->ndim); return 1; }
+static int l_numel(lua_State *L) { lua_pushinteger(L, em_numel(lt_check(L, 1, "numel", "self"))); return 1; }
+
+static int l_item(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "item", "self");
+    if (em_numel(t) != 1) return luaL_error(L, "item: tensor has %I elements, expected exactly 1", (lua_Integer)em_numel(t));
+    int64_t idx[EM_MAX_DIMS] = {0};
+    push_element(L, t, idx);
+    return 1;
+}
+
+static void push_table(lua_State *L, const em_tensor *t, int depth, int64_t *idx) {
+    int64_t n = t->shape[depth];
+    lua_createtable(L, (int)n, 0);
+    for (int64_t i = 0; i < n; i++) {
+        idx[depth] = i;
+        if (depth + 1 == t->ndim) push_element(L, t, idx);
+        else push_table(L, t, depth + 1, idx);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+static int l_totable(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "totable", "self");
+    int64_t idx[EM_MAX_DIMS] = {0};
+    if (t->ndim == 0) { push_element(L, t, idx); return 1; }
+    luaL_checkstack(L, t->ndim + 4, "totable");
+    push_table(L, t, 0, idx);
+    return 1;
+}
+
+static int convert_to(lua_State *L, const char *fn, em_dtype dt) {
+    em_tensor *src = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_new(L);
+    if (em_tensor_convert(t, src, dt)) return lt_raise(L);
+    return 1;
+}
+static int l_float(lua_State *L) { return convert_to(L, "float", EM_FLOAT32); }
+static int l_int(lua_State *L) { return convert_to(L, "int", EM_INT32); }
+
+static int l_clone(lua_State *L) {
+    em_tensor *src = lt_check(L, 1, "clone", "self");
+    em_tensor *t = lt_new(L);
+    if (em_tensor_clone(t, src)) return lt_raise(L);
+    return 1;
+}
+
+static int l_contiguous(lua_State *L) {
+    em_tensor *src = lt_check(L, 1, "contiguous", "self");
+    if (em_is_contiguous(src)) { lua_settop(L, 1); return 1; }
+    return l_clone(L);
+}
+
+static int l_fill(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "fill_", "self");
+    double v = lt_check_number(L, 2, "fill_", "value");
+    check_value(L, "fill_", t, v);
+    em_tensor_fill(t, v);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_copy(lua_State *L) {
+    em_tensor *t = lt_check(L, 1, "copy_", "self");
+    em_tensor *src = lt_check(L, 2, "copy_", "src");
+    if (!em_same_shape(t, src)) {
+        char a[160], b[160];
+        return luaL_error(L, "copy_: shapes %s and %s differ", em_tensor_shape_str(t, a, sizeof a), em_tensor_shape_str(src, b, sizeof b));
+    }
+    if (em_tensor_copy(t, src)) return lt_raise(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_is_tensor(lua_State *L) { lua_pushboolean(L, lt_test(L, 1) != NULL); return 1; }
+
+void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
+    luaL_setfuncs(L, methods, 0);
+    lua_pop(L, 1);
+}
+
+void ember_open_tensor(lua_State *L) {
+    static const luaL_Reg meta[] = {
+        {"__gc", tensor_gc}, {"__index", tensor_index}, {"__newindex", tensor_newindex},
+        {"__len", tensor_len}, {"__tostring", lt_tostring}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {
+        {"get", l_get}, {"set", l_set}, {"size", l_size}, {"dim", l_dim}, {"numel", l_numel},
+        {"item", l_item}, {"totable", l_totable}, {"float", l_float}, {"int", l_int},
+        {"clone", l_clone}, {"contiguous", l_contiguous}, {"fill_", l_fill}, {"copy_", l_copy},
+        {NULL, NULL}};
+    static const luaL_Reg constructors[] = {
+        {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
+        {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"arange", l_arange},
+        {"seed", l_seed}, {"is_tensor", l_is_tensor}, {NULL, NULL}};
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
+    luaL_newmetatable(L, EMBER_TENSOR_MT);
+    luaL_setfuncs(L, meta, 0);
+    lua_pushliteral(L, "Tensor");
+    lua_setfield(L, -2, "__name");
+    lua_pop(L, 1);
+    lt_register_methods(L, methods);
+    luaL_setfuncs(L, constructors, 0);
+}

@@ -1,0 +1,162 @@
+/* The `ember` host: runs a script, evaluates a string, or opens a REPL.
+ * Modeled on lua.c: errors carry a traceback, Ctrl-C interrupts the running
+ * computation through a debug hook instead of killing the process. */
+#include <lauxlib.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ember_modules.h"
+#include "repl.h"
+
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "0.1.0"
+#endif
+
+static lua_State *global_L;
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+/* SIGINT while Lua runs: arm a hook that raises "interrupted!" at the next
+ * Lua instruction (C code in the engine is not torn apart mid-write). */
+static void on_sigint(int sig) {
+    signal(sig, SIG_DFL);  /* a second Ctrl-C kills, as in lua.c */
+    lua_sethook(global_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static int msghandler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int ember_docall(lua_State *L, int narg, int nres) {
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    global_L = L;
+    signal(SIGINT, on_sigint);
+    int status = lua_pcall(L, narg, nres, base);
+    signal(SIGINT, SIG_DFL);
+    lua_remove(L, base);
+    return status;
+}
+
+int ember_report(lua_State *L, int status) {
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "ember: %s\n", msg ? msg : "(error object)");
+        fflush(stderr);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ember [options] [script [args...]]\n"
+            "  -e CODE       run CODE (may be repeated)\n"
+            "  -i            enter the REPL after running the script or -e code\n"
+            "  -v, --version print the version\n"
+            "  -h, --help    this help\n"
+            "  -             run standard input as a script\n"
+            "With no script, ember opens a REPL (readline editing, history in\n"
+            "~/.ember_history, tab completion; Ctrl-C cancels the line or the\n"
+            "running computation).  The library is the global `ember` and\n"
+            "`require \"ember\"`.\n");
+}
+
+/* arg table as lua.c makes it: arg[0] = script, arg[1..] = its args,
+ * negative indices for the interpreter and its options. */
+static void create_arg_table(lua_State *L, char **argv, int argc, int script) {
+    lua_createtable(L, argc - script, script + 1);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - script);
+    }
+    lua_setglobal(L, "arg");
+}
+
+static int run_script(lua_State *L, const char *path, char **argv, int argc, int script) {
+    int status = luaL_loadfile(L, strcmp(path, "-") == 0 ? NULL : path);
+    if (status != LUA_OK) return ember_report(L, status);
+    int n = argc - script - 1;
+    luaL_checkstack(L, n + 3, "too many arguments to script");
+    for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
+    return ember_report(L, ember_docall(L, n, 0));
+}
+
+static int run_string(lua_State *L, const char *code) {
+    int status = luaL_loadbuffer(L, code, strlen(code), "=(command line)");
+    if (status == LUA_OK) status = ember_docall(L, 0, 0);
+    return ember_report(L, status);
+}
+
+static int open_ember(lua_State *L) {
+    luaL_openlibs(L);
+    ember_preload(L);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "ember");
+    int status = ember_docall(L, 1, 1);
+    if (status != LUA_OK) return ember_report(L, status);
+    lua_setglobal(L, "ember");
+    return LUA_OK;
+}
+
+static int pmain(lua_State *L) {
+    int argc = (int)lua_tointeger(L, 1);
+    char **argv = lua_touserdata(L, 2);
+    int script = 0, interactive = 0, ran_code = 0;
+    for (int i = 1; i < argc && !script; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { usage(stdout); lua_pushboolean(L, 1); return 1; }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+            printf("ember %s (%s)\n", EMBER_VERSION, LUA_RELEASE);
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+        if (strcmp(a, "-i") == 0) interactive = 1;
+        else if (strcmp(a, "-e") == 0) {
+            if (++i >= argc) { fprintf(stderr, "ember: '-e' needs an argument\n"); usage(stderr); return 0; }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "ember: unknown option '%s'\n", a);
+            usage(stderr);
+            return 0;
+        } else script = i;
+    }
+    create_arg_table(L, argv, argc, script ? script : argc - 1 + (argc == 1));
+    if (open_ember(L) != LUA_OK) return 0;
+    for (int i = 1; i < argc && (script == 0 || i < script); i++) {
+        if (strcmp(argv[i], "-e") == 0) {
+            ran_code = 1;
+            if (run_string(L, argv[++i]) != LUA_OK) return 0;
+        }
+    }
+    if (script && run_script(L, argv[script], argv, argc, script) != LUA_OK) return 0;
+    if (interactive || (!script && !ran_code)) ember_repl(L);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    lua_State *L = luaL_newstate();
+    if (!L) { fprintf(stderr, "ember: cannot create Lua state: not enough memory\n"); return 1; }
+    lua_pushcfunction(L, pmain);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    int status = lua_pcall(L, 2, 1, 0);
+    int ok = status == LUA_OK && lua_toboolean(L, -1);
+    if (status != LUA_OK) ember_report(L, status);
+    lua_close(L);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,64 @@
+#include "random.h"
+
+#include <math.h>
+#include <time.h>
+
+static uint64_t state[4];
+static int seeded;
+static int have_spare;
+static double spare;
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void em_seed(uint64_t seed) {
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) state[i] = splitmix64(&x);
+    seeded = 1;
+    have_spare = 0;
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t em_rand_u64(void) {
+    if (!seeded) em_seed((uint64_t)time(NULL) ^ (uint64_t)clock());
+    uint64_t result = rotl(state[1] * 5, 7) * 9;
+    uint64_t t = state[1] << 17;
+    state[2] ^= state[0];
+    state[3] ^= state[1];
+    state[1] ^= state[2];
+    state[0] ^= state[3];
+    state[2] ^= t;
+    state[3] = rotl(state[3], 45);
+    return result;
+}
+
+float em_rand_uniform(void) { return (float)(em_rand_u64() >> 40) * (1.0f / 16777216.0f); }
+
+double em_rand_double(void) { return (double)(em_rand_u64() >> 11) * (1.0 / 9007199254740992.0); }
+
+double em_rand_normal(void) {
+    if (have_spare) { have_spare = 0; return spare; }
+    double u, v, s;
+    do {
+        u = 2.0 * em_rand_double() - 1.0;
+        v = 2.0 * em_rand_double() - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    double m = sqrt(-2.0 * log(s) / s);
+    spare = v * m;
+    have_spare = 1;
+    return u * m;
+}
+
+uint64_t em_rand_below(uint64_t n) {
+    /* Rejection sampling removes the modulo bias. */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t r;
+    do r = em_rand_u64(); while (r >= limit);
+    return r % n;
+}

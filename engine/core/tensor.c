@@ -1,0 +1,262 @@
+#include "tensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+const char *em_dtype_name(em_dtype dtype) { return dtype == EM_INT32 ? "int32" : "float32"; }
+
+size_t em_dtype_size(em_dtype dtype) { (void)dtype; return 4; }
+
+void em_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
+    int64_t s = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        strides[i] = s;
+        s *= shape[i] > 0 ? shape[i] : 1;
+    }
+}
+
+static int check_shape(const char *op, int ndim, const int64_t *shape, int64_t *numel) {
+    char buf[160];
+    if (ndim < 0 || ndim > EM_MAX_DIMS)
+        return em_fail("%s: %d dimensions requested, at most %d are supported", op, ndim, EM_MAX_DIMS);
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return em_fail("%s: negative size in shape %s", op, em_shape_str(buf, sizeof buf, ndim, shape));
+        if (shape[i] > 0 && n > EM_MAX_NUMEL / shape[i])
+            return em_fail("%s: shape %s has more than %lld elements", op,
+                           em_shape_str(buf, sizeof buf, ndim, shape), (long long)EM_MAX_NUMEL);
+        n *= shape[i];
+    }
+    *numel = n;
+    return 0;
+}
+
+static em_storage *storage_new(size_t nbytes, int zero) {
+    em_storage *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    size_t alloc = nbytes ? nbytes : 4;
+    /* 64-byte alignment keeps vector loads aligned for contiguous data. */
+    alloc = (alloc + 63) & ~(size_t)63;
+    s->data = aligned_alloc(64, alloc);
+    if (!s->data) { free(s); return NULL; }
+    if (zero) memset(s->data, 0, alloc);
+    s->nbytes = nbytes;
+    s->refcount = 1;
+    return s;
+}
+
+static void set_layout(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape) {
+    t->dtype = dtype;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+    em_contiguous_strides(ndim, shape, t->strides);
+    t->offset = 0;
+}
+
+int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape) {
+    int64_t n;
+    if (check_shape("tensor", ndim, shape, &n)) return -1;
+    em_storage *s = storage_new((size_t)n * em_dtype_size(dtype), 1);
+    if (!s) {
+        char buf[160];
+        return em_fail("tensor: out of memory allocating %s %s",
+                       em_dtype_name(dtype), em_shape_str(buf, sizeof buf, ndim, shape));
+    }
+    memset(t, 0, sizeof *t);
+    set_layout(t, dtype, ndim, shape);
+    t->storage = s;
+    return 0;
+}
+
+int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape) {
+    int64_t n;
+    if (check_shape("tensor", ndim, shape, &n)) return -1;
+    size_t need = (size_t)n * em_dtype_size(dtype);
+    if (t->storage && t->storage->refcount == 1 && t->storage->nbytes >= need) {
+        set_layout(t, dtype, ndim, shape);
+        return 0;
+    }
+    em_tensor fresh;
+    memset(&fresh, 0, sizeof fresh);
+    if (em_tensor_alloc(&fresh, dtype, ndim, shape)) return -1;
+    em_tensor_release(t);
+    *t = fresh;
+    return 0;
+}
+
+void em_tensor_release(em_tensor *t) {
+    if (t->storage && --t->storage->refcount == 0) {
+        free(t->storage->data);
+        free(t->storage);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+void em_tensor_view(em_tensor *dst, const em_tensor *src) {
+    if (dst == src) return;
+    if (src->storage) src->storage->refcount++;
+    em_tensor_release(dst);
+    *dst = *src;
+}
+
+int64_t em_numel(const em_tensor *t) {
+    int64_t n = 1;
+    for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
+    return n;
+}
+
+int em_is_contiguous(const em_tensor *t) {
+    int64_t s = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        if (t->shape[i] != 1 && t->strides[i] != s) return 0;
+        s *= t->shape[i];
+    }
+    return 1;
+}
+
+int em_same_shape(const em_tensor *a, const em_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+const char *em_tensor_shape_str(const em_tensor *t, char *buf, size_t size) {
+    return em_shape_str(buf, size, t->ndim, t->shape);
+}
+
+/* Walks the elements of a strided view in row-major order, yielding each
+ * element's offset.  The innermost dimension is left to the caller's loop so
+ * contiguous rows stay vectorizable. */
+typedef struct {
+    int ndim;
+    int64_t idx[EM_MAX_DIMS];
+    int64_t pos;
+} row_iter;
+
+static int64_t row_count(const em_tensor *t) {
+    int64_t n = 1;
+    for (int i = 0; i < t->ndim - 1; i++) n *= t->shape[i];
+    return n;
+}
+
+static void row_next(row_iter *it, const em_tensor *t) {
+    for (int d = t->ndim - 2; d >= 0; d--) {
+        it->pos += t->strides[d];
+        if (++it->idx[d] < t->shape[d]) return;
+        it->pos -= t->strides[d] * t->shape[d];
+        it->idx[d] = 0;
+    }
+}
+
+int em_tensor_copy(em_tensor *dst, const em_tensor *src) {
+    if (dst->dtype != src->dtype)
+        return em_fail("copy: dtype %s into %s", em_dtype_name(src->dtype), em_dtype_name(dst->dtype));
+    int64_t n = em_numel(src);
+    if (n != em_numel(dst))
+        return em_fail("copy: %lld elements into %lld", (long long)n, (long long)em_numel(dst));
+    if (n == 0) return 0;
+    uint32_t *d = (uint32_t *)dst->storage->data + dst->offset;
+    const uint32_t *s = (const uint32_t *)src->storage->data + src->offset;
+    if (em_is_contiguous(dst) && em_is_contiguous(src)) {
+        memmove(d, s, (size_t)n * 4);
+        return 0;
+    }
+    if (em_is_contiguous(dst) && src->ndim > 0) {
+        /* Gather rows of src into contiguous dst. */
+        row_iter it = {0};
+        int64_t inner = src->shape[src->ndim - 1], is = src->strides[src->ndim - 1];
+        int64_t rows = row_count(src);
+        for (int64_t r = 0; r < rows; r++, row_next(&it, src)) {
+            const uint32_t *sp = s + it.pos;
+            for (int64_t j = 0; j < inner; j++) d[r * inner + j] = sp[j * is];
+        }
+        return 0;
+    }
+    /* General case: go through a contiguous copy of src, then scatter. */
+    em_tensor tmp = {0};
+    if (em_tensor_clone(&tmp, src)) return -1;
+    const uint32_t *tp = (const uint32_t *)tmp.storage->data;
+    row_iter it = {0};
+    int64_t inner = dst->ndim ? dst->shape[dst->ndim - 1] : 1;
+    int64_t ds = dst->ndim ? dst->strides[dst->ndim - 1] : 1;
+    int64_t rows = dst->ndim ? row_count(dst) : 1;
+    for (int64_t r = 0; r < rows; r++, row_next(&it, dst))
+        for (int64_t j = 0; j < inner; j++) d[it.pos + j * ds] = tp[r * inner + j];
+    em_tensor_release(&tmp);
+    return 0;
+}
+
+int em_tensor_clone(em_tensor *out, const em_tensor *src) {
+    if (em_tensor_alloc(out, src->dtype, src->ndim, src->shape)) return -1;
+    if (em_numel(src) == 0) return 0;
+    if (em_is_contiguous(src)) {
+        memcpy(out->storage->data, (const uint32_t *)src->storage->data + src->offset,
+               (size_t)em_numel(src) * 4);
+        return 0;
+    }
+    return em_tensor_copy(out, src);
+}
+
+int em_tensor_convert(em_tensor *out, const em_tensor *src, em_dtype dtype) {
+    em_tensor c = {0};
+    if (em_tensor_clone(&c, src)) return -1;
+    if (dtype == src->dtype) { *out = c; return 0; }
+    if (em_tensor_alloc(out, dtype, src->ndim, src->shape)) { em_tensor_release(&c); return -1; }
+    int64_t n = em_numel(src);
+    if (dtype == EM_FLOAT32) {
+        const int32_t *s = em_i32(&c);
+        float *d = em_f32(out);
+        for (int64_t i = 0; i < n; i++) d[i] = (float)s[i];
+    } else {
+        const float *s = em_f32(&c);
+        int32_t *d = em_i32(out);
+        /* Truncation toward zero, as numpy's astype(int32); out-of-range
+         * values saturate instead of being undefined behaviour. */
+        for (int64_t i = 0; i < n; i++) {
+            float v = s[i];
+            d[i] = v != v ? 0 : v >= 2147483647.0f ? INT32_MAX : v <= -2147483648.0f ? INT32_MIN : (int32_t)v;
+        }
+    }
+    em_tensor_release(&c);
+    return 0;
+}
+
+void em_tensor_fill(em_tensor *t, double value) {
+    int64_t n = em_numel(t);
+    if (n == 0) return;
+    if (t->ndim == 0) { int64_t z = 0; em_tensor_set(t, &z, value); return; }
+    row_iter it = {0};
+    int64_t inner = t->shape[t->ndim - 1], s = t->strides[t->ndim - 1];
+    int64_t rows = row_count(t);
+    for (int64_t r = 0; r < rows; r++, row_next(&it, t)) {
+        if (t->dtype == EM_FLOAT32) {
+            float *p = em_f32(t) + it.pos, v = (float)value;
+            for (int64_t j = 0; j < inner; j++) p[j * s] = v;
+        } else {
+            int32_t *p = em_i32(t) + it.pos, v = (int32_t)value;
+            for (int64_t j = 0; j < inner; j++) p[j * s] = v;
+        }
+    }
+}
+
+static int64_t flat_offset(const em_tensor *t, const int64_t *index) {
+    int64_t off = t->offset;
+    for (int i = 0; i < t->ndim; i++) off += index[i] * t->strides[i];
+    return off;
+}
+
+double em_tensor_get(const em_tensor *t, const int64_t *index) {
+    int64_t off = flat_offset(t, index);
+    if (t->dtype == EM_FLOAT32) return ((const float *)t->storage->data)[off];
+    return ((const int32_t *)t->storage->data)[off];
+}
+
+void em_tensor_set(em_tensor *t, const int64_t *index, double value) {
+    int64_t off = flat_offset(t, index);
+    if (t->dtype == EM_FLOAT32) ((float *)t->storage->data)[off] = (float)value;
+    else ((int32_t *)t->storage->data)[off] = (int32_t)value;
+}

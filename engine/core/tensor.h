@@ -1,0 +1,87 @@
+/* The tensor: an n-dimensional strided view over reference-counted storage.
+ *
+ * A tensor value (em_tensor) is small and lives wherever its owner wants it:
+ * inside a Lua userdata, inside a layer, on the C stack.  Its storage is
+ * shared: views (narrow, select, transpose, reshape of contiguous data) copy
+ * the struct and retain the storage; em_tensor_release() drops the reference.
+ * Strides and offset are counted in elements, not bytes. */
+#ifndef EMBER_TENSOR_H
+#define EMBER_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EM_MAX_DIMS 8
+/* Largest element count a constructor accepts (2^40, about 4 TiB of floats):
+ * beyond it a request is refused before any allocation is tried. */
+#define EM_MAX_NUMEL ((int64_t)1 << 40)
+
+typedef enum { EM_FLOAT32 = 0, EM_INT32 = 1 } em_dtype;
+
+typedef struct em_storage {
+    void *data;
+    size_t nbytes;
+    int refcount;
+} em_storage;
+
+typedef struct em_tensor {
+    em_dtype dtype;
+    int ndim;                      /* 0 .. EM_MAX_DIMS; 0 is a scalar */
+    int64_t shape[EM_MAX_DIMS];
+    int64_t strides[EM_MAX_DIMS];  /* in elements */
+    int64_t offset;                /* in elements, into storage->data */
+    em_storage *storage;           /* NULL for an empty (unallocated) tensor */
+} em_tensor;
+
+const char *em_dtype_name(em_dtype dtype);
+size_t em_dtype_size(em_dtype dtype);
+
+/* Allocate fresh zero-filled contiguous storage for *t (which must be empty
+ * or released).  Fails on a negative dim, too many dims or too many elements. */
+int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
+
+/* Make *t have this dtype and shape, contiguous, reusing its storage when it
+ * is not shared and is large enough (contents are then unspecified).  For
+ * buffers that layers keep across batches: no allocation in steady state. */
+int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
+
+/* Drop *t's reference to its storage and leave *t empty. */
+void em_tensor_release(em_tensor *t);
+
+/* *dst becomes a view of src (same storage, retained).  *dst is released first. */
+void em_tensor_view(em_tensor *dst, const em_tensor *src);
+
+int64_t em_numel(const em_tensor *t);
+int em_is_contiguous(const em_tensor *t);
+int em_same_shape(const em_tensor *a, const em_tensor *b);
+void em_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+
+/* Pointers to the first element of the view (storage data + offset). */
+static inline float *em_f32(const em_tensor *t) {
+    return (float *)t->storage->data + t->offset;
+}
+static inline int32_t *em_i32(const em_tensor *t) {
+    return (int32_t *)t->storage->data + t->offset;
+}
+
+/* "{2,3}" for t's shape, into buf. */
+const char *em_tensor_shape_str(const em_tensor *t, char *buf, size_t size);
+
+/* A contiguous copy of src into *out (allocated).  *out must be empty. */
+int em_tensor_clone(em_tensor *out, const em_tensor *src);
+
+/* Copy src's elements into dst (same number of elements, same dtype; any
+ * strides), converting nothing. */
+int em_tensor_copy(em_tensor *dst, const em_tensor *src);
+
+/* Copy with dtype conversion into a freshly allocated *out. */
+int em_tensor_convert(em_tensor *out, const em_tensor *src, em_dtype dtype);
+
+/* Fill every element of the view with value. */
+void em_tensor_fill(em_tensor *t, double value);
+
+/* Element access by a flat list of 0-based indices (one per dim). */
+double em_tensor_get(const em_tensor *t, const int64_t *index);
+void em_tensor_set(em_tensor *t, const int64_t *index, double value);
+
+#endif

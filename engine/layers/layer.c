@@ -1,0 +1,83 @@
+#include "layer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+em_layer *em_layer_new(const em_layer_ops *ops, void *self) {
+    em_layer *l = calloc(1, sizeof *l);
+    if (!l) { em_fail("%s: out of memory", ops->type); return NULL; }
+    l->ops = ops;
+    l->self = self;
+    l->trainable = 1;
+    return l;
+}
+
+static int check_rank_and_dims(em_layer *l, const char *what, int ndim, const int64_t *shape,
+                               int want_ndim, const int64_t *want) {
+    char got[160], exp[160];
+    if (ndim != want_ndim)
+        return em_fail("%s: expected %s of rank %d, got shape %s", l->ops->type, what, want_ndim,
+                       em_shape_str(got, sizeof got, ndim, shape));
+    for (int i = 1; i < ndim; i++)  /* dim 0 is the batch, always free */
+        if (want[i] >= 0 && shape[i] >= 0 && want[i] != shape[i])
+            return em_fail("%s: expected %s of shape %s, got %s", l->ops->type, what,
+                           em_shape_str(exp, sizeof exp, want_ndim, want),
+                           em_shape_str(got, sizeof got, ndim, shape));
+    return 0;
+}
+
+int em_layer_build(em_layer *l, int ndim, const int64_t *in_shape) {
+    if (ndim < 1 || ndim > EM_MAX_DIMS)
+        return em_fail("%s: cannot build on an input of rank %d", l->ops->type, ndim);
+    if (l->built) return check_rank_and_dims(l, "input", ndim, in_shape, l->in_ndim, l->in_shape);
+    int out_ndim = 0;
+    int64_t out_shape[EM_MAX_DIMS];
+    if (l->ops->build(l, ndim, in_shape, &out_ndim, out_shape)) return -1;
+    l->in_ndim = ndim;
+    memcpy(l->in_shape, in_shape, sizeof(int64_t) * (size_t)ndim);
+    l->out_ndim = out_ndim;
+    memcpy(l->out_shape, out_shape, sizeof(int64_t) * (size_t)out_ndim);
+    l->built = 1;
+    return 0;
+}
+
+int em_layer_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    if (!l->built && em_layer_build(l, x->ndim, x->shape)) return -1;
+    if (check_rank_and_dims(l, "input", x->ndim, x->shape, l->in_ndim, l->in_shape)) return -1;
+    return l->ops->forward(l, x, training, y);
+}
+
+int em_layer_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    if (!l->built) return em_fail("%s: backward called before forward", l->ops->type);
+    if (check_rank_and_dims(l, "gradient", dy->ndim, dy->shape, l->out_ndim, l->out_shape)) return -1;
+    return l->ops->backward(l, dy, dx);
+}
+
+int em_layer_add_param(em_layer *l, const char *name, int ndim, const int64_t *shape) {
+    if (l->nparams >= EM_MAX_PARAMS) return em_fail("%s: too many parameters", l->ops->type);
+    int i = l->nparams;
+    if (em_tensor_alloc(&l->params[i], EM_FLOAT32, ndim, shape)) return -1;
+    if (em_tensor_alloc(&l->grads[i], EM_FLOAT32, ndim, shape)) {
+        em_tensor_release(&l->params[i]);
+        return -1;
+    }
+    l->param_names[i] = name;
+    l->nparams++;
+    return 0;
+}
+
+void em_layer_zero_grads(em_layer *l) {
+    for (int i = 0; i < l->nparams; i++) em_tensor_fill(&l->grads[i], 0.0);
+}
+
+void em_layer_free(em_layer *l) {
+    if (!l) return;
+    if (l->ops->destroy) l->ops->destroy(l);
+    for (int i = 0; i < l->nparams; i++) {
+        em_tensor_release(&l->params[i]);
+        em_tensor_release(&l->grads[i]);
+    }
+    free(l);
+}
