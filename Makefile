@@ -80,7 +80,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory ember
-	./ember scripts/bench/run.lua
+	./ember scripts/bench/run.lua $(BENCH)
 
 clean:
 	rm -rf build build-debug ember ember-debug

@@ -2,7 +2,10 @@
  * area, and the package.preload hooks that make `require "ember"` work. */
 #include <lauxlib.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "ember_modules.h"
 #include "lua_layer.h"
@@ -15,8 +18,28 @@ void ember_open_layers(lua_State *L) {
     lua_setfield(L, -2, "layers");
 }
 
+/* ember.clock(): monotonic wall time in seconds, for timing runs. */
+static int l_clock(lua_State *L) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+    return 1;
+}
+
+/* ember.peak_rss(): the process's peak resident set size in bytes. */
+static int l_peak_rss(lua_State *L) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    lua_pushinteger(L, (lua_Integer)ru.ru_maxrss * 1024);
+    return 1;
+}
+
 int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
+    lua_pushcfunction(L, l_clock);
+    lua_setfield(L, -2, "clock");
+    lua_pushcfunction(L, l_peak_rss);
+    lua_setfield(L, -2, "peak_rss");
     ember_open_tensor(L);
     ember_open_tensor_math(L);
     ember_open_tensor_shape(L);
