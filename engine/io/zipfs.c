@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "../core/error.h"
@@ -49,6 +52,8 @@ typedef struct {
 typedef struct {
     char *path;
     struct stat st;  /* identity of the file when opened: reopen on change */
+    void *map;       /* the whole archive, mapped: libzip reads it from memory */
+    size_t map_len;
     zip_t *za;
     member *members;  /* sorted by name */
     size_t n;
@@ -60,6 +65,7 @@ static unsigned cache_clock;  /* round-robin eviction */
 
 static void archive_close(archive *a) {
     if (a->za) zip_discard(a->za);
+    if (a->map) munmap(a->map, a->map_len);
     for (size_t i = 0; i < a->n; i++) free(a->members[i].name);
     free(a->members);
     free(a->path);
@@ -95,16 +101,40 @@ static int archive_index(archive *a) {
     return 0;
 }
 
+/* Map the file and open it through a buffer source: libzip on a file
+ * source stats the file once per entry (50,000 syscalls for aclImdb.zip). */
+static int archive_map(archive *a, const char *path, const struct stat *st) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return em_fail("fs: cannot open zip archive '%s': %s", path, strerror(errno));
+    a->map_len = (size_t)st->st_size;
+    a->map = a->map_len ? mmap(NULL, a->map_len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (a->map == MAP_FAILED) {
+        a->map = NULL;
+        return em_fail("fs: cannot map zip archive '%s': %s", path, strerror(errno));
+    }
+    return 0;
+}
+
 static int archive_open(archive *a, const char *path, const struct stat *st) {
-    int err = 0;
-    zip_t *za = zip_open(path, ZIP_RDONLY, &err);
+    /* libzip converts every entry's DOS time with mktime(); with TZ unset,
+     * glibc re-stats /etc/localtime on each call (50,000 times for
+     * aclImdb.zip).  Naming the same zone explicitly lets glibc cache it. */
+    if (!getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
+    if (archive_map(a, path, st)) return -1;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(a->map, a->map_len, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
     if (!za) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, err);
         em_fail("fs: cannot open zip archive '%s': %s", path, zip_error_strerror(&ze));
         zip_error_fini(&ze);
+        if (src) zip_source_free(src);
+        if (a->map) munmap(a->map, a->map_len);
+        a->map = NULL;
         return -1;
     }
+    zip_error_fini(&ze);
     a->za = za;
     a->st = *st;
     a->path = strdup(path);
