@@ -48,9 +48,18 @@ static int l_exists(lua_State *L) { lua_pushboolean(L, kind_of(L, "fs.exists") !
 static int l_isdir(lua_State *L) { lua_pushboolean(L, kind_of(L, "fs.isdir") == EM_FS_DIR); return 1; }
 static int l_isfile(lua_State *L) { lua_pushboolean(L, kind_of(L, "fs.isfile") == EM_FS_FILE); return 1; }
 
+/* fs.mtime(path) -> seconds since the epoch (of the archive for a member), or nil */
+static int l_mtime(lua_State *L) {
+    double t = em_fs_mtime(check_path(L, "fs.mtime"));
+    if (t < 0) lua_pushnil(L);
+    else lua_pushnumber(L, t);
+    return 1;
+}
+
 void ember_open_fs(lua_State *L) {
     static const luaL_Reg fns[] = {{"listdir", l_listdir}, {"read", l_read},   {"exists", l_exists},
-                                   {"isdir", l_isdir},     {"isfile", l_isfile}, {NULL, NULL}};
+                                   {"isdir", l_isdir},     {"isfile", l_isfile}, {"mtime", l_mtime},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "fs");
 }

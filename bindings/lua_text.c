@@ -162,6 +162,41 @@ static int seq_values(lua_State *L) {
     return 1;
 }
 
+/* seqs:offsets() -> int32 tensor {n + 1}: sequence i is values[offsets[i] + 1 .. offsets[i + 1]] */
+static int seq_offsets(lua_State *L) {
+    em_sequences *s = luaL_checkudata(L, 1, EMBER_SEQUENCES_MT);
+    if (s->nvalues > INT32_MAX) return luaL_error(L, "Sequences: too many values for int32 offsets");
+    int64_t n = s->n + 1;
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, EM_INT32, 1, &n)) return lt_raise(L);
+    for (int64_t i = 0; i < n; i++) em_i32(t)[i] = (int32_t)s->offsets[i];
+    return 1;
+}
+
+/* Sequences.from_flat(values, offsets): the inverse of values() / offsets(). */
+static int l_sequences_from_flat(lua_State *L) {
+    const char *fn = "Sequences.from_flat";
+    em_tensor *values = lt_check_dtype(L, 1, fn, "values", EM_INT32);
+    em_tensor *offsets = lt_check_dtype(L, 2, fn, "offsets", EM_INT32);
+    if (values->ndim != 1 || offsets->ndim != 1 || !em_is_contiguous(values) || !em_is_contiguous(offsets) ||
+        offsets->shape[0] < 1)
+        return luaL_error(L, "%s: expected 1-D contiguous values and offsets (n + 1 entries)", fn);
+    const int32_t *off = em_i32(offsets);
+    int64_t n = offsets->shape[0] - 1;
+    if (off[0] != 0 || off[n] != values->shape[0])
+        return luaL_error(L, "%s: offsets must start at 0 and end at the number of values (%I)", fn,
+                          (lua_Integer)values->shape[0]);
+    for (int64_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i]) return luaL_error(L, "%s: offsets must not decrease (entry %I)", fn, (lua_Integer)i + 2);
+    em_sequences *s = ls_new(L);
+    if (em_seq_push_many(s, em_i32(values), values->shape[0])) return lt_raise(L);
+    for (int64_t i = 1; i <= n; i++) {
+        s->nvalues = off[i];  /* close at each offset: values are already in place */
+        if (em_seq_close(s)) return lt_raise(L);
+    }
+    return 1;
+}
+
 static int seq_tostring(lua_State *L) {
     em_sequences *s = luaL_checkudata(L, 1, EMBER_SEQUENCES_MT);
     lua_pushfstring(L, "Sequences(%I sequences, %I values)", (lua_Integer)s->n, (lua_Integer)s->nvalues);
@@ -179,7 +214,8 @@ static int seq_index(lua_State *L) {
 
 static void open_sequences(lua_State *L) {
     static const luaL_Reg methods[] = {{"get", seq_get},         {"reversed", seq_reversed}, {"lengths", seq_lengths},
-                                       {"totable", seq_totable}, {"values", seq_values},     {NULL, NULL}};
+                                       {"totable", seq_totable}, {"values", seq_values},     {"offsets", seq_offsets},
+                                       {NULL, NULL}};
     luaL_newmetatable(L, EMBER_SEQUENCES_MT);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "methods");
@@ -431,6 +467,7 @@ void ember_open_text(lua_State *L) {
     open_tokenizer(L);
     static const luaL_Reg fns[] = {{"Tokenizer", l_tokenizer},
                                    {"Sequences", l_sequences},
+                                   {"sequences_from_flat", l_sequences_from_flat},
                                    {"pad_sequences", l_pad_sequences},
                                    {"text_to_word_sequence", l_text_to_word_sequence},
                                    {"hashing_trick", l_hashing_trick},

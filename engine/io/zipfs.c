@@ -23,7 +23,7 @@ void em_strlist_free(em_strlist *l) {
     l->n = l->cap = 0;
 }
 
-static int strlist_push(em_strlist *l, const char *s, size_t len) {
+int em_strlist_push(em_strlist *l, const char *s, size_t len) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         char **items = realloc(l->items, cap * sizeof *items);
@@ -264,7 +264,7 @@ static int listdir_plain(const char *path, em_strlist *out) {
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        rc = strlist_push(out, e->d_name, strlen(e->d_name));
+        rc = em_strlist_push(out, e->d_name, strlen(e->d_name));
     }
     closedir(d);
     return rc;
@@ -289,7 +289,7 @@ static int listdir_archive(const archive *a, const char *inner, em_strlist *out)
         size_t clen = strcspn(child, "/");
         if (clen == 0) continue;
         if (last && clen == last_len && strncmp(child, last, clen) == 0) continue;
-        if (strlist_push(out, child, clen)) return -1;
+        if (em_strlist_push(out, child, clen)) return -1;
         last = child;
         last_len = clen;
     }
@@ -384,4 +384,15 @@ int em_fs_read(const char *path, char **data, size_t *len) {
     }
     free(sp);
     return rc;
+}
+
+double em_fs_mtime(const char *path) {
+    em_fs_kind kind;
+    if (em_fs_kind_of(path, &kind) || kind == EM_FS_NONE) return -1;
+    split_path *sp = split(path);
+    if (!sp) return -1;
+    struct stat st;
+    int ok = sp->archive ? (st = sp->st, 1) : stat(path, &st) == 0;
+    free(sp);
+    return ok ? (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec * 1e-9 : -1;
 }

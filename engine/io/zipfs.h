@@ -21,6 +21,8 @@ typedef struct {
 } em_strlist;
 
 void em_strlist_free(em_strlist *l);
+/* Append a copy of s[0 .. len). */
+int em_strlist_push(em_strlist *l, const char *s, size_t len);
 
 /* What path names: a file, a folder or nothing.  An archive itself is a
  * file (read gives its bytes) that listdir also accepts as a folder.
@@ -34,6 +36,10 @@ int em_fs_listdir(const char *path, em_strlist *out);
 /* The whole content of a file or a member: *data is malloc'd, NUL-terminated
  * (the NUL is not counted in *len).  On failure *data is NULL. */
 int em_fs_read(const char *path, char **data, size_t *len);
+
+/* Modification time (seconds since the epoch) of a file, or of the archive
+ * holding a member; -1 when the path does not exist. */
+double em_fs_mtime(const char *path);
 
 /* Close every cached archive (for tests and clean exits). */
 void em_fs_close_all(void);

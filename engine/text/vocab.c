@@ -14,9 +14,9 @@ static uint32_t word_hash(const char *s, size_t len) {
         h = (h ^ x) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
-    if (len) {
+    if (len) {  /* a byte loop: a variable-length memcpy would be a libc call */
         x = 0;
-        memcpy(&x, s, len);
+        for (size_t i = 0; i < len; i++) x |= (uint64_t)(unsigned char)s[i] << (8 * i);
         h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
     }
     h ^= h >> 29;
@@ -31,6 +31,14 @@ void em_vocab_free(em_vocab *v) {
     memset(v, 0, sizeof *v);
 }
 
+/* Short words are the common case: compare them inline. */
+static inline int same_bytes(const char *a, const char *b, size_t len) {
+    if (len > 16) return memcmp(a, b, len) == 0;
+    for (size_t i = 0; i < len; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static int64_t probe(const em_vocab *v, const char *w, size_t len, uint32_t h, size_t *slot) {
     size_t mask = v->nslots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -38,7 +46,7 @@ static int64_t probe(const em_vocab *v, const char *w, size_t len, uint32_t h, s
         if (k < 0) { *slot = i; return -1; }
         if (v->slots[i].hash != h) continue;  /* most misses end here, without touching the word */
         const em_word *e = &v->words[k];
-        if (e->len == len && memcmp(v->arena + e->off, w, len) == 0) { *slot = i; return k; }
+        if (e->len == len && same_bytes(v->arena + e->off, w, len)) { *slot = i; return k; }
     }
 }
 
