@@ -232,6 +232,7 @@ static const char *const SIDES[] = {"pre", "post", NULL};
 /* pad_sequences(seqs, {maxlen, padding, truncating, value, dtype}) */
 static int l_pad_sequences(lua_State *L) {
     const char *fn = "pad_sequences";
+    lua_settop(L, 2);  /* ls_check may push a converted copy: keep the options at 2 */
     em_sequences *s = ls_check(L, 1, fn, "sequences");
     static const char *const keys[] = {"maxlen", "padding", "truncating", "value", "dtype", NULL};
     check_keys(L, 2, fn, keys);
@@ -398,6 +399,7 @@ static const char *const MODES[] = {"binary", "count", "freq", "tfidf", NULL};
 static int tok_matrix(lua_State *L) {
     const char *fn = "sequences_to_matrix";
     em_tokenizer *t = check_tok(L);
+    lua_settop(L, 3);
     em_sequences *s = ls_check(L, 2, fn, "sequences");
     lua_pushvalue(L, 3);
     lua_createtable(L, 0, 1);
