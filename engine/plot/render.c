@@ -125,7 +125,7 @@ static void draw_texts(const layout *lay) {
     const em_figure *fig = lay->fig;
     plcol0(COL_FG);
     set_font_pt(lay, FONT_PT);
-    if (fig->text[EM_FIGURE_XLABEL]) plmtex("b", 3.3, 0.5, 0.5, fig->text[EM_FIGURE_XLABEL]);
+    if (fig->text[EM_FIGURE_XLABEL]) plmtex("b", 3.5, 0.5, 0.5, fig->text[EM_FIGURE_XLABEL]);
     if (fig->text[EM_FIGURE_YLABEL]) {
         /* Clear the widest tick label, as matplotlib does. */
         double disp = 1.6 + 0.62 * lay->ylabel_chars;
@@ -323,7 +323,7 @@ static void draw_legend(const layout *lay) {
         styles[n] = 1;
         widths[n] = LINE_PT * PX_PER_PT;
         counts[n] = 1;  /* matplotlib 2 shows one marker per entry */
-        scales[n] = s->style.marker == EM_MARKER_POINT ? 0.8 : 1.1;
+        scales[n] = s->style.marker == EM_MARKER_POINT ? 0.6 : 0.8;
         texts[n] = s->label;
         symbols[n] = em_marker_glyph(s->style.marker);
         if (utf8_chars(s->label) > longest) longest = utf8_chars(s->label);

@@ -51,8 +51,8 @@ static int line_token(const char *s, em_linestyle *line) {
 }
 
 static int style_error(const char *fmt, const char *why, char what) {
-    return em_fail("style '%s': %s '%c' (expected a colour of bgrcmykw or C0-C9, a marker of "
-                   "o.s^vD+x and a line of - -- : -.)", fmt, why, what);
+    return em_fail("%s '%c' in style \"%s\" (expected a colour of bgrcmykw or C0-C9, a marker of "
+                   "o.s^vD+x and a line of - -- : -.)", why, what, fmt);
 }
 
 int em_style_parse(const char *fmt, em_style *out) {
@@ -63,21 +63,21 @@ int em_style_parse(const char *fmt, em_style *out) {
         em_linestyle line;
         int len = line_token(s, &line);
         if (len > 0) {
-            if (has_line) return style_error(fmt, "a second line style at", *s);
+            if (has_line) return style_error(fmt, "a second line style", *s);
             out->line = line;
             has_line = 1;
             s += len;
         } else if (s[0] == 'C' && s[1] >= '0' && s[1] <= '9') {
-            if (out->has_color) return style_error(fmt, "a second colour at", *s);
+            if (out->has_color) return style_error(fmt, "a second colour", *s);
             memcpy(out->rgb, TAB10[s[1] - '0'], 3);
             out->has_color = 1;
             s += 2;
         } else if (base_color(*s, out->rgb)) {
-            if (out->has_color) return style_error(fmt, "a second colour at", *s);
+            if (out->has_color) return style_error(fmt, "a second colour", *s);
             out->has_color = 1;
             s++;
         } else if (marker_of(*s) != EM_MARKER_NONE) {
-            if (out->marker != EM_MARKER_NONE) return style_error(fmt, "a second marker at", *s);
+            if (out->marker != EM_MARKER_NONE) return style_error(fmt, "a second marker", *s);
             out->marker = marker_of(*s);
             s++;
         } else {
