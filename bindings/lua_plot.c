@@ -1,6 +1,7 @@
 /* core.plot: the Lua face of engine/plot (PLplot figures).
  *
- *   core.plot.figure(options, fn) -> path written
+ *   core.plot.figure(options) / core.plot.line(options) -> path written
+ *   core.plot.draw(options, fn): the same, naming fn in errors
  *
  * options: file (".png", ".svg" or ".pdf"), title, xlabel, ylabel (strings,
  * or false for none), width, height (pixels), legend (boolean; default: when
@@ -218,13 +219,20 @@ static const char *check_file(lua_State *L, int idx, const char *fn) {
     return file;
 }
 
+/* Shared by ember.plot.figure, ember.plot.line (upvalue: the function's
+ * name; line takes one series, no 'series' option) and core.plot.draw
+ * (name as argument 2, for the Lua half's ember.plot.history). */
 static int l_figure(lua_State *L) {
-    static const char *const KEYS[] = {"file", "title", "xlabel", "ylabel", "width", "height", "legend", "series",
-                                       "x", "y", "style", "label", NULL};
-    const char *fn = luaL_optstring(L, 2, "ember.plot.figure");
+    static const char *const KEYS[] = {"file", "title", "xlabel", "ylabel", "width", "height", "legend", "x",
+                                       "y", "style", "label", "series", NULL};
+    static const char *const LINE_KEYS[] = {"file", "title", "xlabel", "ylabel", "width", "height", "legend", "x",
+                                            "y", "style", "label", NULL};
+    const char *fn = lua_isstring(L, lua_upvalueindex(1)) ? lua_tostring(L, lua_upvalueindex(1))
+                                                           : luaL_optstring(L, 2, "ember.plot.figure");
+    int single = strcmp(fn, "ember.plot.line") == 0;
     if (!lua_istable(L, 1) || lt_test(L, 1)) return lt_argerror(L, 1, fn, "options", "a table");
     lua_settop(L, 2);
-    check_known_options(L, 1, fn, KEYS, "");
+    check_known_options(L, 1, fn, single ? LINE_KEYS : KEYS, "");
     const char *file = check_file(L, 1, fn);
     int width = (int)lt_opt_int(L, 1, fn, "width", EM_FIGURE_WIDTH, 64, EM_FIGURE_MAX_SIDE);
     int height = (int)lt_opt_int(L, 1, fn, "height", EM_FIGURE_HEIGHT, 64, EM_FIGURE_MAX_SIDE);
@@ -266,8 +274,16 @@ static int l_tick_step(lua_State *L) {
     return 1;
 }
 
+static void add_named(lua_State *L, const char *key, const char *fn) {
+    lua_pushstring(L, fn);
+    lua_pushcclosure(L, l_figure, 1);
+    lua_setfield(L, -2, key);
+}
+
 void ember_open_plot(lua_State *L) {
-    static const luaL_Reg FUNCS[] = {{"figure", l_figure}, {"tick_step", l_tick_step}, {NULL, NULL}};
+    static const luaL_Reg FUNCS[] = {{"draw", l_figure}, {"tick_step", l_tick_step}, {NULL, NULL}};
     luaL_newlib(L, FUNCS);
+    add_named(L, "figure", "ember.plot.figure");
+    add_named(L, "line", "ember.plot.line");
     lua_setfield(L, -2, "plot");
 }

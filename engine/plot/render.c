@@ -128,7 +128,7 @@ static void draw_texts(const layout *lay) {
     if (fig->text[EM_FIGURE_XLABEL]) plmtex("b", 3.5, 0.5, 0.5, fig->text[EM_FIGURE_XLABEL]);
     if (fig->text[EM_FIGURE_YLABEL]) {
         /* Clear the widest tick label, as matplotlib does. */
-        double disp = 1.6 + 0.62 * lay->ylabel_chars;
+        double disp = 2.0 + 0.7 * lay->ylabel_chars;
         plmtex("l", disp, 0.5, 0.5, fig->text[EM_FIGURE_YLABEL]);
     }
     if (fig->text[EM_FIGURE_TITLE]) {
@@ -306,6 +306,16 @@ static PLINT best_position(const layout *lay, double w, double h, double pad_u, 
     return best;
 }
 
+/* pllegend draws PLplot's built-in patterns only; pick the closest. */
+static PLINT legend_line_style(em_linestyle line) {
+    switch (line) {
+    case EM_LINE_DASHED: return 3;   /* long dashes */
+    case EM_LINE_DOTTED: return 2;   /* short dashes, short gaps */
+    case EM_LINE_DASHDOT: return 5;  /* long dash, short dash */
+    default: return 1;
+    }
+}
+
 static void draw_legend(const layout *lay) {
     const em_figure *fig = lay->fig;
     PLINT opts[EM_FIGURE_MAX_SERIES], text_colors[EM_FIGURE_MAX_SERIES], colors[EM_FIGURE_MAX_SERIES];
@@ -320,7 +330,7 @@ static void draw_legend(const layout *lay) {
                   (s->style.marker != EM_MARKER_NONE ? PL_LEGEND_SYMBOL : 0);
         text_colors[n] = COL_FG;
         colors[n] = COL_SERIES + i;
-        styles[n] = 1;
+        styles[n] = legend_line_style(s->style.line);
         widths[n] = LINE_PT * PX_PER_PT;
         counts[n] = 1;  /* matplotlib 2 shows one marker per entry */
         scales[n] = s->style.marker == EM_MARKER_POINT ? 0.6 : 0.8;

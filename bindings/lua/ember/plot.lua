@@ -14,16 +14,9 @@ local core = require "ember.core"
 
 local plot = {}
 
-function plot.figure(options)
-  return core.plot.figure(options, "ember.plot.figure")
-end
-
-function plot.line(options)
-  if type(options) == "table" and options.series ~= nil then
-    error("ember.plot.line: unknown option 'series' (use ember.plot.figure for several series)", 2)
-  end
-  return core.plot.figure(options, "ember.plot.line")
-end
+-- C functions: their errors point at the caller's line.
+plot.figure = core.plot.figure
+plot.line = core.plot.line
 
 -- ---- history -------------------------------------------------------------
 
@@ -218,7 +211,12 @@ function plot.history(history, options)
     width = options.width, height = options.height,
     legend = options.legend == nil and true or options.legend,
   }
-  return core.plot.figure(spec, FN)
+  local ok, result = pcall(core.plot.draw, spec, FN)
+  if not ok then
+    -- Report at the caller's line, not inside this module.
+    error((tostring(result):gsub("^%[ember%][^:]*:%d+: ", "")), 2)
+  end
+  return result
 end
 
 return plot
