@@ -132,6 +132,16 @@ describe("ember.plot", function()
       assert.truthy(svg:find("stroke:rgb(100%,49.803922%,5.490196%)", 1, true))
     end)
 
+    it("prints texts as written, '#' included (PLplot's escape character)", function()
+      local function glyphs(title)
+        local svg = read(plot.line {y = {1, 2, 3}, title = title, file = dir .. "/text.svg"})
+        return count(svg, "<use ")
+      end
+      -- "#u" would otherwise start a superscript and draw no glyphs itself
+      assert.equal(glyphs("ab") + 2, glyphs("a#ub"))
+      assert.equal(glyphs("ab") + 1, glyphs("a#b"))
+    end)
+
     it("draws the legend's entries for labelled series", function()
       local path = dir .. "/legend.svg"
       plot.figure {file = path, series = {{y = {1, 2, 3}, style = "bo", label = "Training loss"}}}

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <plplot.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -47,6 +48,10 @@ typedef struct {
     double mm_per_px;   /* PLplot measures in mm; we think in device pixels */
     double vp_w_px, vp_h_px;
     int ylabel_chars;   /* widest y tick label, to place the y axis label */
+    /* Texts with PLplot's escape character doubled ("#" starts an escape
+     * such as "#u" superscript; a user's "Run #1" must print as written). */
+    char *text[3];
+    char *label[EM_FIGURE_MAX_SERIES];
 } layout;
 
 /* ---- tick labels, formatted like matplotlib's ScalarFormatter ---------- */
@@ -122,18 +127,17 @@ static void draw_axes(layout *lay) {
 }
 
 static void draw_texts(const layout *lay) {
-    const em_figure *fig = lay->fig;
     plcol0(COL_FG);
     set_font_pt(lay, FONT_PT);
-    if (fig->text[EM_FIGURE_XLABEL]) plmtex("b", 3.5, 0.5, 0.5, fig->text[EM_FIGURE_XLABEL]);
-    if (fig->text[EM_FIGURE_YLABEL]) {
+    if (lay->text[EM_FIGURE_XLABEL]) plmtex("b", 3.5, 0.5, 0.5, lay->text[EM_FIGURE_XLABEL]);
+    if (lay->text[EM_FIGURE_YLABEL]) {
         /* Clear the widest tick label, as matplotlib does. */
         double disp = 2.0 + 0.7 * lay->ylabel_chars;
-        plmtex("l", disp, 0.5, 0.5, fig->text[EM_FIGURE_YLABEL]);
+        plmtex("l", disp, 0.5, 0.5, lay->text[EM_FIGURE_YLABEL]);
     }
-    if (fig->text[EM_FIGURE_TITLE]) {
+    if (lay->text[EM_FIGURE_TITLE]) {
         set_font_pt(lay, TITLE_PT);
-        plmtex("t", 1.0, 0.5, 0.5, fig->text[EM_FIGURE_TITLE]);
+        plmtex("t", 1.0, 0.5, 0.5, lay->text[EM_FIGURE_TITLE]);
     }
 }
 
@@ -334,7 +338,7 @@ static void draw_legend(const layout *lay) {
         widths[n] = LINE_PT * PX_PER_PT;
         counts[n] = 1;  /* matplotlib 2 shows one marker per entry */
         scales[n] = s->style.marker == EM_MARKER_POINT ? 0.6 : 0.8;
-        texts[n] = s->label;
+        texts[n] = lay->label[i];
         symbols[n] = em_marker_glyph(s->style.marker);
         if (utf8_chars(s->label) > longest) longest = utf8_chars(s->label);
         n++;
@@ -381,6 +385,39 @@ static void draw(void *data) {
 
 static const char *const DEVICES[] = {"pngcairo", "svgcairo", "pdfcairo"};
 
+/* A malloc'ed copy of s with every '#' doubled; NULL for NULL. */
+static char *plplot_escape(const char *s, int *failed) {
+    if (!s) return NULL;
+    size_t n = strlen(s), hashes = 0;
+    for (size_t i = 0; i < n; i++) hashes += s[i] == '#';
+    char *out = malloc(n + hashes + 1);
+    if (!out) {
+        *failed = 1;
+        return NULL;
+    }
+    char *w = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '#') *w++ = '#';
+        *w++ = s[i];
+    }
+    *w = '\0';
+    return out;
+}
+
+static void free_texts(layout *lay) {
+    for (int i = 0; i < 3; i++) free(lay->text[i]);
+    for (int i = 0; i < EM_FIGURE_MAX_SERIES; i++) free(lay->label[i]);
+}
+
+static int escape_texts(layout *lay) {
+    int failed = 0;
+    for (int i = 0; i < 3; i++) lay->text[i] = plplot_escape(lay->fig->text[i], &failed);
+    for (int i = 0; i < lay->fig->nseries; i++) lay->label[i] = plplot_escape(lay->fig->series[i].label, &failed);
+    if (!failed) return 0;
+    free_texts(lay);
+    return em_fail("em_figure_save: out of memory");
+}
+
 int em_figure_save(const em_figure *fig, const char *path) {
     if (!fig) return em_fail("em_figure_save: no figure");
     int format = em_figure_format_of(path);
@@ -390,6 +427,9 @@ int em_figure_save(const em_figure *fig, const char *path) {
     em_figure_limits(fig, &lay.xmin, &lay.xmax, &lay.ymin, &lay.ymax);
     lay.xstep = em_figure_tick_step(lay.xmin, lay.xmax, NBINS);
     lay.ystep = em_figure_tick_step(lay.ymin, lay.ymax, NBINS);
+    if (escape_texts(&lay) != 0) return -1;
     em_plot_page page = {.device = DEVICES[format], .path = path, .width = fig->width, .height = fig->height};
-    return em_plot_guarded(&page, draw, &lay);
+    int rc = em_plot_guarded(&page, draw, &lay);
+    free_texts(&lay);
+    return rc;
 }
