@@ -89,6 +89,15 @@ describe("ember.plot", function()
       assert.truthy(#pdf > 500)
     end)
 
+    it("sizes SVG and PDF pages like matplotlib (640x480 px at 100 dpi = 461x346 pt)", function()
+      local svg = read(plot.line {y = {1, 2, 3}, file = dir .. "/d.svg"})
+      assert.truthy(svg:find('width="461pt" height="346pt"', 1, true))
+      local pdf = read(plot.line {y = {1, 2, 3}, file = dir .. "/d.pdf"})
+      assert.truthy(pdf:find("MediaBox [ 0 0 461 346 ]", 1, true))
+      svg = read(plot.line {y = {1, 2, 3}, file = dir .. "/e.svg", width = 1000, height = 500})
+      assert.truthy(svg:find('width="720pt" height="360pt"', 1, true))
+    end)
+
     it("overwrites an existing file", function()
       local path = dir .. "/again.png"
       plot.line {y = {1, 2}, file = path}

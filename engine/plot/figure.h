@@ -50,7 +50,8 @@ void em_figure_free(em_figure *fig);
 /* Set (copy) or clear (NULL) the title or an axis label. */
 int em_figure_set_text(em_figure *fig, em_figure_text which, const char *text);
 
-/* Size in pixels for PNG (points for SVG/PDF), each in [64, 8192]. */
+/* Size in pixels at matplotlib's 100 dpi, each in [64, 8192]: a PNG has exactly
+ * these pixels; an SVG/PDF page is the same figure in points (x 0.72). */
 int em_figure_set_size(em_figure *fig, int width, int height);
 
 /* Append a series of n >= 1 points with buffers owned by the figure; the

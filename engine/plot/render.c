@@ -8,9 +8,11 @@
  * message, stdin/stdout/stderr pointed away from the terminal, and the
  * stream always ended.  PLplot keeps global state, so saves do not nest.
  *
- * Units: the cairo devices work at 72 dpi, so one PLplot "pixel" is one
- * point; matplotlib's sizes (in points at 100 dpi) are converted with
- * PX_PER_PT so a 640x480 PNG looks like matplotlib's default figure. */
+ * Units: a figure's size is given in pixels at matplotlib's 100 dpi.  The
+ * PNG device draws in pixels, so a point (matplotlib's unit for fonts and
+ * lines) is 100/72 device units and a 640x480 figure is a 640x480 PNG.  The
+ * SVG and PDF devices draw in points, so the page is 72/100 of the pixel
+ * size (460.8 x 345.6 pt, matplotlib's default) and a point is one unit. */
 #include <math.h>
 #include <plplot.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 #include "figure.h"
 #include "guard.h"
 
-#define PX_PER_PT (100.0 / 72.0)
+#define DPI 100.0
 
 /* matplotlib rcParams (points), scaled to device pixels below. */
 #define FONT_PT 10.0          /* font.size: ticks, axis labels, legend */
@@ -45,7 +47,9 @@ typedef struct {
     const em_figure *fig;
     double xmin, xmax, ymin, ymax;
     double xstep, ystep;
-    double mm_per_px;   /* PLplot measures in mm; we think in device pixels */
+    double units_per_pt; /* device units ("px" below) per point */
+    double page_w, page_h; /* page size in device units */
+    double mm_per_px;   /* PLplot measures in mm; we think in device units */
     double vp_w_px, vp_h_px;
     int ylabel_chars;   /* widest y tick label, to place the y axis label */
     /* Texts with PLplot's escape character doubled ("#" starts an escape
@@ -96,18 +100,18 @@ static void tick_label(PLINT axis, PLFLT value, char *label, PLINT length, PLPoi
 static double px_to_mm(const layout *lay, double px) { return px * lay->mm_per_px; }
 
 static void set_font_pt(const layout *lay, double pt) {
-    plschr(px_to_mm(lay, pt * PX_PER_PT * PLPLOT_CHAR_PER_FONT), 1.0);
+    plschr(px_to_mm(lay, pt * lay->units_per_pt * PLPLOT_CHAR_PER_FONT), 1.0);
 }
 
-static void set_width_pt(double pt) { plwidth(pt * PX_PER_PT); }
+static void set_width_pt(const layout *lay, double pt) { plwidth(pt * lay->units_per_pt); }
 
 static void setup_page(layout *lay) {
     pladv(0);
     PLFLT xmin_mm, xmax_mm, ymin_mm, ymax_mm;
     plgspa(&xmin_mm, &xmax_mm, &ymin_mm, &ymax_mm);
-    lay->mm_per_px = (xmax_mm - xmin_mm) / lay->fig->width;
-    lay->vp_w_px = (VP_RIGHT - VP_LEFT) * lay->fig->width;
-    lay->vp_h_px = (VP_TOP - VP_BOTTOM) * lay->fig->height;
+    lay->mm_per_px = (xmax_mm - xmin_mm) / lay->page_w;
+    lay->vp_w_px = (VP_RIGHT - VP_LEFT) * lay->page_w;
+    lay->vp_h_px = (VP_TOP - VP_BOTTOM) * lay->page_h;
     plvpor(VP_LEFT, VP_RIGHT, VP_BOTTOM, VP_TOP);
     plwind(lay->xmin, lay->xmax, lay->ymin, lay->ymax);
 }
@@ -115,9 +119,9 @@ static void setup_page(layout *lay) {
 static void draw_axes(layout *lay) {
     plcol0(COL_FG);
     pllsty(1);
-    set_width_pt(AXES_LINE_PT);
+    set_width_pt(lay, AXES_LINE_PT);
     set_font_pt(lay, FONT_PT);
-    plsmaj(px_to_mm(lay, TICK_PT * PX_PER_PT), 1.0);
+    plsmaj(px_to_mm(lay, TICK_PT * lay->units_per_pt), 1.0);
     plslabelfunc(tick_label, lay);
     /* matplotlib 2: a frame on four sides, outward ticks on bottom and left
      * only, horizontal y tick labels, no minor ticks. */
@@ -145,7 +149,7 @@ static void draw_texts(const layout *lay) {
 
 static void set_dashes(const layout *lay, em_linestyle line) {
     /* matplotlib's dash patterns, in multiples of the line width. */
-    double lw_um = px_to_mm(lay, LINE_PT * PX_PER_PT) * 1000.0;
+    double lw_um = px_to_mm(lay, LINE_PT * lay->units_per_pt) * 1000.0;
     PLINT mark[2], space[2];
     switch (line) {
     case EM_LINE_DASHED:
@@ -219,7 +223,7 @@ static void draw_marker(em_marker marker, double x, double y, double rx, double 
 }
 
 static void draw_markers(const layout *lay, const em_series *s) {
-    double r_px = MARKER_PT * PX_PER_PT / 2.0;
+    double r_px = MARKER_PT * lay->units_per_pt / 2.0;
     double rx = r_px * (lay->xmax - lay->xmin) / lay->vp_w_px;
     double ry = r_px * (lay->ymax - lay->ymin) / lay->vp_h_px;
     pllsty(1);
@@ -237,13 +241,13 @@ static void draw_series(const layout *lay) {
         const em_series *s = &fig->series[i];
         plscol0a(COL_SERIES + i, s->style.rgb[0], s->style.rgb[1], s->style.rgb[2], 1.0);
         plcol0(COL_SERIES + i);
-        set_width_pt(LINE_PT);
+        set_width_pt(lay, LINE_PT);
         if (s->style.line != EM_LINE_NONE) {
             set_dashes(lay, s->style.line);
             draw_line(s);
         }
         if (s->style.marker != EM_MARKER_NONE) {
-            set_width_pt(1.0);
+            set_width_pt(lay, 1.0);
             draw_markers(lay, s);
         }
     }
@@ -335,7 +339,7 @@ static void draw_legend(const layout *lay) {
         text_colors[n] = COL_FG;
         colors[n] = COL_SERIES + i;
         styles[n] = legend_line_style(s->style.line);
-        widths[n] = LINE_PT * PX_PER_PT;
+        widths[n] = LINE_PT * lay->units_per_pt;
         counts[n] = 1;  /* matplotlib 2 shows one marker per entry */
         scales[n] = s->style.marker == EM_MARKER_POINT ? 0.6 : 0.8;
         texts[n] = lay->label[i];
@@ -347,14 +351,14 @@ static void draw_legend(const layout *lay) {
     /* matplotlib legend geometry, in font sizes: handle 2, gap 0.8, row
      * 1 + 0.5 spacing, border pad 0.4, 0.5 from the axes.  Text width is
      * estimated (DejaVu Sans averages about 0.6 em per character). */
-    double em_px = FONT_PT * PX_PER_PT;
+    double em_px = FONT_PT * lay->units_per_pt;
     double handle_u = 2.0 * em_px / lay->vp_w_px;
     double w = (em_px * (0.4 + 2.0 + 0.8 + 0.6 * longest + 0.4)) / lay->vp_w_px;
     double h = em_px * (n + 0.5 * (n - 1) + 0.8) / lay->vp_h_px;
     double pad_u = 0.5 * em_px / lay->vp_w_px, pad_v = 0.5 * em_px / lay->vp_h_px;
     PLINT position = PL_POSITION_VIEWPORT | PL_POSITION_INSIDE | best_position(lay, w, h, pad_u, pad_v);
     set_font_pt(lay, FONT_PT);
-    set_width_pt(AXES_LINE_PT);
+    set_width_pt(lay, AXES_LINE_PT);
     pllsty(1);
     PLFLT legend_w, legend_h;
     pllegend(&legend_w, &legend_h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position, pad_u, pad_v,
@@ -428,7 +432,13 @@ int em_figure_save(const em_figure *fig, const char *path) {
     lay.xstep = em_figure_tick_step(lay.xmin, lay.xmax, NBINS);
     lay.ystep = em_figure_tick_step(lay.ymin, lay.ymax, NBINS);
     if (escape_texts(&lay) != 0) return -1;
-    em_plot_page page = {.device = DEVICES[format], .path = path, .width = fig->width, .height = fig->height};
+    /* PNG in pixels; SVG/PDF in points: the same figure at 100 dpi. */
+    double units_per_px = format == EM_FORMAT_PNG ? 1.0 : 72.0 / DPI;
+    lay.units_per_pt = DPI / 72.0 * units_per_px;
+    lay.page_w = round(fig->width * units_per_px);
+    lay.page_h = round(fig->height * units_per_px);
+    em_plot_page page = {.device = DEVICES[format], .path = path, .width = (int)lay.page_w,
+                         .height = (int)lay.page_h};
     int rc = em_plot_guarded(&page, draw, &lay);
     free_texts(&lay);
     return rc;
