@@ -70,17 +70,11 @@ static int decimals_for(double step) {
 
 static void format_tick(double value, double step, char *buf, size_t size) {
     if (fabs(value) < 1e-9 * step) value = 0.0;
-    if (fabs(value) >= 1e6 || step < 1e-5) {
-        snprintf(buf, size, "%g", value);
-    } else {
-        snprintf(buf, size, "%.*f", decimals_for(step), value);
-    }
-    /* matplotlib writes negative numbers with a true minus sign. */
-    if (buf[0] == '-' && size > 4) {
-        memmove(buf + 3, buf + 1, strlen(buf + 1) + 1 <= size - 3 ? strlen(buf + 1) + 1 : size - 3);
-        memcpy(buf, "\xe2\x88\x92", 3);
-        buf[size - 1] = '\0';
-    }
+    char digits[64];
+    if (fabs(value) >= 1e6 || step < 1e-5) snprintf(digits, sizeof digits, "%g", fabs(value));
+    else snprintf(digits, sizeof digits, "%.*f", decimals_for(step), fabs(value));
+    /* matplotlib writes negative numbers with a true minus sign (U+2212). */
+    snprintf(buf, size, "%s%s", value < 0 ? "\xe2\x88\x92" : "", digits);
 }
 
 static int utf8_chars(const char *s) {
