@@ -206,6 +206,13 @@ describe("ember.plot", function()
       assert.equal(480, hh)
     end)
 
+    it("takes tensors, labels and styles", function()
+      local h = {loss = ember.tensor {0.5, 0.4, 0.3}, val_loss = {0.6, 0.5, 0.5}}
+      local svg = read(plot.history(h, {labels = {"train", "val"}, styles = {"rs", "b--"}, file = dir .. "/ls.svg"}))
+      assert.equal(0, count(svg, BLUE_FILL))
+      assert.equal(4, count(svg, "fill:rgb(100%,0%,0%)"))  -- 3 red squares + legend
+    end)
+
     it("draws only the metrics asked for", function()
       local svg = read(plot.history(fake_history(5), {metrics = {"loss"}, file = dir .. "/only.svg"}))
       assert.equal(6, count(svg, BLUE_FILL))  -- 5 dots + legend
@@ -325,6 +332,10 @@ describe("ember.plot", function()
         "ember.plot.history: option 'metrics' expected a non-empty list of metric names such as {\"loss\", \"val_loss\"}, got \"loss\"")
       assert.has_error(function() plot.history({loss = {1, 2}}, {labels = {"a", "b"}, file = png()}) end,
         "ember.plot.history: option 'labels' expected a list of 1 strings (one per metric), got table")
+      assert.error_matches(function() plot.history({loss = {1, 2}}, {styles = {"bq"}, file = png()}) end,
+        "^ember%.plot%.history: option 'styles' entry 1: unknown character 'q' in style \"bq\"")
+      assert.has_error(function() plot.history({loss = ember.zeros {2, 2}}, {file = png()}) end,
+        "ember.plot.history: history metric 'loss' expected a list of numbers or a 1-D tensor, got a 2-D tensor")
       assert.error_matches(function() plot.history({loss = {1, 2}}, {file = dir .. "/h.gif"}) end,
         "^ember%.plot%.history: option 'file' expected a path ending in %.png, %.svg or %.pdf")
       assert.error_matches(function() plot.history({loss = {1, 2}}, {file = dir .. "/nope/h.png"}) end,
