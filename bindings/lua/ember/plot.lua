@@ -30,8 +30,15 @@ local PAIR_COLORS = {"b", "r", "g", "m", "c", "y", "k"}
 -- How the book's titles and axis labels spell a metric.
 local METRIC_WORDS = {acc = "accuracy", accuracy = "accuracy", loss = "loss", mae = "MAE", mse = "MSE"}
 
+-- Raise at the first caller outside this module, as C functions do.
 local function fail(fmt, ...)
-  error(FN .. ": " .. string.format(fmt, ...), 3)
+  local here, level = debug.getinfo(1, "S").source, 2
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info or info.source ~= here then break end
+    level = level + 1
+  end
+  error(FN .. ": " .. string.format(fmt, ...), level)
 end
 
 local function is_tensor(v)
