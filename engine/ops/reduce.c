@@ -91,7 +91,7 @@ static int reduce_block(const em_tensor *c, block b, em_reduce_op op, double *re
         sum(c, b, NULL, res, 0);
         for (int64_t i = 0; i < m; i++) res[i] = b.n ? res[i] / (double)b.n : NAN;
         if (op == EM_RED_MEAN || b.n == 0) return 0;
-        double *mean = malloc((size_t)m * sizeof *mean);
+        double *mean = calloc((size_t)(m ? m : 1), sizeof *mean);
         if (!mean) return em_fail("std: out of memory");
         for (int64_t i = 0; i < m; i++) mean[i] = res[i];
         sum(c, b, mean, res, 1);  /* two passes: exact for data far from zero */
