@@ -33,7 +33,7 @@ describe("tostring", function()
     assert.equal("1.0", tostring(T(1)))
     assert.equal("7", tostring(I(7)))
     assert.equal("[]", tostring(ember.zeros { 0, 3 }))
-    assert.equal("[2147483647 -2147483648]", tostring(I { 2147483647, -2147483648 }))
+    assert.equal("[ 2147483647 -2147483648]", tostring(I { 2147483647, -2147483648 }))
   end)
 
   it("separates blocks of 3-D tensors with a blank line", function()
