@@ -1,0 +1,187 @@
+-- The Keras-shaped layer object every ember.layers constructor returns.
+--
+-- A layer is a Lua table holding its type, name, config and `core`: the C
+-- userdata (see bindings/lua_layer.h) that does the math.  Constructors are
+-- made with base.define, which handles Keras-style arguments, both spellings
+-- of options (`Dense(32, {activation = "relu"})` and
+-- `Dense{32, activation = "relu"}`), `input_shape` / `name`, and auto names
+-- (`dense_1`, `simple_rnn_2`, `conv1d_1`) counted per class as Keras does.
+local core = require "ember.core"
+
+local base = {}
+
+local Layer = {}
+Layer.__index = Layer
+base.Layer = Layer
+
+local counters = {}
+
+-- Keras 2's _to_snake_case: "SimpleRNN" -> "simple_rnn", "Conv1D" -> "conv1d".
+function base.snake_case(class_name)
+  local s = class_name:gsub("(.)(%u[%l%d]+)", "%1_%2")
+  return (s:gsub("(%l)(%u)", "%1_%2"):lower())
+end
+
+-- Forget the name counters (Keras's K.clear_session()).
+function base.reset_names() counters = {} end
+
+local function next_name(type_name)
+  counters[type_name] = (counters[type_name] or 0) + 1
+  return base.snake_case(type_name) .. "_" .. counters[type_name]
+end
+
+function base.is_layer(v) return getmetatable(v) ~= nil and rawget(getmetatable(v), "__is_layer") == true end
+Layer.__is_layer = true
+
+-- Merge positional arguments and an options table into one table keyed by
+-- name.  A trailing plain table is the options; its array entries fill the
+-- positional names not given as arguments.
+local function collect_args(type_name, positional, ...)
+  local n = select("#", ...)
+  local args = { ... }
+  local opts = {}
+  if n > 0 and type(args[n]) == "table" and getmetatable(args[n]) == nil then
+    local given = args[n]
+    n = n - 1
+    local k = n
+    for _, v in ipairs(given) do
+      k = k + 1
+      args[k] = v
+    end
+    for key, v in pairs(given) do
+      if type(key) ~= "number" then opts[key] = v end
+    end
+    n = k
+  end
+  if n > #positional then
+    error(("%s: expected at most %d positional arguments, got %d"):format(type_name, #positional, n), 3)
+  end
+  for i = 1, n do
+    local key = positional[i]
+    if opts[key] ~= nil then error(("%s: argument '%s' given twice"):format(type_name, key), 3) end
+    opts[key] = args[i]
+  end
+  return opts
+end
+
+-- base.define(type_name, spec) -> constructor
+--   spec.positional: names of positional arguments, e.g. {"units"}
+--   spec.options:    set of accepted option names (input_shape, name,
+--                    trainable, input_dim, batch_input_shape always allowed)
+--   spec.make_core(config) -> core userdata; it validates the config (the C
+--                    constructor raises "<Type>: option 'x' ..." errors)
+--   spec.init(layer)  optional: extra Lua-side setup
+-- Unknown options raise an error naming the layer and the option.
+function base.define(type_name, spec)
+  local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true }
+  for _, k in ipairs(spec.positional or {}) do allowed[k] = true end
+  for k in pairs(spec.options or {}) do allowed[k] = true end
+  local function constructor(...)
+    local config = collect_args(type_name, spec.positional or {}, ...)
+    for key in pairs(config) do
+      if not allowed[key] then
+        error(("%s: unknown option '%s'"):format(type_name, tostring(key)), 2)
+      end
+    end
+    if config.name ~= nil and type(config.name) ~= "string" then
+      error(("%s: option 'name' expected a string, got %s"):format(type_name, type(config.name)), 2)
+    end
+    if config.input_shape ~= nil and type(config.input_shape) ~= "table" then
+      error(("%s: option 'input_shape' expected a table such as {ember.None, 14}, got %s")
+        :format(type_name, type(config.input_shape)), 2)
+    end
+    local layer = setmetatable({
+      type = type_name,
+      config = config,
+      trainable = config.trainable ~= false,
+      input_shape = config.input_shape,
+      built = false,
+    }, spec.class or Layer)
+    local ok, core_or_err = pcall(spec.make_core, config)
+    if not ok then error(core_or_err, 2) end
+    layer.core = core_or_err
+    layer.name = config.name or next_name(type_name)
+    if spec.init then spec.init(layer) end
+    return layer
+  end
+  return constructor
+end
+
+-- Build on an input shape that includes the batch dim; returns the output shape.
+function Layer:build(input_shape)
+  local out = self.core:build(input_shape)
+  self.built = true
+  self.output_shape = out
+  self.built_input_shape = input_shape
+  return out
+end
+
+function Layer:forward(x, training)
+  self.core:set_trainable(self.trainable ~= false)
+  local y = self.core:forward(x, training)
+  if not self.built then
+    self.built = true
+  end
+  return y
+end
+
+function Layer:backward(dy)
+  return self.core:backward(dy)
+end
+
+-- Parameters and their gradients (views), with Keras weight names.
+function Layer:params()
+  return self.core:params()
+end
+
+function Layer:zero_grads() self.core:zero_grads() end
+
+function Layer:get_weights()
+  local params = self.core:params()
+  local out = {}
+  for i, p in ipairs(params) do out[i] = p:clone() end
+  return out
+end
+
+local function shape_str(shape) return "{" .. table.concat(shape, ",") .. "}" end
+
+-- Replace all weights at once: every count and shape is checked before any
+-- weight changes, so a bad list leaves the layer as it was.
+function Layer:set_weights(weights)
+  if type(weights) ~= "table" then
+    error(("%s.set_weights: argument 'weights' expected a list of tensors, got %s"):format(self.name, type(weights)), 2)
+  end
+  if not self.core:is_built() then
+    error(("%s.set_weights: the layer is not built yet (add it to a model with a known input shape first)")
+      :format(self.name), 2)
+  end
+  local params, _, names = self.core:params()
+  if #weights ~= #params then
+    error(("%s.set_weights: expected %d weights (%s), got %d")
+      :format(self.name, #params, table.concat(names, ", "), #weights), 2)
+  end
+  for i, w in ipairs(weights) do
+    if not core.is_tensor(w) then
+      error(("%s.set_weights: weight %d (%s) expected a tensor, got %s"):format(self.name, i, names[i], type(w)), 2)
+    end
+    local want, got = params[i].shape, w.shape
+    if shape_str(want) ~= shape_str(got) then
+      error(("%s.set_weights: weight %d (%s) expected shape %s, got %s")
+        :format(self.name, i, names[i], shape_str(want), shape_str(got)), 2)
+    end
+  end
+  for i, w in ipairs(weights) do params[i]:copy_(w:float()) end
+end
+
+function Layer:count_params()
+  if not self.core:is_built() then return 0 end
+  local n = 0
+  for _, p in ipairs(self.core:params()) do n = n + p:numel() end
+  return n
+end
+
+function Layer:__tostring()
+  return ("<%s %s>"):format(self.type, self.name)
+end
+
+return base

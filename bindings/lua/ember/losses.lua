@@ -1,0 +1,2 @@
+-- Placeholder: this area is not written yet.
+return {}
