@@ -94,13 +94,15 @@ static int dense_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
                 }
             }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)n, 1.0f, DZ, (int)n,
-                    em_f32(&l->params[0]), (int)n, 0.0f, em_f32(&d->dx), (int)k);
+        if (!l->no_input_grad)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)n, 1.0f, DZ, (int)n,
+                        em_f32(&l->params[0]), (int)n, 0.0f, em_f32(&d->dx), (int)k);
     }
     /* The input view is dropped so the previous layer's buffer can be reused
      * in place by the next batch. */
     em_tensor_release(&d->x);
-    em_tensor_view(dx, &d->dx);
+    if (l->no_input_grad) em_tensor_release(dx);
+    else em_tensor_view(dx, &d->dx);
     return 0;
 }
 
