@@ -4,6 +4,7 @@
  * config is the options table the Lua layer object collected (units,
  * activation, ...).  Every option is checked here, so a mistake surfaces
  * where the layer is written. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../engine/core/error.h"
@@ -25,7 +26,11 @@ static em_activation opt_activation(lua_State *L, int idx, const char *fn, const
 
 static double opt_rate(lua_State *L, int idx, const char *fn, const char *key) {
     double p = lt_opt_number(L, idx, fn, key, 0.0);
-    if (!(p >= 0.0 && p < 1.0)) luaL_error(L, "%s: option '%s' must be in [0, 1), got %g", fn, key, p);
+    if (!(p >= 0.0 && p < 1.0)) {
+        char num[64];
+        snprintf(num, sizeof num, "%g", p);  /* luaL_error has no %g */
+        luaL_error(L, "%s: option '%s' must be in [0, 1), got %s", fn, key, num);
+    }
     return p;
 }
 
