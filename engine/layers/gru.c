@@ -118,15 +118,14 @@ static void gru_back_reset_before(em_layer *l, gru *g, int64_t s, const float *d
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
     int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
-    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
     const float *mask_h = em_f32(&r->rec_mask) + 2 * BU;
     float *dz = em_f32(&r->dz) + s * B * GU, *drh = em_f32(&g->drh);
     for (int64_t b = 0; b < B; b++)
         gru_row_backward_common(c, U, z + b * GU, h + b * U, dh + b * U, dz + b * GU, dh_prev + b * U);
     /* d(r*h_m) = dz_h . U_h^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)U, (int)U, 1.0f, dz + 2 * U, (int)GU,
-                urec + 2 * U, (int)GU, 0.0f, drh, (int)U);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, dz + 2 * U, (int)GU,
+                em_f32(&r->urec_t) + 2 * U * U, (int)U, 0.0f, drh, (int)U);
     for (int64_t b = 0; b < B; b++) {
         const float *rg = z + b * GU + U, *hb = h + b * U, *d = drh + b * U;
         float *dz_r = dz + b * GU + U, *dp = dh_prev + b * U;
@@ -144,14 +143,13 @@ static void gru_back_reset_before(em_layer *l, gru *g, int64_t s, const float *d
         }
         em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
     }
-    em_rnn_recurrent_dh(r, urec, dz, GU, 0, 2, dh_prev, 1.0f);
+    em_rnn_recurrent_dh(r, dz, GU, 0, 2, dh_prev, 1.0f);
 }
 
 static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh, float *dh_prev) {
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
     int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
-    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
     const float *rec = em_f32(&g->rec) + s * B * GU;
     float *dz = em_f32(&r->dz) + s * B * GU, *dr = em_f32(&g->dr) + s * B * GU;
@@ -168,13 +166,13 @@ static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh
         em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
         memcpy(drr, dzr, sizeof(float) * (size_t)(2 * U));  /* z, r: same as the input side */
     }
-    em_rnn_recurrent_dh(r, urec, dr, GU, 0, 3, dh_prev, 1.0f);
+    em_rnn_recurrent_dh(r, dr, GU, 0, 3, dh_prev, 1.0f);
 }
 
 static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     gru *g = l->self;
     em_rnn *r = &g->rnn;
-    if (em_rnn_begin_backward(r, dy)) return -1;
+    if (em_rnn_begin_backward(l, r, dy)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 3 * U;
     int64_t s_bu[2] = {B, U}, s_dr[3] = {T, B, GU};
     if (em_tensor_resize(&g->drh, EM_FLOAT32, 2, s_bu)) return -1;

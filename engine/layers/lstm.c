@@ -79,11 +79,10 @@ static inline void lstm_row_backward(const em_rnn_config *c, int64_t U, const fl
 static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
-    if (em_rnn_begin_backward(r, dy)) return -1;
+    if (em_rnn_begin_backward(l, r, dy)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
     int64_t s_bu[2] = {B, U};
     if (em_tensor_resize(&st->dc, EM_FLOAT32, 2, s_bu)) return -1;
-    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     const float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
     memset(dc, 0, sizeof(float) * (size_t)BU);
@@ -93,7 +92,7 @@ static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         for (int64_t b = 0; b < B; b++)
             lstm_row_backward(&r->cfg, U, zx + (s * B + b) * GU, cs + s * BU + b * U, ac + s * BU + b * U,
                               dh + b * U, dc + b * U, dz + (s * B + b) * GU);
-        if (s > 0) em_rnn_recurrent_dh(r, urec, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
+        if (s > 0) em_rnn_recurrent_dh(r, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
     }
     em_rnn_threads_end(threads);
     if (l->trainable)

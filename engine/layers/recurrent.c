@@ -47,7 +47,7 @@ void em_rnn_init(em_rnn *r, const char *type, int gates, const em_rnn_config *c)
 }
 
 void em_rnn_release(em_rnn *r) {
-    em_tensor *bufs[] = {&r->x_tm, &r->in_mask, &r->rec_mask, &r->zx, &r->hs, &r->dz, &r->dh, &r->dh2,
+    em_tensor *bufs[] = {&r->x_tm, &r->in_mask, &r->rec_mask, &r->zx, &r->hs, &r->dz, &r->dh, &r->dh2, &r->urec_t,
                          &r->step_tmp, &r->scratch, &r->dx_tm, &r->y, &r->dx};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
 }
@@ -218,19 +218,19 @@ void em_rnn_recurrent_gemm(em_rnn *r, const float *urec, const float *h, int g0,
     }
 }
 
-void em_rnn_recurrent_dh(em_rnn *r, const float *urec, const float *dr, int64_t ldr, int g0, int g1, float *dh,
-                         float beta) {
-    int64_t B = r->batch, U = r->cfg.units, GU = r->gates * U;
+void em_rnn_recurrent_dh(em_rnn *r, const float *dr, int64_t ldr, int g0, int g1, float *dh, float beta) {
+    int64_t B = r->batch, U = r->cfg.units;
+    const float *ut = em_f32(&r->urec_t);
     if (!r->rec_masked) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)U, (int)((g1 - g0) * U), 1.0f, dr,
-                    (int)ldr, urec + g0 * U, (int)GU, beta, dh, (int)U);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)((g1 - g0) * U), 1.0f, dr,
+                    (int)ldr, ut + g0 * U * U, (int)U, beta, dh, (int)U);
         return;
     }
     float *tmp = em_f32(&r->step_tmp);
     if (beta == 0.0f) memset(dh, 0, sizeof(float) * (size_t)(B * U));
     for (int g = g0; g < g1; g++) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)U, (int)U, 1.0f, dr + (g - g0) * U,
-                    (int)ldr, urec + g * U, (int)GU, 0.0f, tmp, (int)U);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, dr + (g - g0) * U,
+                    (int)ldr, ut + g * U * U, (int)U, 0.0f, tmp, (int)U);
         const float *m = em_f32(&r->rec_mask) + g * B * U;
         for (int64_t i = 0; i < B * U; i++) dh[i] += tmp[i] * m[i];
     }
@@ -254,7 +254,7 @@ void em_rnn_recurrent_kernel_grad(em_rnn *r, float *durec, const float *h, const
 
 /* ---- backward helpers -------------------------------------------------------- */
 
-int em_rnn_begin_backward(em_rnn *r, const em_tensor *dy) {
+int em_rnn_begin_backward(em_layer *l, em_rnn *r, const em_tensor *dy) {
     char want[160], got[160];
     int64_t B = r->batch, T = r->time, U = r->cfg.units;
     if (!r->x_tm.storage) return em_fail("%s: backward called before forward", r->type);
@@ -266,10 +266,14 @@ int em_rnn_begin_backward(em_rnn *r, const em_tensor *dy) {
                        em_shape_str(want, sizeof want, r->cfg.return_sequences ? 3 : 2, ws),
                        em_tensor_shape_str(dy, got, sizeof got));
     }
-    int64_t s_dz[3] = {T, B, r->gates * U}, s_bu[2] = {B, U};
+    int64_t GU = r->gates * U, s_dz[3] = {T, B, GU}, s_bu[2] = {B, U}, s_ut[2] = {GU, U};
     if (em_tensor_resize(&r->dz, EM_FLOAT32, 3, s_dz) || em_tensor_resize(&r->dh, EM_FLOAT32, 2, s_bu) ||
-        em_tensor_resize(&r->dh2, EM_FLOAT32, 2, s_bu))
+        em_tensor_resize(&r->dh2, EM_FLOAT32, 2, s_bu) || em_tensor_resize(&r->urec_t, EM_FLOAT32, 2, s_ut))
         return -1;
+    const float *u = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
+    float *ut = em_f32(&r->urec_t);
+    for (int64_t j = 0; j < U; j++)
+        for (int64_t k = 0; k < GU; k++) ut[k * U + j] = u[j * GU + k];
     memset(em_f32(&r->dh), 0, sizeof(float) * (size_t)(B * U));
     return 0;
 }

@@ -78,6 +78,7 @@ typedef struct em_rnn {
     em_tensor hs;        /* (T+1, B, U) states, hs[0] = 0 */
     em_tensor dz;        /* (T, B, G*U) gradients of the gate pre-activations */
     em_tensor dh, dh2;   /* (B, U) running state gradients */
+    em_tensor urec_t;    /* (G*U, U) recurrent kernel transposed: the per-step dh GEMMs run NN */
     em_tensor step_tmp;  /* (B, U) masked state for one gate / one GEMM result */
     em_tensor scratch;   /* (T*B*max(F, U)) masked operand copies */
     em_tensor dx_tm;     /* (T, B, F) */
@@ -102,8 +103,9 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
 /* Forward epilogue: y from hs (all steps or the last), *y a view of it. */
 int em_rnn_finish_forward(em_rnn *r, em_tensor *y);
 
-/* Backward prologue: checks dy, sizes dz, dh, dh2, zeroes dh. */
-int em_rnn_begin_backward(em_rnn *r, const em_tensor *dy);
+/* Backward prologue: checks dy, sizes dz, dh, dh2, zeroes dh, transposes
+ * the recurrent kernel into urec_t. */
+int em_rnn_begin_backward(em_layer *l, em_rnn *r, const em_tensor *dy);
 
 /* dh += dL/dy at processing step s (all of dy's step, or only the last). */
 void em_rnn_add_dy(const em_rnn *r, const em_tensor *dy, int64_t s, float *dh);
@@ -114,9 +116,9 @@ void em_rnn_add_dy(const em_rnn *r, const em_tensor *dy, int64_t s, float *dh);
 void em_rnn_recurrent_gemm(em_rnn *r, const float *urec, const float *h, int g0, int g1, float *out,
                            int64_t ldo, float beta);
 
-/* dh = beta*dh + sum_g (dr[:, k*U..] @ Urec[:, g*U..]^T) * mask_g. */
-void em_rnn_recurrent_dh(em_rnn *r, const float *urec, const float *dr, int64_t ldr, int g0, int g1, float *dh,
-                         float beta);
+/* dh = beta*dh + sum_g (dr[:, k*U..] @ Urec[:, g*U..]^T) * mask_g, with
+ * Urec^T from urec_t (set up by em_rnn_begin_backward). */
+void em_rnn_recurrent_dh(em_rnn *r, const float *dr, int64_t ldr, int g0, int g1, float *dh, float beta);
 
 /* dUrec[:, g*U..] += (H * mask_g)^T @ dr[:, k*U..] over all T*B rows, where
  * H is (T*B, U); masked = 0 when H already carries its mask. */

@@ -32,16 +32,15 @@ static int srnn_forward(em_layer *l, const em_tensor *x, int training, em_tensor
 
 static int srnn_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     em_rnn *r = &((simple_rnn *)l->self)->rnn;
-    if (em_rnn_begin_backward(r, dy)) return -1;
+    if (em_rnn_begin_backward(l, r, dy)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, BU = B * U;
-    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     const float *hs = em_f32(&r->hs);
     float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh);
     int threads = em_rnn_threads_begin();
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, dy, s, dh);
         em_act_backward(r->cfg.activation, dz + s * BU, dh, hs + (s + 1) * BU, 1, BU);
-        if (s > 0) em_rnn_recurrent_dh(r, urec, dz + s * BU, U, 0, 1, dh, 0.0f);
+        if (s > 0) em_rnn_recurrent_dh(r, dz + s * BU, U, 0, 1, dh, 0.0f);
     }
     em_rnn_threads_end(threads);
     if (l->trainable) {
