@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "reuse_buffer.h"
 #include "initializers.h"
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
     em_tensor dybuf;   /* contiguous copy of a strided dy */
     em_tensor dz;      /* lead + q_rows rows of filters: dL/d(pre-activation) */
     em_tensor wflip;   /* k*filters x cin: flipped, transposed kernel for dX */
+    em_tensor dwt;     /* filters x k*cin: dW transposed (window scheme) */
     em_tensor dxp;     /* batch*tp x cin, dX in padded coordinates */
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
@@ -115,7 +117,7 @@ static int prepare_input(conv1d *s, const em_tensor *x) {
         return 0;
     }
     int64_t shape[2] = {s->batch * s->tp, s->cin};
-    if (em_tensor_resize(&s->xpad, EM_FLOAT32, 2, shape)) return -1;
+    if (em_buffer_reuse(&s->xpad, EM_FLOAT32, 2, shape)) return -1;
     float *p = em_f32(&s->xpad);
     int64_t cin = s->cin, T = s->t_in;
     for (int64_t b = 0; b < s->batch; b++) {
@@ -159,7 +161,7 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
     if (plan(s, x) || prepare_input(s, x)) return -1;
     int64_t F = s->c.filters, per = s->tp / s->c.strides;
     int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
-    if (em_tensor_resize(&s->full, EM_FLOAT32, 2, fshape) || em_tensor_resize(&s->y, EM_FLOAT32, 3, yshape)) return -1;
+    if (em_buffer_reuse(&s->full, EM_FLOAT32, 2, fshape) || em_buffer_reuse(&s->y, EM_FLOAT32, 3, yshape)) return -1;
     float *full = em_f32(&s->full), *out = em_f32(&s->y);
     gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
     /* gather the valid rows of every sample, adding the bias */
@@ -198,20 +200,29 @@ static void grad_bias(conv1d *s, const float *dz, float *db) {
         }
 }
 
-static void grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
+/* dW += windows^T dZ.  Window scheme: computed transposed, dW^T = dZ^T
+ * windows (M = filters, N = k*cin), which OpenBLAS runs ~15% faster than the
+ * (k*cin) x filters orientation for the book's narrow filter counts. */
+static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
     if (window_scheme(s)) {
+        int64_t tshape[2] = {F, k * cin};
+        if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
+        float *dwt = em_f32(&s->dwt);
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(k * cin), (int)F, (int)m, 1.0f, P + r * cin,
-                        (int)(k * cin), dz + r * F, (int)(k * F), 1.0f, dW, (int)F);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)(k * cin), (int)m, 1.0f, dz + r * F,
+                        (int)(k * F), P + r * cin, (int)(k * cin), r ? 1.0f : 0.0f, dwt, (int)(k * cin));
         }
-        return;
+        for (int64_t i = 0; i < k * cin; i++)
+            for (int64_t f = 0; f < F; f++) dW[i * F + f] += dwt[f * k * cin + i];
+        return 0;
     }
     int64_t st = s->c.strides, d = s->c.dilation_rate;
     for (int64_t j = 0; j < k && s->q_valid > 0; j++)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cin, (int)F, (int)s->q_valid, 1.0f,
                     P + j * d * cin, (int)(st * cin), dz, (int)F, 1.0f, dW + j * cin * F, (int)F);
+    return 0;
 }
 
 /* dX in padded coordinates.  Window scheme: dX[t] = dZ[t-k+1 .. t] (k*F,
@@ -221,7 +232,7 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp)
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, rows = s->batch * s->tp;
     if (window_scheme(s)) {
         int64_t wshape[2] = {k * F, cin};
-        if (em_tensor_resize(&s->wflip, EM_FLOAT32, 2, wshape)) return -1;
+        if (em_buffer_reuse(&s->wflip, EM_FLOAT32, 2, wshape)) return -1;
         float *wf = em_f32(&s->wflip);
         for (int64_t j = 0; j < k; j++)
             for (int64_t c = 0; c < cin; c++)
@@ -243,7 +254,7 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp)
 
 static const float *contiguous_dy(conv1d *s, const em_tensor *dy) {
     if (em_is_contiguous(dy)) return em_f32(dy);
-    if (em_tensor_resize(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape) || em_tensor_copy(&s->dybuf, dy)) return NULL;
+    if (em_buffer_reuse(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape) || em_tensor_copy(&s->dybuf, dy)) return NULL;
     return em_f32(&s->dybuf);
 }
 
@@ -262,14 +273,14 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     int64_t lead = window_scheme(s) ? k - 1 : 0;
     int64_t zshape[2] = {lead + s->q_rows, F}, xshape[3] = {s->batch, s->t_in, cin};
     int64_t pshape[2] = {s->batch * s->tp, cin};
-    if (em_tensor_resize(&s->dz, EM_FLOAT32, 2, zshape) || em_tensor_resize(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
-    if (!s->direct && em_tensor_resize(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
+    if (em_buffer_reuse(&s->dz, EM_FLOAT32, 2, zshape) || em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
+    if (!s->direct && em_buffer_reuse(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
     float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
     fill_dz(s, dyp, dz);
     const float *P = input_rows(s), *W = em_f32(&l->params[0]);
     if (l->trainable) {
-        grad_kernel(s, P, dz, em_f32(&l->grads[0]));
+        if (grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
         if (s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
     }
     /* direct: padded coordinates are the input's own, write dX in place */
@@ -287,7 +298,7 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
 
 static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
-    em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dxp, &s->dx};
+    em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }
