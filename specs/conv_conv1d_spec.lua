@@ -19,6 +19,7 @@ end
 local function reference(x, w, bias, opts)
   local B, T, C = x.shape[1], x.shape[2], x.shape[3]
   local k, F = w.shape[1], w.shape[3]
+  local xv, wv, bv = x:totable(), w:totable(), bias and bias:totable()
   local s, d = opts.strides or 1, opts.dilation_rate or 1
   local out, left = geometry(T, k, opts.padding or "valid", s, d)
   local y = {}
@@ -27,11 +28,12 @@ local function reference(x, w, bias, opts)
     for t = 1, out do
       y[b][t] = {}
       for f = 1, F do
-        local acc = bias and bias:get(f) or 0
+        local acc = bv and bv[f] or 0
         for j = 1, k do
           local src = (t - 1) * s - left + (j - 1) * d + 1
           if src >= 1 and src <= T then
-            for c = 1, C do acc = acc + x:get(b, src, c) * w:get(j, c, f) end
+            local xr, wj = xv[b][src], wv[j]
+            for c = 1, C do acc = acc + xr[c] * wj[c][f] end
           end
         end
         if opts.activation == "relu" then acc = math.max(acc, 0) end
@@ -44,10 +46,11 @@ end
 
 local function assert_close(expected, got, tol)
   assert.same({ #expected, #expected[1], #expected[1][1] }, got.shape)
+  local gv = got:totable()
   for b = 1, #expected do
     for t = 1, #expected[b] do
       for f = 1, #expected[b][t] do
-        local e, g = expected[b][t][f], got:get(b, t, f)
+        local e, g = expected[b][t][f], gv[b][t][f]
         if math.abs(e - g) > tol then
           error(("y[%d][%d][%d]: expected %.6f, got %.6f"):format(b, t, f, e, g), 2)
         end
@@ -104,6 +107,50 @@ describe("Conv1D forward", function()
     local expected = layer:forward(x:contiguous(), false):clone()
     local got = layer:forward(x, false)
     assert.same(expected:totable(), got:totable())
+  end)
+end)
+
+-- Stride 1, dilation 1 with filters / channels in multiples of 16 run the
+-- AVX-512 overlapping-row kernels (engine/layers/conv_gemm.c) where built
+-- with AVX-512; other channel counts are padded to 16 for dX.  These shapes
+-- cover full and partial 12-row blocks, 16- and 32-column blocks, and (the
+-- last one) a problem big enough to be split over threads.
+local kernel_cases = {
+  { cin = 16, filters = 16, k = 3, T = 13, padding = "valid" },
+  { cin = 14, filters = 32, k = 5, T = 13, padding = "valid" },
+  { cin = 32, filters = 48, k = 3, T = 13, padding = "same" },
+  { cin = 16, filters = 32, k = 4, T = 11, padding = "causal" },
+  { cin = 20, filters = 16, k = 7, T = 12, padding = "same" },
+}
+
+describe("Conv1D kernel paths", function()
+  for _, kc in ipairs(kernel_cases) do
+    local label = ("cin %d, filters %d, kernel %d, %s"):format(kc.cin, kc.filters, kc.k, kc.padding)
+    it("match a nested-loop convolution: " .. label, function()
+      ember.seed(21)
+      local opts = { padding = kc.padding, activation = "relu" }
+      local layer = conv(kc.filters, kc.k, opts, nil, kc.cin)
+      local x = ember.randn { 3, kc.T, kc.cin }
+      local w, bias = ember.randn { kc.k, kc.cin, kc.filters }, ember.randn { kc.filters }
+      layer:set_weights { w, bias }
+      assert_close(reference(x, w, bias, opts), layer:forward(x, false), 1e-3)
+    end)
+    it("pass a finite-difference check: " .. label, function()
+      ember.seed(22)
+      local layer = conv(kc.filters, kc.k, { padding = kc.padding }, nil, kc.cin)
+      assert.is_true(gradcheck.check(layer, ember.randn { 2, kc.T, kc.cin }, { max_probes = 40 }))
+    end)
+  end
+
+  it("match the reference on a problem split over threads", function()
+    ember.seed(23)
+    local opts = { padding = "same" }
+    local layer = conv(32, 5, opts, nil, 32)
+    local x = ember.randn { 2, 200, 32 }
+    local w, bias = ember.randn { 5, 32, 32 }, ember.randn { 32 }
+    layer:set_weights { w, bias }
+    assert_close(reference(x, w, bias, opts), layer:forward(x, false), 1e-3)
+    assert.is_true(gradcheck.check(layer, x, { max_probes = 6 }))
   end)
 end)
 

@@ -25,8 +25,9 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "reuse_buffer.h"
+#include "conv_gemm.h"
 #include "initializers.h"
+#include "reuse_buffer.h"
 
 typedef struct {
     em_conv1d_config c;
@@ -141,6 +142,10 @@ static const float *input_rows(const conv1d *s) { return em_f32(s->direct ? &s->
 /* full[q] = window(q) . kernel, for q < q_valid. */
 static void gemm_forward(conv1d *s, const float *P, const float *W, float *full) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    if (window_scheme(s) && em_cgemm_supported(F)) {  /* overlapping windows read in place */
+        em_cgemm_rows(P, cin, s->q_valid, W, k * cin, F, full, F);
+        return;
+    }
     if (window_scheme(s)) {
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
@@ -205,6 +210,10 @@ static void grad_bias(conv1d *s, const float *dz, float *db) {
  * (k*cin) x filters orientation for the book's narrow filter counts. */
 static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    if (window_scheme(s) && em_cgemm_supported(F)) {
+        em_cgemm_rows_tn(P, cin, s->q_valid, dz, F, k * cin, F, dW);
+        return 0;
+    }
     if (window_scheme(s)) {
         int64_t tshape[2] = {F, k * cin};
         if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
@@ -225,18 +234,31 @@ static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     return 0;
 }
 
-/* dX in padded coordinates.  Window scheme: dX[t] = dZ[t-k+1 .. t] (k*F,
- * contiguous thanks to the k-1 zero lead rows) times the flipped kernel, one
- * GEMM per residue of t mod k, every dX row written once. */
-static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp) {
+/* Columns of the padded dX buffer: the AVX-512 kernel wants a multiple of
+ * 16, so e.g. Jena's 14 channels become 16 (zero kernel columns, cropped). */
+static int64_t dx_ld(const conv1d *s) {
+    int64_t up = (s->cin + 15) / 16 * 16;
+    return window_scheme(s) && em_cgemm_supported(up) ? up : s->cin;
+}
+
+/* dX in padded coordinates (rows ld apart).  Window scheme: dX[t] =
+ * dZ[t-k+1 .. t] (k*F, contiguous thanks to the k-1 zero lead rows) times
+ * the flipped kernel; every dX row is written once. */
+static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp, int64_t ld) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, rows = s->batch * s->tp;
     if (window_scheme(s)) {
-        int64_t wshape[2] = {k * F, cin};
+        int64_t wshape[2] = {k * F, ld};
         if (em_buffer_reuse(&s->wflip, EM_FLOAT32, 2, wshape)) return -1;
         float *wf = em_f32(&s->wflip);
+        memset(wf, 0, sizeof(float) * (size_t)(k * F * ld));
         for (int64_t j = 0; j < k; j++)
             for (int64_t c = 0; c < cin; c++)
-                for (int64_t f = 0; f < F; f++) wf[((k - 1 - j) * F + f) * cin + c] = W[(j * cin + c) * F + f];
+                for (int64_t f = 0; f < F; f++) wf[((k - 1 - j) * F + f) * ld + c] = W[(j * cin + c) * F + f];
+        if (em_cgemm_supported(ld)) {  /* dZ windows overlap by k-1 rows: read in place */
+            em_cgemm_rows(dzbuf, F, rows, wf, k * F, ld, dxp, ld);
+            return 0;
+        }
+        /* OpenBLAS: rows t = r, r+k, ... have disjoint windows (lda = k*F) */
         for (int64_t r = 0; r < k && r < rows; r++) {
             int64_t m = (rows - 1 - r) / k + 1;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)cin, (int)(k * F), 1.0f,
@@ -250,6 +272,20 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->q_valid, (int)cin, (int)F, 1.0f, dzbuf, (int)F,
                     W + j * cin * F, (int)F, 1.0f, dxp + j * d * cin, (int)(st * cin));
     return 0;
+}
+
+/* dx[b, t] = dxp[b*tp + pad_left + t][0..cin). */
+static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
+    int64_t cin = s->cin;
+    for (int64_t b = 0; b < s->batch; b++) {
+        const float *src = dxp + (b * s->tp + s->pad_left) * ld;
+        float *dst = dx + b * s->t_in * cin;
+        if (ld == cin) {
+            memcpy(dst, src, sizeof(float) * (size_t)(s->t_in * cin));
+            continue;
+        }
+        for (int64_t t = 0; t < s->t_in; t++) memcpy(dst + t * cin, src + t * ld, sizeof(float) * (size_t)cin);
+    }
 }
 
 static const float *contiguous_dy(conv1d *s, const em_tensor *dy) {
@@ -272,9 +308,11 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     int64_t k = s->c.kernel_size, F = s->c.filters, cin = s->cin;
     int64_t lead = window_scheme(s) ? k - 1 : 0;
     int64_t zshape[2] = {lead + s->q_rows, F}, xshape[3] = {s->batch, s->t_in, cin};
-    int64_t pshape[2] = {s->batch * s->tp, cin};
+    int64_t ld = dx_ld(s), pshape[2] = {s->batch * s->tp, ld};
+    /* dX straight into the output when padded coordinates are the input's own */
+    int in_place = s->direct && ld == cin;
     if (em_buffer_reuse(&s->dz, EM_FLOAT32, 2, zshape) || em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
-    if (!s->direct && em_buffer_reuse(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
+    if (!in_place && em_buffer_reuse(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
     float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
     fill_dz(s, dyp, dz);
@@ -283,13 +321,9 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         if (grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
         if (s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
     }
-    /* direct: padded coordinates are the input's own, write dX in place */
-    float *dxp = s->direct ? em_f32(&s->dx) : em_f32(&s->dxp);
-    if (grad_input(s, W, dzbuf, dxp)) return -1;
-    if (!s->direct)
-        for (int64_t b = 0; b < s->batch; b++)
-            memcpy(em_f32(&s->dx) + b * s->t_in * cin, dxp + (b * s->tp + s->pad_left) * cin,
-                   sizeof(float) * (size_t)(s->t_in * cin));
+    float *dxp = in_place ? em_f32(&s->dx) : em_f32(&s->dxp);
+    if (grad_input(s, W, dzbuf, dxp, ld)) return -1;
+    if (!in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
     em_tensor_release(&s->xview);  /* let the producer reuse its buffer next batch */
     s->have_forward = 0;
     em_tensor_view(dx, &s->dx);
