@@ -182,6 +182,17 @@ describe("ember.plot", function()
       assert.equal(3, count(svg, BLUE_FILL))
     end)
 
+    it("reads a strided tensor view (a data column) exactly like the same list", function()
+      local data = ember.randn {500, 3}
+      local column = data:select(2, 2)
+      local list = {}
+      for i = 1, 500 do list[i] = data:get(i, 2) end
+      local a = read(plot.line {y = column, file = dir .. "/col_view.png"})
+      local b = read(plot.line {y = list, file = dir .. "/col_list.png"})
+      assert.equal(#b, #a)
+      assert.is_true(a == b)
+    end)
+
     it("plots a constant series (flat range widened as matplotlib does)", function()
       assert.truthy(plot.line {y = {2, 2, 2}, file = dir .. "/flat.png"})
       assert.truthy(plot.line {y = {0}, file = dir .. "/one.png"})
@@ -194,6 +205,19 @@ describe("ember.plot", function()
       local svg = read(path)
       -- 20 training dots + the legend dot; validation is a line
       assert.equal(21, count(svg, BLUE_FILL))
+      assert.truthy(count(svg, BLUE_STROKE) >= 1)
+    end)
+
+    it("plots the History that model:fit returns", function()
+      ember.seed(3)
+      local x, y = ember.randn {64, 4}, ember.zeros {64, 1}
+      for i = 1, 64 do y:set(i, 1, x:get(i, 1) > 0 and 1 or 0) end
+      local model = ember.Sequential()
+      model:add(ember.layers.Dense(1, {activation = "sigmoid", input_shape = {4}}))
+      model:compile {optimizer = "rmsprop", loss = "binary_crossentropy", metrics = {"acc"}}
+      local history = model:fit(x, y, {epochs = 3, batch_size = 16, validation_split = 0.25, verbose = 0})
+      local svg = read(plot.history(history, {metrics = {"acc", "val_acc"}, file = dir .. "/fit.svg"}))
+      assert.equal(4, count(svg, BLUE_FILL))  -- 3 epochs + the legend dot
       assert.truthy(count(svg, BLUE_STROKE) >= 1)
     end)
 
