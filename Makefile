@@ -66,7 +66,7 @@ ember-debug: $(DEBUG_OBJS)
 debug: ember-debug
 
 # The specs run under ./ember; busted re-executes itself with --lua.
-BUSTED_FLAGS ?= --output=utfTerminal
+BUSTED_FLAGS ?= --output=specs/support/summary_output.lua
 specs: ember
 	busted --lua=./ember $(BUSTED_FLAGS) specs
 
