@@ -1,6 +1,8 @@
 -- ember.datasets.imdb: the Large Movie Review Dataset, read from
 -- datasets/aclImdb or datasets/aclImdb.zip (in place, never extracted).
 --
+-- find() -> the aclImdb root folder (for walking it the book's way).
+--
 -- load_raw{subset = "train" | "test", path = ROOT} -> texts, labels
 --   texts: Lua list of review strings; labels: int32 tensor (neg 0, pos 1).
 --   Order (stable, documented): every neg review, then every pos review,
@@ -61,6 +63,12 @@ local function read_subset(fn, root, subset)
   local y = core.zeros({ #texts }, { dtype = "int32" })
   for i = 1, #texts do if labels[i] == 1 then y:set(i, 1) end end
   return texts, y
+end
+
+-- imdb.find() -> the aclImdb folder (plain, or inside aclImdb.zip) in the
+-- data folders; an error naming every place looked when there is none.
+function imdb.find()
+  return find_root("imdb.find", nil)
 end
 
 function imdb.load_raw(opts)
