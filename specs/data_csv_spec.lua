@@ -50,6 +50,25 @@ describe("read_csv", function()
     os.remove(p)
   end)
 
+  it("parses every number format exactly as strtod (then float32), fast path or not", function()
+    ember.seed(3)
+    local fields = { "0", "-0", "1", "+2.5", "985.08", "-9999", "0.000123", "1e-3", "2.5E+10", "123456789012345678901234",
+      "0.1", "3.14159265358979323846", "1e30", "-1.5e-30", "7.", ".5", "-.25", "nan", "inf", "-inf",
+      "9007199254740993", "1e22", "1e23", "00012.50", "4.9e-324" }
+    local u = ember.rand { 200 }
+    for i = 1, 200 do fields[#fields + 1] = ("%." .. (i % 7) .. "f"):format((u:get(i) - 0.5) * 10 ^ (i % 9)) end
+    local p = write("x\n" .. table.concat(fields, "\n") .. "\n")
+    local _, d = IO.read_csv(p)
+    for i, f in ipairs(fields) do
+      local special = { nan = 0 / 0, inf = math.huge, ["-inf"] = -math.huge }  -- Lua's tonumber refuses these
+      local v = special[f] or tonumber(f)
+      local want = ember.tensor({ v }):get(1)
+      local got = d:get(i, 1)
+      if want ~= want then assert.is_true(got ~= got, f) else assert.equal(want, got, f) end
+    end
+    os.remove(p)
+  end)
+
   describe("bad input (nothing is returned)", function()
     it("names the line with the wrong number of fields", function()
       local p = write("a,b,c\n1,2,3\n4,5\n")
