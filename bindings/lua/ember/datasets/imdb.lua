@@ -25,6 +25,7 @@ local core = require "ember.core"
 local fs = require "ember.fs"
 local paths = require "ember.datasets.paths"
 local P = require "ember.preprocessing"
+local at = require("ember.calls").at
 
 local imdb = {}
 local URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -133,7 +134,7 @@ function imdb.load_data(opts)
   if opts.oov_char == false then copts.oov_char, copts.no_oov_char = nil, true end
   copts.path, copts.cache = nil, nil
   -- check the options before the (slow) first build
-  core.data.imdb_encode(core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }),
+  at(2, core.data.imdb_encode, core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }),
     core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }), copts)
   local root = find_root(fn, opts.path)
   local cpath = cache_path(root)

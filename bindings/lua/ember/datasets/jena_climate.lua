@@ -7,6 +7,7 @@
 local fs = require "ember.fs"
 local paths = require "ember.datasets.paths"
 local io_ = require "ember.io"
+local at = require("ember.calls").at
 
 local jena = {}
 local URL = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
@@ -36,7 +37,7 @@ function jena.load(opts)
   else
     path = jena.find(fn)
   end
-  return io_.read_csv(path, { header = true, skip_columns = 1 })
+  return at(2, io_.read_csv, path, { header = true, skip_columns = 1 })
 end
 
 return jena
