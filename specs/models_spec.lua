@@ -348,6 +348,93 @@ describe("weights", function()
     assert.equal(0.5, model.layers[1]:get_weights()[1]:get(1, 1))
   end)
 
+  -- The .npz reader/writer comes from the tensor area; these specs check the
+  -- Lua-side logic (names, matching, all-or-nothing, atomic rename) against
+  -- an in-memory stand-in for ember.save / ember.load.
+  describe("with a stand-in for ember.save / ember.load", function()
+    local store, real_save, real_load
+    before_each(function()
+      store, real_save, real_load = { files = {} }, ember.save, ember.load
+      ember.save = function(path, tbl)
+        if store.fail then error("disk full") end
+        local copy = {}
+        for k, v in pairs(tbl) do copy[k] = v:clone() end
+        local f = assert(io.open(path, "w")); f:write("npz stand-in"); f:close()
+        store.files[#store.files + 1] = path
+        store.last = copy
+      end
+      -- Returns what was saved last (the file itself only has to exist).
+      ember.load = function(path)
+        local f = io.open(path, "r")
+        if not f then error("load: cannot open " .. path) end
+        f:close()
+        return store.last
+      end
+    end)
+    after_each(function() ember.save, ember.load = real_save, real_load end)
+
+    local function saved_model(seed)
+      local model = mlp(seed)
+      local path = os.tmpname() .. ".npz"
+      model:save_weights(path)
+      return model, path
+    end
+
+    it("writes every weight as <layer>/<weight> through a temporary file renamed into place", function()
+      local model, path = saved_model(1)
+      local keys = {}
+      for k in pairs(store.last) do keys[#keys + 1] = k end
+      table.sort(keys)
+      local d1, d2 = model.layers[1].name, model.layers[3].name
+      local want = { d1 .. "/bias", d1 .. "/kernel", d2 .. "/bias", d2 .. "/kernel" }
+      table.sort(want)
+      assert.same(want, keys)
+      assert.equal(1, #store.files)
+      assert.is_true(store.files[1] ~= path and store.files[1]:sub(1, #path) == path)  -- written under a temporary name
+      assert.is_nil(io.open(store.files[1], "r"))  -- and renamed away
+      assert.truthy(io.open(path, "r"))
+      os.remove(path)
+    end)
+
+    it("keeps the old file when saving fails", function()
+      local model, path = saved_model(1)
+      store.fail = true
+      assert.error_matches(function() model:save_weights(path) end, "save_weights: .*disk full")
+      local f = io.open(path, "r")
+      assert.equal("npz stand-in", f:read("a"))
+      f:close()
+      os.remove(path)
+    end)
+
+    it("loads into a model whose auto names differ, matching layers of each type in order", function()
+      local model, path = saved_model(1)
+      local other = mlp(2)
+      assert.are_not.same(flat_weights(model), flat_weights(other))
+      other:load_weights(path)
+      assert.same(flat_weights(model), flat_weights(other))
+      os.remove(path)
+    end)
+
+    it("names the first mismatch and changes nothing", function()
+      local _, path = saved_model(1)
+      ember.seed(3)
+      local wrong = ember.Sequential { L.Dense(16, { input_shape = { 10 } }), L.Dense(2) }
+      local before = flat_weights(wrong)
+      assert.error_matches(function() wrong:load_weights(path) end,
+        "load_weights: weight 'dense_%d+/kernel' has shape {16,1} in .* but dense_%d+/kernel expects {16,2}")
+      assert.same(before, flat_weights(wrong))  -- the first layer matched, yet was not changed
+      local bigger = ember.Sequential { L.Dense(16, { input_shape = { 10 } }), L.Dense(1), L.Dense(1) }
+      assert.error_matches(function() bigger:load_weights(path) end,
+        "load_weights: .* has no weights for layer dense_%d+ %(Dense%): it holds 2 layer%(s%) of that kind")
+      local smaller = ember.Sequential { L.Dense(16, { input_shape = { 10 } }) }
+      assert.error_matches(function() smaller:load_weights(path) end,
+        "holds weights for layer 'dense_%d+', which this model does not have")
+      local nobias = ember.Sequential { L.Dense(16, { input_shape = { 10 }, use_bias = false }), L.Dense(1, { use_bias = false }) }
+      assert.error_matches(function() nobias:load_weights(path) end, "which the model's layer has no weight for")
+      os.remove(path)
+    end)
+  end)
+
   local has_io = type(ember.save) == "function" and type(ember.load) == "function"
   local io_it = has_io and it or pending
 
