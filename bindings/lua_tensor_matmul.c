@@ -1,0 +1,56 @@
+/* ember.matmul(a, b) / a:matmul(b), a:dot(b) (numpy.dot for 1-D and 2-D),
+ * and the OpenBLAS thread count: EMBER_NUM_THREADS at start-up (default:
+ * every online core), ember.num_threads(), ember.set_num_threads(n). */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../engine/core/error.h"
+#include "../engine/ops/matmul.h"
+#include "lua_tensor.h"
+#include "lua_tensor_math.h"
+
+static int l_matmul(lua_State *L) {
+    em_tensor *a = lt_check(L, 1, "matmul", "a");
+    em_tensor *b = lt_check(L, 2, "matmul", "b");
+    em_tensor *out = lt_new(L);
+    if (em_matmul(out, a, b)) return lt_raise(L);
+    return 1;
+}
+
+/* 1-D . 1-D gives a Lua number, as numpy.dot gives a scalar. */
+static int l_dot(lua_State *L) {
+    em_tensor *a = lt_check(L, 1, "dot", "self");
+    em_tensor *b = lt_check(L, 2, "dot", "other");
+    em_tensor *out = lt_new(L);
+    if (em_dot(out, a, b)) return lt_raise(L);
+    if (out->ndim == 0) lua_pushnumber(L, em_f32(out)[0]);
+    return 1;
+}
+
+static int l_num_threads(lua_State *L) { lua_pushinteger(L, em_get_num_threads()); return 1; }
+
+static int l_set_num_threads(lua_State *L) {
+    em_set_num_threads((int)lt_check_int(L, 1, "set_num_threads", "n", 1, 1024));
+    return 0;
+}
+
+/* EMBER_NUM_THREADS if it is a positive integer, else every online core. */
+static int startup_threads(void) {
+    const char *env = getenv("EMBER_NUM_THREADS");
+    if (env && *env) {
+        char *end;
+        long n = strtol(env, &end, 10);
+        if (*end == '\0' && n >= 1 && n <= 1024) return (int)n;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores >= 1 ? (int)cores : 1;
+}
+
+void lt_open_matmul(lua_State *L) {
+    static const luaL_Reg methods[] = {{"matmul", l_matmul}, {"dot", l_dot}, {NULL, NULL}};
+    static const luaL_Reg functions[] = {{"matmul", l_matmul}, {"num_threads", l_num_threads},
+                                         {"set_num_threads", l_set_num_threads}, {NULL, NULL}};
+    lt_register_methods(L, methods);
+    luaL_setfuncs(L, functions, 0);
+    em_set_num_threads(startup_threads());
+}

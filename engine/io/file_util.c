@@ -1,0 +1,86 @@
+#include "file_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+
+int em_read_prefix(const char *path, const char *op, unsigned char *buf, size_t n, size_t *got) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return em_fail("%s: cannot open '%s': %s", op, path, strerror(errno));
+    *got = fread(buf, 1, n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return em_fail("%s: cannot read '%s'", op, path);
+    return 0;
+}
+
+int em_read_file(const char *path, const char *op, unsigned char **bytes, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return em_fail("%s: cannot open '%s': %s", op, path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return em_fail("%s: '%s' is not a regular file", op, path);
+    }
+    size_t n = (size_t)st.st_size;
+    unsigned char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        fclose(f);
+        return em_fail("%s: out of memory reading '%s' (%zu bytes)", op, path, n);
+    }
+    size_t got = fread(buf, 1, n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != n) {
+        free(buf);
+        return em_fail("%s: cannot read '%s'", op, path);
+    }
+    *bytes = buf;
+    *size = n;
+    return 0;
+}
+
+int em_temp_path_for(const char *path, const char *op, char *tmp, size_t n) {
+    if ((size_t)snprintf(tmp, n, "%s.tmp-XXXXXX", path) >= n) return em_fail("%s: path too long: '%s'", op, path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) return em_fail("%s: cannot create a temporary file next to '%s': %s", op, path, strerror(errno));
+    /* mkstemp made the file 0600; give it the permissions a plain fopen would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+    return 0;
+}
+
+int em_commit_temp(const char *tmp, const char *path, const char *op) {
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return em_fail("%s: cannot write '%s': %s", op, path, strerror(e));
+    }
+    return 0;
+}
+
+int em_write_file_atomic(const char *path, const char *op, const void *bytes, size_t size) {
+    char tmp[4096];
+    if (em_temp_path_for(path, op, tmp, sizeof tmp)) return -1;
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        remove(tmp);
+        return em_fail("%s: cannot write '%s': %s", op, path, strerror(errno));
+    }
+    int ok = fwrite(bytes, 1, size, f) == size && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) {
+        remove(tmp);
+        return em_fail("%s: cannot write '%s': %s", op, path, strerror(e));
+    }
+    return em_commit_temp(tmp, path, op);
+}

@@ -1,0 +1,29 @@
+/* numpy's .npy format (versions 1.0, 2.0 and 3.0 of the header).
+ *
+ * Reading accepts little- or big-endian '<f4' '<f8' (-> float32) and '<i4'
+ * '<i8' '<i2' '|i1' '|u1' '<u2' '<u4' '|b1' (-> int32, values range-checked),
+ * C or Fortran order.  Every malformed input is an error naming the source
+ * and what was wrong, never a crash: the parser checks every length and
+ * bound before using it.  Writing produces version 1.0 with '<f4' or '<i4'
+ * and a 64-byte aligned header, as numpy.save does. */
+#ifndef EMBER_IO_NPY_H
+#define EMBER_IO_NPY_H
+
+#include <stddef.h>
+
+#include "../core/tensor.h"
+
+/* Parse a .npy image held in memory.  `what` names it in messages (a path,
+ * or "file.npz member 'x.npy'"); `op` is the operation ("load").  out must
+ * be empty; it is allocated on success. */
+int em_npy_decode(em_tensor *out, const unsigned char *bytes, size_t size, const char *op, const char *what);
+
+/* Encode t as a .npy image in a malloc'd buffer (*bytes, *size). */
+int em_npy_encode(const em_tensor *t, unsigned char **bytes, size_t *size, const char *op);
+
+/* Whole-file helpers: load reads path and decodes it; save encodes t and
+ * writes it atomically (temp file in the same directory, then rename). */
+int em_npy_load(em_tensor *out, const char *path, const char *op);
+int em_npy_save(const char *path, const em_tensor *t, const char *op);
+
+#endif
