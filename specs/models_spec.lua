@@ -245,11 +245,48 @@ describe("callbacks and interruption", function()
     assert.is_true(#h.epoch < 10)
   end)
 
+  it("EarlyStopping restores the weights of the best epoch", function()
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    local scripted, snapshots = { 1.0, 0.5, 0.7, 0.8, 0.9 }, {}
+    -- runs before EarlyStopping: replaces the monitored value and records the weights
+    local script = ember.callbacks.LambdaCallback { on_epoch_end = function(epoch, logs)
+      logs.loss = scripted[epoch + 1]
+      snapshots[epoch + 1] = flat_weights(model)
+    end }
+    local es = ember.callbacks.EarlyStopping { monitor = "loss", patience = 1, restore_best_weights = true }
+    local h = model:fit(x, y, { epochs = 5, callbacks = { script, es }, verbose = 0 })
+    assert.same({ 0, 1, 2 }, h.epoch)
+    assert.are_not.same(snapshots[2], snapshots[3])
+    assert.same(snapshots[2], flat_weights(model))
+  end)
+
+  it("ModelCheckpoint saves every epoch, or only improvements of the monitored value", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    model:fit(x, y, { epochs = 2, verbose = 0,
+      callbacks = { ember.callbacks.ModelCheckpoint(dir .. "/all.{epoch:02d}.npz") } })
+    local w = ember.load(dir .. "/all.02.npz")
+    assert.same(model.layers[1]:get_weights()[1]:totable(), w[model.layers[1].name .. "/kernel"]:totable())
+    assert.truthy(io.open(dir .. "/all.01.npz"))
+    local scripted = { 1.0, 2.0, 0.5 }
+    local script = ember.callbacks.LambdaCallback { on_epoch_end = function(epoch, logs) logs.val_loss = scripted[epoch + 1] end }
+    model:fit(x, y, { epochs = 3, verbose = 0, callbacks = { script,
+      ember.callbacks.ModelCheckpoint(dir .. "/best.{epoch:02d}.npz", { save_best_only = true, monitor = "val_loss" }) } })
+    assert.truthy(io.open(dir .. "/best.01.npz"))
+    assert.is_nil(io.open(dir .. "/best.02.npz"))
+    assert.truthy(io.open(dir .. "/best.03.npz"))
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("Ctrl-C (the host's 'interrupted!' error) returns the History so far", function()
     local x, y = separable(64, 10, 1)
     local model = mlp(2)
     local batches = 0
-    local interrupter = ember.callbacks.LambdaCallback { on_batch_end = function(_, b)
+    local interrupter = ember.callbacks.LambdaCallback { on_batch_end = function()
       batches = batches + 1
       if batches == 5 then error("stdin:1: interrupted!") end
     end }
