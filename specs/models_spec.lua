@@ -120,6 +120,27 @@ describe("Sequential training", function()
     assert.are_not.same(flat_weights(a), flat_weights(c))
   end)
 
+  it("gives bit-identical weights in two separate processes", function()
+    local code = [[ember.seed(5)
+local L = ember.layers
+local x = ember.randn{200, 10}
+local y = ember.randint(0, 1, {200})
+local m = ember.Sequential{L.Dense(32, {activation = "relu", input_dim = 10}), L.Dropout(0.3), L.Dense(1, {activation = "sigmoid"})}
+m:compile{optimizer = "adam", loss = "binary_crossentropy"}
+m:fit(x, y, {epochs = 3, batch_size = 16, verbose = 0})
+for _, w in ipairs(m:get_weights()) do for _, v in ipairs(w:reshape{w:numel()}:totable()) do io.write(string.format("%a ", v)) end end]]
+    local a, b = run_capture(code), run_capture(code)
+    assert.is_true(#a > 1000, a)
+    assert.equal(a, b)
+  end)
+
+  it("counts epochs from initial_epoch", function()
+    local x, y = separable(32, 10, 1)
+    local h = mlp(1):fit(x, y, { epochs = 4, initial_epoch = 2, verbose = 0 })
+    assert.same({ 2, 3 }, h.epoch)
+    assert.equal(2, #h.history.loss)
+  end)
+
   it("validates on the LAST fraction of the data, taken before shuffling", function()
     local x, y = separable(100, 10, 3)
     local model = mlp(1)
