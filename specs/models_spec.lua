@@ -134,6 +134,21 @@ for _, w in ipairs(m:get_weights()) do for _, v in ipairs(w:reshape{w:numel()}:t
     assert.equal(a, b)
   end)
 
+  it("builds from the first batch when no layer declares an input shape", function()
+    local x, y = separable(32, 10, 1)
+    ember.seed(1)
+    local model = ember.Sequential { L.Dense(4, { activation = "relu" }), L.Dense(1, { activation = "sigmoid" }) }
+    assert.is_false(model.built)
+    model:compile { optimizer = "sgd", loss = "binary_crossentropy", metrics = { "acc" } }
+    model:fit(x, y, { epochs = 1, verbose = 0 })
+    assert.is_true(model.built)
+    assert.truthy(capture_summary(model):find("Total params: 49", 1, true))
+    assert.error_matches(function() ember.Sequential():fit(x, y) end, "fit: the model must be compiled")
+    local empty = ember.Sequential()
+    empty:compile { optimizer = "sgd", loss = "mse" }
+    assert.error_matches(function() empty:fit(x, y) end, "fit: the model has no layers")
+  end)
+
   it("counts epochs from initial_epoch", function()
     local x, y = separable(32, 10, 1)
     local h = mlp(1):fit(x, y, { epochs = 4, initial_epoch = 2, verbose = 0 })
