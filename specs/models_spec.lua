@@ -225,6 +225,38 @@ for _, w in ipairs(m:get_weights()) do for _, v in ipairs(w:reshape{w:numel()}:t
       "argument 'generator' expected a callable")
   end)
 
+  it("passes a gradient check through the whole C chain (Embedding, Flatten, Dropout, Dense)", function()
+    ember.seed(3)
+    local model = ember.Sequential { L.Embedding(20, 3, { input_length = 4 }), L.Flatten(), L.Dropout(0.3),
+      L.Dense(5, { activation = "tanh" }), L.Dense(3, { activation = "softmax" }) }
+    assert.truthy(model:chain())
+    local x = ember.randint(0, 19, { 6, 4 })
+    assert.is_true(require("support.gradcheck").check(model, x, { training = true, seed = 5 }))
+  end)
+
+  it("runs layers written in Lua through the generic path (the layer contract)", function()
+    local Scale = {}
+    Scale.__index = Scale
+    function Scale:build(shape) self.output_shape = shape; self.built = true; return shape end
+    function Scale:forward(x) return x * 2 end
+    function Scale:backward(dy) return dy * 2 end
+    function Scale:params() return {}, {}, {} end
+    function Scale:zero_grads() end
+    function Scale:count_params() return 0 end
+    function Scale:get_weights() return {} end
+    function Scale:set_weights() end
+    local scale = setmetatable({ name = "scale_1", type = "Scale", trainable = true }, Scale)
+    ember.seed(2)
+    local model = ember.Sequential { L.Dense(4, { activation = "tanh", input_dim = 10 }), scale, L.Dense(1, { activation = "sigmoid" }) }
+    assert.is_nil(model:chain())
+    assert.is_true(require("support.gradcheck").check(model, ember.randn { 3, 10 }, { check_input = false }))
+    model:compile { optimizer = "adam", loss = "binary_crossentropy", metrics = { "acc" } }
+    local x, y = separable(64, 10, 1)
+    local h = model:fit(x, y, { epochs = 5, verbose = 0 })
+    assert.is_true(h.history.loss[5] < h.history.loss[1])
+    assert.truthy(capture_summary(model):find("scale_1 (Scale)              (None, 4)                 0", 1, true))
+  end)
+
   it("supports a custom loop with forward, backward and optimizer:step", function()
     local x, y = separable(128, 10, 9)
     ember.seed(4)

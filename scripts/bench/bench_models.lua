@@ -27,6 +27,12 @@ mlp:compile { optimizer = "rmsprop", loss = "binary_crossentropy", metrics = { "
 local xm = ember.rand { 128, 10000 }
 local ym = ember.randint(0, 1, { 128 }):float()
 bench.time("MLP 10000 -> 512 -> 512 -> 1, batch 128", function() mlp:train_on_batch(xm, ym) end, { runs = 7 })
+-- Context: a training batch costs two GEMMs of this size (forward, kernel
+-- gradient; the first layer's input gradient is skipped) plus the RMSprop
+-- update of 5.4M parameters.
+local wm = ember.rand { 10000, 512 }
+local tg = bench.time("  reference: one sgemm 128x10000 @ 10000x512", function() ember.matmul(xm, wm) end, { runs = 7 })
+print(("  -> %.1f GFLOP/s"):format(2 * 128 * 10000 * 512 / tg / 1e9))
 
 -- Through fit, to include batch gathering and shuffling (one epoch of 25,000
 -- reviews of listing 6-7's shape: 782 batches of 32, validation excluded).
