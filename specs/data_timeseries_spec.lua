@@ -78,6 +78,30 @@ describe("timeseries_generator", function()
     end
   end
 
+  it("never overwrites a batch the caller still holds (buffers are recycled only when dropped)", function()
+    local rows = data:totable()
+    ember.seed(9)
+    local book = book_generator(rows, 10, 2, 0, 45, true, 8, 2)
+    local want = {}
+    for k = 1, 10 do want[k] = table.pack(book()) end
+    ember.seed(9)
+    local gen = D.timeseries_generator(data, { lookback = 10, delay = 2, max_index = 45, shuffle = true, batch_size = 8, step = 2 })
+    local kept = {}
+    for k = 1, 10 do
+      kept[k] = table.pack(gen())
+      if k % 3 == 0 then collectgarbage() end
+    end
+    for k = 1, 10 do
+      assert.same(want[k][1], kept[k][1]:totable())
+      assert.same(want[k][2], kept[k][2]:totable())
+    end
+    -- dropped batches are recycled: many batches, little memory
+    local before = ember.peak_rss()
+    local big = D.timeseries_generator(ember.rand { 2000, 14 }, { lookback = 1000, delay = 10, step = 1, batch_size = 64 })
+    for _ = 1, 200 do big() end  -- 3.6 MB per batch, 730 MB if none were reused
+    assert.truthy(ember.peak_rss() - before < 200 * 2 ^ 20)
+  end)
+
   it("uses #data - delay - 1 as the default max_index, exposes its settings, and works as gen:next()", function()
     local gen = D.timeseries_generator(data, { lookback = 4, delay = 2, step = 2, batch_size = 3 })
     assert.equal(47, gen.max_index)
