@@ -48,22 +48,23 @@ local function find_root(fn, path)
   return (paths.find(fn, "the IMDB reviews (aclImdb/ or aclImdb.zip)", { "aclImdb", "aclImdb.zip/aclImdb" }, URL, 3))
 end
 
+local LABELS = { neg = 0, pos = 1 }
+
 local function read_subset(fn, root, subset)
   local texts, labels = {}, {}
-  for label, value in pairs { neg = 0, pos = 1 } do labels[label] = value end
   for _, label in ipairs { "neg", "pos" } do
     local dir = fs.join(root, subset, label)
-    if not fs.isdir(dir) then error(("%s: no folder '%s' (an aclImdb folder holds train/ and test/, each with neg/ and pos/)"):format(fn, dir), 3) end
+    if not fs.isdir(dir) then
+      error(("%s: no folder '%s' (an aclImdb folder holds train/ and test/, each with neg/ and pos/)"):format(fn, dir), 3)
+    end
     for _, name in ipairs(fs.listdir(dir)) do
       if name:sub(-4) == ".txt" then
         texts[#texts + 1] = fs.read(dir .. "/" .. name)
-        labels[#texts] = labels[label]
+        labels[#texts] = LABELS[label]
       end
     end
   end
-  local y = core.zeros({ #texts }, { dtype = "int32" })
-  for i = 1, #texts do if labels[i] == 1 then y:set(i, 1) end end
-  return texts, y
+  return texts, core.tensor(labels, { dtype = "int32" })
 end
 
 -- imdb.find() -> the aclImdb folder (plain, or inside aclImdb.zip) in the
