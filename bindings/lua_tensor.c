@@ -345,7 +345,7 @@ static int l_seed(lua_State *L) {
 /* Read 1-based indices from the stack starting at first into idx[]. */
 static void check_indices(lua_State *L, const char *fn, const em_tensor *t, int first, int64_t *idx) {
     int given = lua_gettop(L) - first + 1;
-    if (given < t->ndim)
+    if (given != t->ndim)
         luaL_error(L, "%s: %d indices given for a tensor of %d dimensions", fn, given, t->ndim);
     for (int d = 0; d < t->ndim; d++) {
         int64_t i = lt_check_int(L, first + d, fn, "index", INT64_MIN, INT64_MAX);
@@ -550,6 +550,15 @@ static int l_copy(lua_State *L) {
     if (!em_same_shape(t, src)) {
         char a[160], b[160];
         return luaL_error(L, "copy_: shapes %s and %s differ", em_tensor_shape_str(t, a, sizeof a), em_tensor_shape_str(src, b, sizeof b));
+    }
+    if (t->dtype != src->dtype)
+        return luaL_error(L, "copy_: cannot copy %s data into a %s tensor (convert with :float() or :int())",
+                          em_dtype_name(src->dtype), em_dtype_name(t->dtype));
+    if (src->storage == t->storage) {
+        /* Overlapping views (t:copy_(t:t())): copy through a snapshot. */
+        em_tensor *snap = lt_new(L);
+        if (em_tensor_clone(snap, src)) return lt_raise(L);
+        src = snap;
     }
     if (em_tensor_copy(t, src)) return lt_raise(L);
     lua_settop(L, 1);
