@@ -19,7 +19,20 @@ static int tensor_gc(lua_State *L) {
     return 0;
 }
 
+/* Lua's collector only sees the small userdata; tell it about the storage
+ * allocated since the last call (at least 1 MiB at a time), so loops that
+ * make big temporaries collect them instead of growing without bound. */
+static void account_storage(lua_State *L) {
+    static size_t pending;
+    pending += em_storage_take_allocated();
+    if (pending < ((size_t)1 << 20)) return;
+    size_t kb = pending >> 10;
+    pending = 0;
+    lua_gc(L, LUA_GCSTEP, kb > INT32_MAX ? INT32_MAX : (int)kb);
+}
+
 em_tensor *lt_new(lua_State *L) {
+    account_storage(L);
     em_tensor *t = lua_newuserdatauv(L, sizeof(em_tensor), 0);
     memset(t, 0, sizeof *t);
     luaL_setmetatable(L, EMBER_TENSOR_MT);
