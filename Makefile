@@ -82,5 +82,15 @@ bench: deps
 	@$(MAKE) --no-print-directory ember
 	./ember scripts/bench/run.lua $(BENCH)
 
+# make datasets: link the shared data files into ./datasets, where the
+# loaders look first.  They come from $(EMBER_SHARED)/datasets; EMBER_SHARED
+# defaults to ../shared (CI clones the repository beside shared/).
+EMBER_SHARED ?= ../shared
+datasets:
+	@test -d "$(EMBER_SHARED)/datasets" || { echo "make datasets: no folder $(EMBER_SHARED)/datasets (set EMBER_SHARED=/path/to/shared)" >&2; exit 1; }
+	@mkdir -p datasets
+	@for f in "$(EMBER_SHARED)"/datasets/*; do ln -sfn "$$(realpath "$$f")" datasets/; done
+	@ls -l datasets
+
 clean:
 	rm -rf build build-debug ember ember-debug

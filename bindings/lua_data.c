@@ -1,5 +1,221 @@
-/* Placeholder: this area's bindings are not written yet. */
-#include "ember_modules.h"
-#include "lua_layer.h"
+/* core.data: CSV and GloVe readers (from plain files or zip members), the
+ * timeseries generator and the imdb index transform.  The public faces are
+ * ember.io / ember.datasets / ember.data (bindings/lua/ember/). */
+#include <stdlib.h>
+#include <string.h>
 
-void ember_open_data(lua_State *L) { (void)L; }
+#include "../engine/core/error.h"
+#include "../engine/data/glove.h"
+#include "../engine/data/imdb.h"
+#include "../engine/data/timeseries.h"
+#include "../engine/io/csv.h"
+#include "../engine/io/zipfs.h"
+#include "ember_modules.h"
+#include "lua_tensor.h"
+#include "lua_text.h"
+
+#define GENERATOR_MT "ember.TimeseriesGenerator"
+
+static const char *check_string(lua_State *L, int idx, const char *fn, const char *arg) {
+    if (lua_type(L, idx) != LUA_TSTRING) lt_argerror(L, idx, fn, arg, "a string");
+    return lua_tostring(L, idx);
+}
+
+static void push_strlist(lua_State *L, const em_strlist *l) {
+    lua_createtable(L, (int)l->n, 0);
+    for (size_t i = 0; i < l->n; i++) {
+        lua_pushstring(L, l->items[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* read_csv(path, {header = true, skip_columns = 0, dtype = "float32", delimiter = ","})
+ * -> header (list of names), {rows, columns} tensor */
+static int l_read_csv(lua_State *L) {
+    const char *fn = "read_csv";
+    const char *path = check_string(L, 1, fn, "path");
+    em_csv_options o = {0};
+    o.header = lt_opt_bool(L, 2, fn, "header", 1);
+    o.skip_columns = lt_opt_int(L, 2, fn, "skip_columns", 0, 0, INT32_MAX);
+    o.dtype = lt_opt_dtype(L, 2, fn, EM_FLOAT32);
+    const char *delim = lt_opt_string(L, 2, fn, "delimiter", ",");
+    if (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n')
+        return luaL_error(L, "%s: option 'delimiter' must be one character (not a quote or newline), got \"%s\"", fn, delim);
+    o.delimiter = delim[0];
+    char *text;
+    size_t len;
+    if (em_fs_read(path, &text, &len)) return lt_raise(L);
+    em_strlist header = {0};
+    em_tensor *out = lt_new(L);
+    int rc = em_csv_parse(text, len, path, &o, &header, out);
+    free(text);
+    if (rc) return lt_raise(L);
+    push_strlist(L, &header);
+    em_strlist_free(&header);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* glove_parse(path) -> words (list), vectors {n, dim} float32 */
+static int l_glove_parse(lua_State *L) {
+    const char *path = check_string(L, 1, "glove.load", "path");
+    char *text;
+    size_t len;
+    if (em_fs_read(path, &text, &len)) return lt_raise(L);
+    em_strlist words = {0};
+    em_tensor *vectors = lt_new(L);
+    int rc = em_glove_parse(text, len, path, &words, vectors);
+    free(text);
+    if (rc) return lt_raise(L);
+    push_strlist(L, &words);
+    em_strlist_free(&words);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* glove_gather(vectors, rows int32 {max_words} (0-based, -1 = none)) -> {max_words, dim} */
+static int l_glove_gather(lua_State *L) {
+    const char *fn = "glove.embedding_matrix";
+    em_tensor *vectors = lt_check_dtype(L, 1, fn, "vectors", EM_FLOAT32);
+    em_tensor *rows = lt_check_dtype(L, 2, fn, "rows", EM_INT32);
+    if (vectors->ndim != 2 || !em_is_contiguous(vectors) || rows->ndim != 1 || !em_is_contiguous(rows))
+        return luaL_error(L, "%s: expected contiguous 2-D vectors and 1-D rows", fn);
+    int64_t shape[2] = {rows->shape[0], vectors->shape[1]};
+    em_tensor *out = lt_new(L);
+    if (em_tensor_alloc(out, EM_FLOAT32, 2, shape)) return lt_raise(L);
+    if (em_glove_gather(vectors, em_i32(rows), rows->shape[0], out)) return lt_raise(L);
+    return 1;
+}
+
+/* ---- the timeseries generator ---- */
+
+static em_timeseries *check_gen(lua_State *L) { return luaL_checkudata(L, 1, GENERATOR_MT); }
+
+static int gen_gc(lua_State *L) {
+    em_timeseries_free(check_gen(L));
+    return 0;
+}
+
+/* gen() / gen:next() -> samples {n, steps, columns}, targets {n} */
+static int gen_next(lua_State *L) {
+    em_timeseries *g = check_gen(L);
+    em_tensor *samples = lt_new(L);
+    em_tensor *targets = lt_new(L);
+    if (em_timeseries_next(g, samples, targets)) return lt_raise(L);
+    return 2;
+}
+
+static int gen_index(lua_State *L) {
+    em_timeseries *g = check_gen(L);
+    const char *key = luaL_checkstring(L, 2);
+    if (strcmp(key, "next") == 0) lua_pushcfunction(L, gen_next);
+    else if (strcmp(key, "lookback") == 0) lua_pushinteger(L, g->lookback);
+    else if (strcmp(key, "delay") == 0) lua_pushinteger(L, g->delay);
+    else if (strcmp(key, "step") == 0) lua_pushinteger(L, g->step);
+    else if (strcmp(key, "min_index") == 0) lua_pushinteger(L, g->min_index);
+    else if (strcmp(key, "max_index") == 0) lua_pushinteger(L, g->max_index);
+    else if (strcmp(key, "batch_size") == 0) lua_pushinteger(L, g->batch_size);
+    else if (strcmp(key, "timesteps") == 0) lua_pushinteger(L, em_timeseries_steps(g));
+    else if (strcmp(key, "shuffle") == 0) lua_pushboolean(L, g->shuffle);
+    else if (strcmp(key, "reverse") == 0) lua_pushboolean(L, g->reverse);
+    else lua_pushnil(L);
+    return 1;
+}
+
+static int gen_tostring(lua_State *L) {
+    em_timeseries *g = check_gen(L);
+    lua_pushfstring(L, "timeseries_generator(rows %I..%I, lookback %I, step %I, delay %I, batch %I%s%s)",
+                    (lua_Integer)g->min_index, (lua_Integer)g->max_index, (lua_Integer)g->lookback,
+                    (lua_Integer)g->step, (lua_Integer)g->delay, (lua_Integer)g->batch_size,
+                    g->shuffle ? ", shuffled" : "", g->reverse ? ", reversed" : "");
+    return 1;
+}
+
+/* timeseries_generator(data, {lookback, delay, min_index, max_index, shuffle,
+ * batch_size, step, target_column, reverse}) */
+static int l_timeseries_generator(lua_State *L) {
+    const char *fn = "timeseries_generator";
+    em_tensor *data = lt_check_dtype(L, 1, fn, "data", EM_FLOAT32);
+    if (!lua_istable(L, 2)) return lt_argerror(L, 2, fn, "options", "a table with lookback and delay");
+    em_timeseries *g = lua_newuserdatauv(L, sizeof *g, 0);
+    memset(g, 0, sizeof *g);
+    luaL_setmetatable(L, GENERATOR_MT);
+    lua_getfield(L, 2, "lookback");
+    if (lua_isnil(L, -1)) return luaL_error(L, "%s: option 'lookback' is required", fn);
+    lua_getfield(L, 2, "delay");
+    if (lua_isnil(L, -1)) return luaL_error(L, "%s: option 'delay' is required", fn);
+    lua_pop(L, 2);
+    g->lookback = lt_opt_int(L, 2, fn, "lookback", 0, INT64_MIN, INT64_MAX);
+    g->delay = lt_opt_int(L, 2, fn, "delay", 0, INT64_MIN, INT64_MAX);
+    g->min_index = lt_opt_int(L, 2, fn, "min_index", 1, INT64_MIN, INT64_MAX);
+    g->max_index = lt_opt_int(L, 2, fn, "max_index", 0, 1, INT64_MAX);
+    g->shuffle = lt_opt_bool(L, 2, fn, "shuffle", 0);
+    g->batch_size = lt_opt_int(L, 2, fn, "batch_size", 128, INT64_MIN, INT64_MAX);
+    g->step = lt_opt_int(L, 2, fn, "step", 6, INT64_MIN, INT64_MAX);
+    g->target_column = lt_opt_int(L, 2, fn, "target_column", 2, INT64_MIN, INT64_MAX);
+    g->reverse = lt_opt_bool(L, 2, fn, "reverse", 0);
+    if (em_timeseries_init(g, data)) return lt_raise(L);
+    return 1;
+}
+
+/* ---- imdb ---- */
+
+static void imdb_options(lua_State *L, int idx, em_imdb_options *o) {
+    const char *fn = "imdb.load_data";
+    o->num_words = lt_opt_int(L, idx, fn, "num_words", 0, 1, INT32_MAX);
+    o->skip_top = lt_opt_int(L, idx, fn, "skip_top", 0, 0, INT32_MAX);
+    o->maxlen = lt_opt_int(L, idx, fn, "maxlen", 0, 1, INT32_MAX);
+    o->seed = (uint64_t)lt_opt_int(L, idx, fn, "seed", 113, 0, INT64_MAX);
+    o->start_char = lt_opt_int(L, idx, fn, "start_char", 1, 0, INT32_MAX);
+    o->oov_char = lt_opt_int(L, idx, fn, "oov_char", 2, 0, INT32_MAX);
+    o->index_from = lt_opt_int(L, idx, fn, "index_from", 3, 0, INT32_MAX);
+    lua_getfield(L, idx, "no_start_char");
+    if (lua_toboolean(L, -1)) o->start_char = -1;
+    lua_getfield(L, idx, "no_oov_char");
+    if (lua_toboolean(L, -1)) o->oov_char = -1;
+    lua_pop(L, 2);
+}
+
+/* Encode one set (pushes Sequences and an int32 labels tensor). */
+static void imdb_set(lua_State *L, int seq_idx, int lab_idx, const em_imdb_options *o, uint64_t *state) {
+    const char *fn = "imdb.load_data";
+    em_sequences *ranks = ls_check(L, seq_idx, fn, "sequences");
+    em_tensor *labels = lt_check_dtype(L, lab_idx, fn, "labels", EM_INT32);
+    if (labels->ndim != 1 || labels->shape[0] != ranks->n || !em_is_contiguous(labels))
+        luaL_error(L, "%s: %I labels for %I sequences", fn, (lua_Integer)em_numel(labels), (lua_Integer)ranks->n);
+    em_sequences *out = lua_newuserdatauv(L, sizeof *out, 0);
+    memset(out, 0, sizeof *out);
+    luaL_setmetatable(L, EMBER_SEQUENCES_MT);
+    em_tensor *labels_out = lt_new(L);
+    if (em_tensor_alloc(labels_out, EM_INT32, 1, &ranks->n)) lt_raise(L);
+    int64_t kept;
+    if (em_imdb_encode(ranks, em_i32(labels), o, state, out, em_i32(labels_out), &kept)) lt_raise(L);
+    labels_out->shape[0] = kept;  /* a shorter view of the same storage */
+    lua_remove(L, -3);  /* the converted ranks */
+}
+
+/* imdb_encode(train_ranks, train_labels, test_ranks, test_labels, opts) -> x_train, y_train, x_test, y_test */
+static int l_imdb_encode(lua_State *L) {
+    em_imdb_options o;
+    imdb_options(L, 5, &o);
+    uint64_t state = o.seed;
+    imdb_set(L, 1, 2, &o, &state);
+    imdb_set(L, 3, 4, &o, &state);
+    return 4;
+}
+
+void ember_open_data(lua_State *L) {
+    luaL_newmetatable(L, GENERATOR_MT);
+    static const luaL_Reg meta[] = {{"__gc", gen_gc}, {"__call", gen_next}, {"__index", gen_index},
+                                    {"__tostring", gen_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, meta, 0);
+    lua_pop(L, 1);
+    static const luaL_Reg fns[] = {{"read_csv", l_read_csv},
+                                   {"glove_parse", l_glove_parse},
+                                   {"glove_gather", l_glove_gather},
+                                   {"timeseries_generator", l_timeseries_generator},
+                                   {"imdb_encode", l_imdb_encode},
+                                   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    lua_setfield(L, -2, "data");
+}

@@ -1,5 +1,287 @@
-/* Placeholder: this area's bindings are not written yet. */
+/* core.train: the C half of training, called by the Lua fit loop
+ * (bindings/lua/ember/models.lua) and by custom loops:
+ *   Optimizer(kind, config)            -> optimizer userdata; opt:step(params, grads [, lr]), opt:iterations()
+ *   loss(name, y_pred, y_true [, grad]) -> mean loss (grad, a tensor, receives dLoss/dy_pred)
+ *   metric(name, y_pred, y_true)       -> mean metric
+ *   permutation(n)                     -> int32 tensor, a seeded permutation of 1..n
+ *   gather_rows(src, idx, first, count, dst) -> dst = src rows idx[first .. first+count-1]
+ *   copy_rows(dst, first, src)         -> dst rows first.. = src
+ *   rows(src, first, count)            -> view of rows first .. first+count-1
+ *   forward_chain(cores, x, training, names) -> output of the last layer
+ *   backward_chain(cores, dy, names)   -> accumulates every layer's gradients
+ *   zero_grads(cores); isatty()        -> is stdout a terminal
+ *   loss_names, optimizer_names, metric_names: lists for error messages */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../engine/core/error.h"
+#include "../engine/train/batch.h"
+#include "../engine/train/losses.h"
+#include "../engine/train/metrics.h"
+#include "../engine/train/optimizers.h"
 #include "ember_modules.h"
 #include "lua_layer.h"
+#include "lua_tensor.h"
 
-void ember_open_train(lua_State *L) { (void)L; }
+#define OPTIMIZER_MT "ember.Optimizer"
+
+typedef struct {
+    em_optimizer *opt;
+} opt_box;
+
+static int opt_gc(lua_State *L) {
+    opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
+    em_optimizer_free(b->opt);
+    b->opt = NULL;
+    return 0;
+}
+
+static int l_optimizer(lua_State *L) {
+    static const char *const display[] = {"SGD", "RMSprop", "Adam"};
+    const char *name = luaL_checkstring(L, 1);
+    int kind = -1;
+    for (int i = 0; em_optimizer_names[i]; i++)
+        if (strcmp(name, em_optimizer_names[i]) == 0) kind = i;
+    if (kind < 0) return luaL_error(L, "unknown optimizer '%s' (valid: sgd, rmsprop, adam)", name);
+    const char *fn = display[kind];
+    em_opt_config c = em_optimizer_defaults((em_opt_kind)kind);
+    c.lr = lt_opt_number(L, 2, fn, "lr", c.lr);
+    c.decay = lt_opt_number(L, 2, fn, "decay", c.decay);
+    c.epsilon = lt_opt_number(L, 2, fn, "epsilon", c.epsilon);
+    if (kind == EM_OPT_SGD) {
+        c.momentum = lt_opt_number(L, 2, fn, "momentum", 0.0);
+        c.nesterov = lt_opt_bool(L, 2, fn, "nesterov", 0);
+    }
+    if (kind == EM_OPT_RMSPROP) c.rho = lt_opt_number(L, 2, fn, "rho", c.rho);
+    if (kind == EM_OPT_ADAM) {
+        c.beta_1 = lt_opt_number(L, 2, fn, "beta_1", c.beta_1);
+        c.beta_2 = lt_opt_number(L, 2, fn, "beta_2", c.beta_2);
+    }
+    opt_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->opt = NULL;
+    luaL_setmetatable(L, OPTIMIZER_MT);
+    b->opt = em_optimizer_new((em_opt_kind)kind, &c);
+    if (!b->opt) return lt_raise(L);
+    return 1;
+}
+
+/* Tensors of the list at idx into a scratch pointer array (a userdata on the stack). */
+static em_tensor **tensor_list(lua_State *L, int idx, const char *fn, const char *arg, int *n) {
+    if (!lua_istable(L, idx)) lt_argerror(L, idx, fn, arg, "a list of tensors");
+    *n = (int)luaL_len(L, idx);
+    em_tensor **out = lua_newuserdatauv(L, sizeof(em_tensor *) * (size_t)(*n ? *n : 1), 0);
+    for (int i = 0; i < *n; i++) {
+        lua_geti(L, idx, i + 1);
+        em_tensor *t = lt_test(L, -1);
+        if (!t || !t->storage) luaL_error(L, "%s: %s[%d] expected a tensor, got %s", fn, arg, i + 1, luaL_typename(L, -1));
+        out[i] = t;  /* anchored in the list */
+        lua_pop(L, 1);
+    }
+    return out;
+}
+
+static int l_opt_step(lua_State *L) {
+    opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
+    int np, ng;
+    em_tensor **params = tensor_list(L, 2, "step", "params", &np);
+    em_tensor **grads = tensor_list(L, 3, "step", "grads", &ng);
+    if (np != ng) return luaL_error(L, "step: %d parameters but %d gradients", np, ng);
+    if (!lua_isnoneornil(L, 4)) {
+        double lr = lt_check_number(L, 4, "step", "lr");
+        if (!(lr >= 0)) return luaL_error(L, "step: argument 'lr' must be >= 0, got %f", lr);
+        b->opt->cfg.lr = lr;
+    }
+    if (em_optimizer_step(b->opt, np, params, grads)) return lt_raise(L);
+    return 0;
+}
+
+static int l_opt_iterations(lua_State *L) {
+    opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
+    lua_pushinteger(L, b->opt->iterations);
+    return 1;
+}
+
+static int l_loss(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    em_loss_kind k;
+    if (em_loss_parse("loss", name, &k)) return lt_raise(L);
+    em_tensor *p = lt_check(L, 2, name, "y_pred");
+    em_tensor *t = lt_check(L, 3, name, "y_true");
+    em_tensor *g = lua_isnoneornil(L, 4) ? NULL : lt_test(L, 4);
+    if (!lua_isnoneornil(L, 4) && !g) return lt_argerror(L, 4, name, "grad", "a tensor");
+    if (g && (g->storage == p->storage || g->storage == t->storage) && g->storage)
+        return luaL_error(L, "%s: the gradient buffer must not share storage with y_pred or y_true", name);
+    double loss;
+    if (em_loss_compute(k, p, t, &loss, g)) return lt_raise(L);
+    lua_pushnumber(L, loss);
+    return 1;
+}
+
+static int l_metric(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    int k = -1;
+    for (int i = 0; em_metric_names[i]; i++)
+        if (strcmp(name, em_metric_names[i]) == 0) k = i;
+    if (k < 0)
+        return luaL_error(L, "unknown metric '%s' (valid: binary_accuracy, categorical_accuracy, "
+                             "sparse_categorical_accuracy, mae)", name);
+    em_tensor *p = lt_check(L, 2, name, "y_pred");
+    em_tensor *t = lt_check(L, 3, name, "y_true");
+    double v;
+    if (em_metric_compute((em_metric_kind)k, p, t, &v)) return lt_raise(L);
+    lua_pushnumber(L, v);
+    return 1;
+}
+
+static int l_permutation(lua_State *L) {
+    int64_t n = lt_check_int(L, 1, "permutation", "n", 0, INT32_MAX);
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, EM_INT32, 1, &n)) return lt_raise(L);
+    em_permutation(em_i32(t), n);
+    return 1;
+}
+
+static int l_gather_rows(lua_State *L) {
+    em_tensor *src = lt_check(L, 1, "gather_rows", "src");
+    em_tensor *idx = lt_check_dtype(L, 2, "gather_rows", "idx", EM_INT32);
+    if (idx->ndim != 1 || !em_is_contiguous(idx)) return luaL_error(L, "gather_rows: argument 'idx' must be a contiguous 1-D int32 tensor");
+    int64_t first = lt_check_int(L, 3, "gather_rows", "first", 1, idx->shape[0] + 1);
+    int64_t count = lt_check_int(L, 4, "gather_rows", "count", 0, idx->shape[0] - first + 1);
+    em_tensor *dst = lt_test(L, 5);
+    if (!dst) return lt_argerror(L, 5, "gather_rows", "dst", "a tensor (the reusable batch buffer)");
+    if (em_gather_rows(dst, src, em_i32(idx) + first - 1, count)) return lt_raise(L);
+    lua_settop(L, 5);
+    return 1;
+}
+
+static int l_copy_rows(lua_State *L) {
+    em_tensor *dst = lt_check(L, 1, "copy_rows", "dst");
+    int64_t first = lt_check_int(L, 2, "copy_rows", "first", 1, INT64_MAX);
+    em_tensor *src = lt_check(L, 3, "copy_rows", "src");
+    if (em_copy_rows(dst, first - 1, src)) return lt_raise(L);
+    return 0;
+}
+
+static int l_rows(lua_State *L) {
+    em_tensor *src = lt_check(L, 1, "rows", "src");
+    if (src->ndim < 1) return luaL_error(L, "rows: a 0-d tensor has no rows");
+    int64_t first = lt_check_int(L, 2, "rows", "first", 1, src->shape[0] + 1);
+    int64_t count = lt_check_int(L, 3, "rows", "count", 0, src->shape[0] - first + 1);
+    em_tensor *v = lt_push_view(L, src);
+    v->offset += (first - 1) * src->strides[0];
+    v->shape[0] = count;
+    return 1;
+}
+
+/* ---- running a chain of core layers without Lua-visible intermediates ---- */
+
+static em_layer **layer_list(lua_State *L, int idx, const char *fn, int *n) {
+    luaL_checktype(L, idx, LUA_TTABLE);
+    *n = (int)luaL_len(L, idx);
+    em_layer **out = lua_newuserdatauv(L, sizeof(em_layer *) * (size_t)(*n ? *n : 1), 0);
+    for (int i = 0; i < *n; i++) {
+        lua_geti(L, idx, i + 1);
+        out[i] = ember_check_layer(L, -1, fn);
+        lua_pop(L, 1);
+    }
+    return out;
+}
+
+/* Raise the engine error as "<name> (<Type>): <message>" for layer i. */
+static int raise_layer_error(lua_State *L, int names_idx, em_layer *l, int i) {
+    const char *msg = lua_pushstring(L, em_error());
+    const char *type = l->ops->type;
+    size_t tl = strlen(type);
+    const char *rest = (strncmp(msg, type, tl) == 0 && msg[tl] == ':' && msg[tl + 1] == ' ') ? msg + tl + 2 : msg;
+    const char *name = NULL;
+    if (lua_istable(L, names_idx)) {
+        lua_geti(L, names_idx, i + 1);
+        name = lua_tostring(L, -1);
+    }
+    if (name) return luaL_error(L, "%s (%s): %s", name, type, rest);
+    return luaL_error(L, "layer %d (%s): %s", i + 1, type, rest);
+}
+
+static int l_forward_chain(lua_State *L) {
+    int n;
+    em_layer **layers = layer_list(L, 1, "forward_chain", &n);
+    em_tensor *x = lt_check(L, 2, "forward_chain", "input");
+    int training = lua_toboolean(L, 3);
+    em_tensor *out = lt_new(L);
+    em_tensor cur = {0};
+    em_tensor_view(&cur, x);
+    for (int i = 0; i < n; i++) {
+        em_tensor next = {0};
+        int rc = em_layer_forward(layers[i], &cur, training, &next);
+        em_tensor_release(&cur);
+        if (rc) return raise_layer_error(L, 4, layers[i], i);
+        cur = next;
+    }
+    *out = cur;
+    return 1;
+}
+
+static int l_backward_chain(lua_State *L) {
+    int n;
+    em_layer **layers = layer_list(L, 1, "backward_chain", &n);
+    em_tensor *dy = lt_check_dtype(L, 2, "backward_chain", "grad_output", EM_FLOAT32);
+    em_tensor cur = {0};
+    em_tensor_view(&cur, dy);
+    for (int i = n - 1; i >= 0; i--) {
+        em_tensor dx = {0};
+        layers[i]->no_input_grad = i == 0;
+        int rc = em_layer_backward(layers[i], &cur, &dx);
+        layers[i]->no_input_grad = 0;
+        em_tensor_release(&cur);
+        if (rc) return raise_layer_error(L, 3, layers[i], i);
+        if (i > 0 && !dx.storage) {
+            em_fail("%s: returns no input gradient, so it can only be the first layer of a model", layers[i]->ops->type);
+            return raise_layer_error(L, 3, layers[i], i);
+        }
+        cur = dx;
+    }
+    em_tensor_release(&cur);
+    return 0;
+}
+
+static int l_zero_grads(lua_State *L) {
+    int n;
+    em_layer **layers = layer_list(L, 1, "zero_grads", &n);
+    for (int i = 0; i < n; i++) em_layer_zero_grads(layers[i]);
+    return 0;
+}
+
+static int l_isatty(lua_State *L) {
+    lua_pushboolean(L, isatty(fileno(stdout)));
+    return 1;
+}
+
+static void push_names(lua_State *L, const char *const *names, const char *field) {
+    lua_newtable(L);
+    for (int i = 0; names[i]; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, field);
+}
+
+void ember_open_train(lua_State *L) {
+    static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations}, {NULL, NULL}};
+    luaL_newmetatable(L, OPTIMIZER_MT);
+    lua_pushcfunction(L, opt_gc);
+    lua_setfield(L, -2, "__gc");
+    luaL_newlib(L, opt_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    static const luaL_Reg fns[] = {
+        {"Optimizer", l_optimizer}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
+        {"gather_rows", l_gather_rows}, {"copy_rows", l_copy_rows}, {"rows", l_rows},
+        {"forward_chain", l_forward_chain}, {"backward_chain", l_backward_chain}, {"zero_grads", l_zero_grads},
+        {"isatty", l_isatty}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    push_names(L, em_loss_names, "loss_names");
+    push_names(L, em_optimizer_names, "optimizer_names");
+    push_names(L, em_metric_names, "metric_names");
+    lua_setfield(L, -2, "train");
+}

@@ -40,6 +40,8 @@ struct em_layer {
     void *self;  /* the layer type's own state */
     int built;
     int trainable;  /* 0: backward still returns dx but adds no gradients */
+    int no_input_grad;  /* 1: the caller will not use dx (first layer of a model); a layer
+                           may then skip computing it and set *dx empty.  0 by default. */
     int nparams;
     em_tensor params[EM_MAX_PARAMS];
     em_tensor grads[EM_MAX_PARAMS];   /* same shapes as params */

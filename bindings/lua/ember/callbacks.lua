@@ -1,2 +1,166 @@
--- Placeholder: this area is not written yet.
-return {}
+-- Callbacks, as in Keras 2: any table with some of the methods
+--   set_model(model), on_train_begin(logs), on_train_end(logs),
+--   on_epoch_begin(epoch, logs), on_epoch_end(epoch, logs),
+--   on_batch_begin(batch, logs), on_batch_end(batch, logs)
+-- may be passed in fit's `callbacks` list.  epoch and batch are 0-based as
+-- in Keras; logs hold loss, acc, val_loss, ... as numbers.  Setting
+-- model.stop_training = true ends fit after the current epoch.
+local M = {}
+
+local Callback = {}
+Callback.__index = Callback
+M.Callback = Callback
+function Callback:set_model(model) self.model = model end
+
+local function class(parent)
+  local c = setmetatable({}, { __index = parent })
+  c.__index = c
+  return c
+end
+
+-- History: fit returns it.  history.history.loss[i] is epoch i's loss,
+-- history.epoch = {0, 1, ...}.
+local History = class(Callback)
+M.History = History
+
+function M.new_history()
+  return setmetatable({ history = {}, epoch = {}, params = {} }, History)
+end
+
+function History:on_train_begin() end
+
+function History:on_epoch_end(epoch, logs)
+  self.epoch[#self.epoch + 1] = epoch
+  for k, v in pairs(logs or {}) do
+    self.history[k] = self.history[k] or {}
+    table.insert(self.history[k], v)
+  end
+end
+
+local function check_opts(who, opts, allowed)
+  if opts ~= nil and type(opts) ~= "table" then error(("%s: expected an options table, got %s"):format(who, type(opts)), 3) end
+  for k in pairs(opts or {}) do
+    if not allowed[k] then error(("%s: unknown option '%s'"):format(who, tostring(k)), 3) end
+  end
+  return opts or {}
+end
+
+-- "auto": maximise accuracies, minimise everything else (Keras's rule).
+local function better_fn(who, mode, monitor, min_delta)
+  mode = mode or "auto"
+  if mode ~= "auto" and mode ~= "min" and mode ~= "max" then
+    error(("%s: option 'mode' must be one of \"auto\", \"min\", \"max\", got %s"):format(who, tostring(mode)), 3)
+  end
+  if mode == "auto" then mode = (monitor:find("acc") or monitor:find("fmeasure")) and "max" or "min" end
+  if mode == "max" then return function(cur, best) return cur - min_delta > best end, -math.huge end
+  return function(cur, best) return cur + min_delta < best end, math.huge
+end
+
+-- EarlyStopping{monitor = "val_loss", patience = 0, min_delta = 0, mode = "auto",
+--               restore_best_weights = false, verbose = 0}
+local EarlyStopping = class(Callback)
+M.EarlyStopping_class = EarlyStopping
+function M.EarlyStopping(opts)
+  opts = check_opts("EarlyStopping", opts, { monitor = true, patience = true, min_delta = true, mode = true,
+    restore_best_weights = true, verbose = true, baseline = true })
+  local self = setmetatable({
+    monitor = opts.monitor or "val_loss", patience = opts.patience or 0,
+    min_delta = math.abs(opts.min_delta or 0), restore_best_weights = opts.restore_best_weights or false,
+    verbose = opts.verbose or 0,
+  }, EarlyStopping)
+  self.better, self.initial = better_fn("EarlyStopping", opts.mode, self.monitor, self.min_delta)
+  return self
+end
+
+function EarlyStopping:on_train_begin()
+  self.wait, self.best, self.stopped_epoch, self.best_weights = 0, self.initial, 0, nil
+end
+
+function EarlyStopping:on_epoch_end(epoch, logs)
+  local current = logs[self.monitor]
+  if current == nil then
+    io.stderr:write(("EarlyStopping: monitored value '%s' is not available (have: %s)\n")
+      :format(self.monitor, table.concat((function() local t = {} for k in pairs(logs) do t[#t + 1] = k end table.sort(t) return t end)(), ", ")))
+    return
+  end
+  if self.better(current, self.best) then
+    self.best, self.wait = current, 0
+    if self.restore_best_weights then self.best_weights = self.model:get_weights() end
+  else
+    self.wait = self.wait + 1
+    if self.wait >= self.patience then
+      self.stopped_epoch = epoch
+      self.model.stop_training = true
+      if self.restore_best_weights and self.best_weights then
+        if self.verbose > 0 then print("Restoring model weights from the end of the best epoch") end
+        self.model:set_weights(self.best_weights)
+      end
+    end
+  end
+end
+
+function EarlyStopping:on_train_end()
+  if self.stopped_epoch > 0 and self.verbose > 0 then
+    print(("Epoch %05d: early stopping"):format(self.stopped_epoch + 1))
+  end
+end
+
+-- ModelCheckpoint(filepath, {monitor = "val_loss", save_best_only = false, mode = "auto", verbose = 0})
+-- filepath may hold Keras-style fields: "w.{epoch:02d}-{val_loss:.2f}.npz".
+local ModelCheckpoint = class(Callback)
+function M.ModelCheckpoint(filepath, opts)
+  if type(filepath) == "table" and opts == nil then filepath, opts = filepath.filepath, filepath; opts.filepath = nil end
+  if type(filepath) ~= "string" then
+    error(("ModelCheckpoint: argument 'filepath' expected a string, got %s"):format(type(filepath)), 2)
+  end
+  opts = check_opts("ModelCheckpoint", opts, { monitor = true, save_best_only = true, mode = true, verbose = true,
+    save_weights_only = true, period = true })
+  local self = setmetatable({ filepath = filepath, monitor = opts.monitor or "val_loss",
+    save_best_only = opts.save_best_only or false, verbose = opts.verbose or 0, period = opts.period or 1 }, ModelCheckpoint)
+  self.better, self.best = better_fn("ModelCheckpoint", opts.mode, self.monitor, 0)
+  self.since_last = 0
+  return self
+end
+
+function M.format_path(path, epoch, logs)
+  return (path:gsub("{([%w_]+):?([^}]*)}", function(key, fmt)
+    local v = key == "epoch" and epoch + 1 or logs[key]
+    if v == nil then return "{" .. key .. "}" end
+    if fmt ~= "" then return ("%" .. fmt):format(v) end
+    return tostring(v)
+  end))
+end
+
+function ModelCheckpoint:on_epoch_end(epoch, logs)
+  self.since_last = self.since_last + 1
+  if self.since_last < self.period then return end
+  self.since_last = 0
+  local path = M.format_path(self.filepath, epoch, logs)
+  if self.save_best_only then
+    local current = logs[self.monitor]
+    if current == nil then
+      io.stderr:write(("ModelCheckpoint: can save best model only with %s available, skipping\n"):format(self.monitor))
+      return
+    end
+    if not self.better(current, self.best) then
+      if self.verbose > 0 then print(("\nEpoch %05d: %s did not improve from %.5f"):format(epoch + 1, self.monitor, self.best)) end
+      return
+    end
+    if self.verbose > 0 then
+      print(("\nEpoch %05d: %s improved from %.5f to %.5f, saving model to %s"):format(epoch + 1, self.monitor, self.best, current, path))
+    end
+    self.best = current
+  elseif self.verbose > 0 then
+    print(("\nEpoch %05d: saving model to %s"):format(epoch + 1, path))
+  end
+  self.model:save_weights(path)
+end
+
+-- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}
+function M.LambdaCallback(fns)
+  local self = setmetatable({}, class(Callback))
+  for k, f in pairs(fns or {}) do self[k] = f end
+  return self
+end
+
+return M

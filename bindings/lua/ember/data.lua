@@ -1,2 +1,24 @@
--- Placeholder: this area is not written yet.
-return {}
+-- ember.data: batch generators for fit_generator.
+--   local gen = ember.data.timeseries_generator(float_data, {lookback = 1440,
+--     delay = 144, min_index = 1, max_index = 200000, shuffle = true, step = 6})
+--   local samples, targets = gen()     -- {128, 240, 14}, {128}
+-- Exactly listing 6-33's batches with 1-based inclusive rows (docs/API.md);
+-- the copying is in C (engine/data/timeseries.c); shuffling draws from the
+-- engine's RNG, so ember.seed(n) reproduces the batches.
+local core = require "ember.core"
+
+local data = {}
+
+local KEYS = { lookback = true, delay = true, min_index = true, max_index = true, shuffle = true,
+               batch_size = true, step = true, target_column = true, reverse = true }
+
+function data.timeseries_generator(series, opts)
+  if type(opts) == "table" then
+    for k in pairs(opts) do
+      if not KEYS[k] then error(("timeseries_generator: unknown option '%s'"):format(tostring(k)), 2) end
+    end
+  end
+  return core.data.timeseries_generator(series, opts)
+end
+
+return data

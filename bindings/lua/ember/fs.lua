@@ -1,2 +1,25 @@
--- Placeholder: this area is not written yet.
-return {}
+-- ember.fs: listdir / read / exists on folders and on zip members alike:
+--   ember.fs.listdir("datasets/aclImdb.zip/aclImdb/train/pos")
+-- (C side: engine/io/zipfs.c; archives are read in place, never extracted.)
+local core = require "ember.core"
+
+local fs = {}
+for k, v in pairs(core.fs) do fs[k] = v end
+
+-- fs.join("a", "b", "c") -> "a/b/c" (like os.path.join, for the listings).
+function fs.join(...)
+  local parts = table.pack(...)
+  local out = nil
+  for i = 1, parts.n do
+    local p = parts[i]
+    if type(p) ~= "string" then
+      error(("fs.join: argument %d expected a string, got %s"):format(i, type(p)), 2)
+    end
+    if out == nil or p:sub(1, 1) == "/" then out = p
+    elseif out == "" or out:sub(-1) == "/" then out = out .. p
+    else out = out .. "/" .. p end
+  end
+  return out or ""
+end
+
+return fs

@@ -1,2 +1,23 @@
--- Placeholder: this area is not written yet.
-return {}
+-- ember.io: reading tables.  (ember.save / ember.load for .npy/.npz live in
+-- the core table, from bindings/lua_io.c.)
+--   local header, data = ember.io.read_csv("datasets/x.csv.zip/x.csv", {skip_columns = 1})
+-- header: every column's name (quotes removed); data: {rows, columns -
+-- skip_columns} float32 (or int32 with dtype = "int32").  The path may go
+-- inside a zip.
+local core = require "ember.core"
+
+local io_ = {}
+
+local KEYS = { header = true, skip_columns = true, dtype = true, delimiter = true }
+
+function io_.read_csv(path, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("read_csv: argument 'options' expected a table, got %s"):format(type(opts)), 2)
+  end
+  for k in pairs(opts or {}) do
+    if not KEYS[k] then error(("read_csv: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  return core.data.read_csv(path, opts)
+end
+
+return io_

@@ -1,2 +1,403 @@
--- Placeholder: this area is not written yet.
-return {}
+-- ember.Sequential: a stack of layers, Keras 2 style.
+--
+-- What Sequential needs from a layer (the contract for every layer area):
+--   layer.name, layer.type          unique name ("dense_1"), Keras class ("Dense")
+--   layer.input_shape               optional shape WITHOUT the batch dim (first layer only)
+--   layer:build(shape) -> out_shape shapes WITH the batch dim, ember.None for unknown;
+--                                   sets layer.output_shape
+--   layer:forward(x, training) -> y
+--   layer:backward(dy) -> dx | nil  (adds into the layer's gradients)
+--   layer:params() -> params, grads, names   (stable views, Keras order)
+--   layer:zero_grads(), layer:count_params(), layer.trainable,
+--   layer:get_weights(), layer:set_weights(list), layer.config.activation (optional)
+-- Layers made by base.define get all of this from base.Layer.  When every
+-- layer uses base.Layer's forward/backward, Sequential runs the whole chain
+-- in C (core.train.forward_chain/backward_chain): no Lua between layers.
+local core = require "ember.core"
+local base = require "ember.layers.base"
+local optimizers = require "ember.optimizers"
+local losses = require "ember.losses"
+
+local None = core.None
+local train = core.train
+
+local M = {}
+
+local Sequential = {}
+Sequential.__index = Sequential
+M.Sequential_class = Sequential
+
+local function is_layer(v)
+  return type(v) == "table" and type(v.forward) == "function" and type(v.backward) == "function"
+    and type(v.build) == "function" and type(v.params) == "function"
+end
+
+-- "Dense: expected ..." from the core -> "dense_2 (Dense): expected ...".
+function M.layer_error(layer, err)
+  local msg = tostring(err):gsub("^[^\n]-:%d+: ", "")
+  local rest = msg:match("^" .. layer.type .. ": (.*)$")
+  if msg:match("^" .. layer.name .. " %(") then return msg end
+  return ("%s (%s): %s"):format(layer.name, layer.type, rest or msg)
+end
+
+local function shape_with_batch(shape)
+  local s = { None }
+  for i, d in ipairs(shape) do s[i + 1] = d end
+  return s
+end
+
+function M.shape_str(shape)
+  local parts = {}
+  for i, d in ipairs(shape) do parts[i] = d == None and "None" or tostring(d) end
+  if #parts == 1 then return "(" .. parts[1] .. ",)" end
+  return "(" .. table.concat(parts, ", ") .. ")"
+end
+
+-- ember.Sequential() or ember.Sequential{layer, layer, ...}
+function M.Sequential(list)
+  local self = setmetatable({ layers = {}, built = false, compiled = false, stop_training = false }, Sequential)
+  if list ~= nil then
+    if type(list) ~= "table" or is_layer(list) then
+      error(("Sequential: argument 'layers' expected a list of layers, got %s"):format(
+        is_layer(list) and "a single layer (wrap it in a table)" or type(list)), 2)
+    end
+    for i, layer in ipairs(list) do
+      local ok, err = pcall(self.add, self, layer)
+      if not ok then error(("Sequential: layer %d: %s"):format(i, tostring(err):gsub("^Sequential.add: ", "")), 2) end
+    end
+  end
+  return self
+end
+
+-- The first layer's input shape (with batch), or nil when it gives none.
+local function declared_input_shape(layer)
+  local c = layer.config or {}
+  if c.batch_input_shape then
+    local s = {}
+    for i, d in ipairs(c.batch_input_shape) do s[i] = d end
+    return s
+  end
+  if layer.input_shape then return shape_with_batch(layer.input_shape) end
+end
+
+local function build_layer(layer, shape)
+  local ok, out = pcall(layer.build, layer, shape)
+  if not ok then error(M.layer_error(layer, out), 0) end
+  layer.output_shape = layer.output_shape or out
+  return out
+end
+
+function Sequential:add(layer)
+  if not is_layer(layer) then
+    error(("Sequential.add: argument 'layer' expected a layer (e.g. ember.layers.Dense(32)), got %s")
+      :format(type(layer)), 2)
+  end
+  for _, l in ipairs(self.layers) do
+    if l == layer then error(("Sequential.add: layer %s is already in this model"):format(layer.name), 2) end
+    if l.name == layer.name then
+      error(("Sequential.add: the model already has a layer named '%s'; layer names must be unique"):format(layer.name), 2)
+    end
+  end
+  if #self.layers == 0 then
+    local shape = declared_input_shape(layer)
+    if shape then
+      local ok, err = pcall(build_layer, layer, shape)
+      if not ok then error("Sequential.add: " .. err, 2) end
+      self.input_shape, self.output_shape, self.built = shape, layer.output_shape, true
+    end
+  elseif self.built then
+    local ok, err = pcall(build_layer, layer, self.output_shape)
+    if not ok then error("Sequential.add: " .. err, 2) end
+    self.output_shape = layer.output_shape
+  end
+  self.layers[#self.layers + 1] = layer
+  self._chain = nil
+  self._param_cache = nil
+end
+
+-- Build every layer from an input shape with batch dim (deferred build,
+-- when the first layer declared no input shape).
+function Sequential:build(input_shape)
+  if self.built then return self.output_shape end
+  if #self.layers == 0 then error("Sequential.build: the model has no layers", 2) end
+  local shape = input_shape
+  for _, layer in ipairs(self.layers) do
+    local ok, out = pcall(build_layer, layer, shape)
+    if not ok then error("Sequential.build: " .. out, 2) end
+    shape = out
+  end
+  self.input_shape, self.output_shape, self.built = input_shape, shape, true
+  return shape
+end
+
+-- Build from the first batch's shape if nothing declared an input shape.
+function Sequential:ensure_built(x, who)
+  if self.built then return end
+  if #self.layers == 0 then error(("%s: the model has no layers"):format(who), 3) end
+  local shape = x.shape
+  shape[1] = None
+  local ok, err = pcall(self.build, self, shape)
+  if not ok then error(("%s: %s"):format(who, tostring(err):gsub("^Sequential.build: ", "")), 3) end
+end
+
+-- The C fast path applies when every layer uses base.Layer's forward/backward.
+function Sequential:chain()
+  if self._chain ~= nil then return self._chain or nil end
+  local cores, names = {}, {}
+  for i, layer in ipairs(self.layers) do
+    if layer.core == nil or layer.forward ~= base.Layer.forward or layer.backward ~= base.Layer.backward then
+      self._chain = false
+      return nil
+    end
+    cores[i], names[i] = layer.core, layer.name
+  end
+  self._chain = { cores = cores, names = names }
+  return self._chain
+end
+
+-- Model-level forward/backward for training loops (yours or fit's).
+function Sequential:forward(x, training)
+  if not core.is_tensor(x) then
+    error(("Sequential.forward: argument 'x' expected a tensor, got %s"):format(type(x)), 2)
+  end
+  self:ensure_built(x, "Sequential.forward")
+  local chain = self:chain()
+  if chain then
+    for _, layer in ipairs(self.layers) do layer.core:set_trainable(layer.trainable ~= false) end
+    local ok, y = pcall(train.forward_chain, chain.cores, x, training and true or false, chain.names)
+    if not ok then error(y, 2) end
+    return y
+  end
+  for _, layer in ipairs(self.layers) do
+    local ok, y = pcall(layer.forward, layer, x, training)
+    if not ok then error(M.layer_error(layer, y), 2) end
+    x = y
+  end
+  return x
+end
+
+function Sequential:backward(dy)
+  local chain = self:chain()
+  if chain then
+    local ok, err = pcall(train.backward_chain, chain.cores, dy, chain.names)
+    if not ok then error(err, 2) end
+    return
+  end
+  for i = #self.layers, 1, -1 do
+    local layer = self.layers[i]
+    local ok, dx = pcall(layer.backward, layer, dy)
+    if not ok then error(M.layer_error(layer, dx), 2) end
+    if dx == nil and i > 1 then
+      error(("%s (%s): returns no input gradient, so it can only be the first layer"):format(layer.name, layer.type), 2)
+    end
+    dy = dx
+  end
+end
+
+function Sequential:zero_grads()
+  local chain = self:chain()
+  if chain then train.zero_grads(chain.cores) return end
+  for _, layer in ipairs(self.layers) do layer:zero_grads() end
+end
+
+-- Lists of the trainable parameters and their gradients (views), in layer order.
+function Sequential:trainable_params()
+  if not self.built then error("Sequential: the model is not built yet", 2) end
+  if not self._param_cache then
+    self._param_cache = {}
+    for i, layer in ipairs(self.layers) do
+      local p, g = layer:params()
+      self._param_cache[i] = { p, g }
+    end
+  end
+  local params, grads = {}, {}
+  for i, layer in ipairs(self.layers) do
+    if layer.trainable ~= false then
+      local p, g = self._param_cache[i][1], self._param_cache[i][2]
+      for j = 1, #p do
+        params[#params + 1] = p[j]
+        grads[#grads + 1] = g[j]
+      end
+    end
+  end
+  return params, grads
+end
+Sequential.params = Sequential.trainable_params
+
+function Sequential:get_weights()
+  local out = {}
+  for _, layer in ipairs(self.layers) do
+    for _, w in ipairs(layer:get_weights()) do out[#out + 1] = w end
+  end
+  return out
+end
+
+-- All weights at once, Keras order; everything is checked before anything changes.
+function Sequential:set_weights(weights)
+  if type(weights) ~= "table" then
+    error(("Sequential.set_weights: argument 'weights' expected a list of tensors, got %s"):format(type(weights)), 2)
+  end
+  if not self.built then error("Sequential.set_weights: the model is not built yet", 2) end
+  local total = 0
+  for _, layer in ipairs(self.layers) do total = total + #(layer:params()) end
+  if #weights ~= total then
+    error(("Sequential.set_weights: expected %d weights, got %d"):format(total, #weights), 2)
+  end
+  local k, per_layer = 0, {}
+  for i, layer in ipairs(self.layers) do
+    local params, _, names = layer:params()
+    local list = {}
+    for j, p in ipairs(params) do
+      k = k + 1
+      local w = weights[k]
+      if not core.is_tensor(w) then
+        error(("Sequential.set_weights: weight %d (%s/%s) expected a tensor, got %s"):format(k, layer.name, names[j], type(w)), 2)
+      end
+      local want, got = table.concat(p.shape, ","), table.concat(w.shape, ",")
+      if want ~= got then
+        error(("Sequential.set_weights: weight %d (%s/%s) expected shape {%s}, got {%s}"):format(k, layer.name, names[j], want, got), 2)
+      end
+      list[j] = w
+    end
+    per_layer[i] = list
+  end
+  for i, layer in ipairs(self.layers) do
+    if #per_layer[i] > 0 then layer:set_weights(per_layer[i]) end
+  end
+end
+
+function Sequential:count_params()
+  local n = 0
+  for _, layer in ipairs(self.layers) do n = n + layer:count_params() end
+  return n
+end
+
+local function thousands(n)
+  local s = tostring(math.floor(n))
+  local out = s:reverse():gsub("(%d%d%d)", "%1,"):reverse()
+  return (out:gsub("^,", ""))
+end
+M.thousands = thousands
+
+-- Keras 2's print_summary for a Sequential model (line_length 65,
+-- columns at 45% / 85% / 100%).  opts.print_fn receives each line.
+function Sequential:summary(opts)
+  opts = opts or {}
+  local print_fn = opts.print_fn or print
+  if not self.built then
+    error("Sequential.summary: this model has not yet been built; give the first layer an input_shape "
+      .. "(or input_dim / input_length), or call fit / predict / build first", 2)
+  end
+  local line_length = 65
+  local positions = { 29, 55, 65 }
+  local function row(fields)
+    local line = ""
+    for i, f in ipairs(fields) do
+      if i > 1 then line = line:sub(1, -2) .. " " end
+      line = (line .. f):sub(1, positions[i])
+      line = line .. (" "):rep(positions[i] - #line)
+    end
+    print_fn(line)
+  end
+  print_fn(("_"):rep(line_length))
+  row({ "Layer (type)", "Output Shape", "Param #" })
+  print_fn(("="):rep(line_length))
+  local total, trainable = 0, 0
+  for i, layer in ipairs(self.layers) do
+    local n = layer:count_params()
+    total = total + n
+    if layer.trainable ~= false then trainable = trainable + n end
+    row({ ("%s (%s)"):format(layer.name, layer.type), M.shape_str(layer.output_shape), tostring(n) })
+    print_fn(((i == #self.layers) and "=" or "_"):rep(line_length))
+  end
+  if #self.layers == 0 then print_fn(("="):rep(line_length)) end
+  print_fn("Total params: " .. thousands(total))
+  print_fn("Trainable params: " .. thousands(trainable))
+  print_fn("Non-trainable params: " .. thousands(total - trainable))
+  print_fn(("_"):rep(line_length))
+end
+
+-- ---- compile ----
+
+local metric_aliases = {
+  acc = "acc", accuracy = "acc",
+  mae = "mae", mean_absolute_error = "mae",
+  binary_accuracy = "binary_accuracy", categorical_accuracy = "categorical_accuracy",
+  sparse_categorical_accuracy = "sparse_categorical_accuracy",
+}
+local valid_metrics = "acc, accuracy, mae, mean_absolute_error, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy"
+
+local warned_bce = false
+
+local function last_activation(model)
+  local last = model.layers[#model.layers]
+  if last == nil then return nil end
+  return last.config and last.config.activation or "linear", last
+end
+
+-- compile{optimizer = "rmsprop" | object, loss = "binary_crossentropy", metrics = {"acc"}}
+function Sequential:compile(opts)
+  if type(opts) ~= "table" then
+    error(("Sequential.compile: expected an options table {optimizer = ..., loss = ...}, got %s"):format(type(opts)), 2)
+  end
+  for k in pairs(opts) do
+    if k ~= "optimizer" and k ~= "loss" and k ~= "metrics" then
+      error(("Sequential.compile: unknown option '%s' (valid: optimizer, loss, metrics)"):format(tostring(k)), 2)
+    end
+  end
+  if opts.optimizer == nil then error("Sequential.compile: option 'optimizer' is required (e.g. \"rmsprop\")", 2) end
+  if opts.loss == nil then error("Sequential.compile: option 'loss' is required (e.g. \"binary_crossentropy\")", 2) end
+  local ok, opt = pcall(optimizers.get, opts.optimizer, "Sequential.compile")
+  if not ok then error(opt, 2) end
+  local ok2, loss = pcall(losses.get, opts.loss, "Sequential.compile")
+  if not ok2 then error(loss, 2) end
+  local metrics = {}
+  local given = opts.metrics or {}
+  if type(given) == "string" then given = { given } end
+  if type(given) ~= "table" then
+    error(("Sequential.compile: option 'metrics' expected a list of names, got %s"):format(type(given)), 2)
+  end
+  for _, m in ipairs(given) do
+    local key = type(m) == "string" and metric_aliases[m]
+    if not key then
+      error(("Sequential.compile: unknown metric %s (valid: %s)"):format(
+        type(m) == "string" and ("'" .. m .. "'") or type(m), valid_metrics), 2)
+    end
+    metrics[#metrics + 1] = { key = key, given = m }
+  end
+  self.optimizer, self.loss, self.metrics = opt, loss, metrics
+  self.compiled = true
+  if loss == "binary_crossentropy" and not warned_bce then
+    local act, last = last_activation(self)
+    if act ~= "sigmoid" then
+      warned_bce = true
+      io.stderr:write(("ember: warning: loss binary_crossentropy expects probabilities, but the last layer%s has "
+        .. "activation '%s' (no sigmoid); its outputs will be clipped to [1e-7, 1 - 1e-7]\n")
+        :format(last and (" " .. last.name) or "", tostring(act)))
+    end
+  end
+end
+
+-- Which C metric "acc" means, decided as Keras 2.2 does from the loss and
+-- the output's last dimension.
+function Sequential:metric_kernel(key)
+  if key == "acc" then
+    local out = self.output_shape or {}
+    local last = out[#out]
+    if self.loss == "binary_crossentropy" or last == 1 then return "binary_accuracy" end
+    if self.loss == "sparse_categorical_crossentropy" then return "sparse_categorical_accuracy" end
+    return "categorical_accuracy"
+  end
+  return key
+end
+
+function Sequential:__tostring()
+  return ("<Sequential with %d layers>"):format(#self.layers)
+end
+
+M.Sequential_methods = Sequential
+require("ember.training").install(Sequential, M)
+require("ember.weights_io").install(Sequential)
+
+-- ember.Sequential(...) and ember.models.Sequential(...)
+return M

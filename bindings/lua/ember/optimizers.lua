@@ -1,2 +1,90 @@
--- Placeholder: this area is not written yet.
-return {}
+-- Optimizers: thin Lua objects over the C kernels (engine/train/optimizers.c).
+--   local opt = ember.optimizers.RMSprop{lr = 1e-4}      -- or learning_rate = 1e-4
+--   opt:step(model)                 -- one update from the gradients in the model's layers
+--   opt:step(params, grads)         -- or from explicit lists of tensors
+-- `opt.lr` may be changed between steps (read at every step).  Keras 2
+-- defaults: SGD lr 0.01, momentum 0, nesterov false; RMSprop lr 0.001,
+-- rho 0.9; Adam lr 0.001, beta_1 0.9, beta_2 0.999; epsilon 1e-7; decay 0.
+local core = require "ember.core"
+
+local M = {}
+
+local Optimizer = {}
+Optimizer.__index = Optimizer
+M.Optimizer = Optimizer
+
+local specs = {
+  sgd = { class = "SGD", options = { "lr", "learning_rate", "momentum", "nesterov", "decay" } },
+  rmsprop = { class = "RMSprop", options = { "lr", "learning_rate", "rho", "epsilon", "decay" } },
+  adam = { class = "Adam", options = { "lr", "learning_rate", "beta_1", "beta_2", "epsilon", "decay" } },
+}
+
+local function make(kind, opts)
+  local spec = specs[kind]
+  local class = spec.class
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("%s: expected an options table, got %s"):format(class, type(opts)), 3)
+  end
+  opts = opts or {}
+  local allowed = {}
+  for _, k in ipairs(spec.options) do allowed[k] = true end
+  for k in pairs(opts) do
+    if not allowed[k] then
+      error(("%s: unknown option '%s' (valid: %s)"):format(class, tostring(k), table.concat(spec.options, ", ")), 3)
+    end
+  end
+  if opts.lr ~= nil and opts.learning_rate ~= nil and opts.lr ~= opts.learning_rate then
+    error(("%s: options 'lr' (%s) and 'learning_rate' (%s) disagree; give one"):format(class, tostring(opts.lr),
+      tostring(opts.learning_rate)), 3)
+  end
+  local config = {}
+  for k, v in pairs(opts) do config[k] = v end
+  config.lr = opts.lr or opts.learning_rate
+  config.learning_rate = nil
+  local ok, c = pcall(core.train.Optimizer, kind, config)
+  if not ok then error(c, 3) end
+  local self = setmetatable({ kind = kind, class = class, core = c, config = config }, Optimizer)
+  self.lr = config.lr or (kind == "sgd" and 0.01 or 0.001)
+  return self
+end
+
+function M.SGD(opts) return make("sgd", opts) end
+function M.RMSprop(opts) return make("rmsprop", opts) end
+function M.Adam(opts) return make("adam", opts) end
+
+function M.is_optimizer(v) return getmetatable(v) == Optimizer end
+
+-- An optimizer from a name ("rmsprop", case-insensitive) or an object.
+function M.get(v, who)
+  who = who or "optimizers.get"
+  if M.is_optimizer(v) then return v end
+  if type(v) == "string" and specs[v:lower()] then return make(v:lower(), nil) end
+  error(("%s: unknown optimizer %s (valid: sgd, rmsprop, adam, or an ember.optimizers object)")
+    :format(who, type(v) == "string" and ("'" .. v .. "'") or type(v)), 3)
+end
+
+-- step(model) or step(params, grads): one update.
+function Optimizer:step(params, grads)
+  if type(params) == "table" and params.trainable_params then
+    params, grads = params:trainable_params()
+  end
+  if type(params) ~= "table" or type(grads) ~= "table" then
+    error(("%s.step: expected a model or lists of parameters and gradients"):format(self.class), 2)
+  end
+  if type(self.lr) ~= "number" or self.lr < 0 then
+    error(("%s.step: lr must be a number >= 0, got %s"):format(self.class, tostring(self.lr)), 2)
+  end
+  self.core:step(params, grads, self.lr)
+end
+
+function Optimizer:iterations() return self.core:iterations() end
+
+function Optimizer:get_config()
+  local c = { lr = self.lr }
+  for k, v in pairs(self.config) do if k ~= "lr" then c[k] = v end end
+  return c
+end
+
+function Optimizer:__tostring() return ("<%s lr=%g>"):format(self.class, self.lr) end
+
+return M

@@ -1,2 +1,86 @@
--- Placeholder: this area is not written yet.
-return {}
+-- ember.preprocessing: Keras 2's text preprocessing (keras_preprocessing
+-- 1.0.5 as in Keras 2.2.4).  The work is in C (engine/text/); this file is
+-- the Keras-shaped front.
+--   local tok = P.Tokenizer{num_words = 10000}
+--   tok:fit_on_texts(texts); local seqs = tok:texts_to_sequences(texts)
+--   tok.word_index["the"] --> 1
+-- Word indices keep Keras's numbering (0 is padding, 1 the most frequent
+-- word); a matrix from texts_to_matrix is {n, num_words} and the word of
+-- index j sits in column j + 1.
+local core = require "ember.core"
+local text = core.text
+
+local P = {}
+
+local Tokenizer = {}
+local VOCAB_FIELDS = { word_index = 1, word_counts = 2, word_docs = 3, index_word = 4, index_docs = 5 }
+
+-- The vocabulary tables are built from C on first access after a fit.
+Tokenizer.__index = function(self, key)
+  local method = Tokenizer[key]
+  if method ~= nil then return method end
+  local slot = VOCAB_FIELDS[key]
+  if slot then
+    local cache = rawget(self, "_vocab")
+    if not cache then
+      cache = table.pack(self._core:vocab())
+      rawset(self, "_vocab", cache)
+    end
+    return cache[slot]
+  end
+  if key == "document_count" then return self._core:document_count() end
+  return nil
+end
+
+-- Tokenizer{num_words, filters, lower, split, char_level, oov_token};
+-- Tokenizer(num_words) and Tokenizer{num_words, ...} work too.
+function P.Tokenizer(opts, ...)
+  if select("#", ...) > 0 then error("Tokenizer: pass options as one table, e.g. Tokenizer{num_words = 1000}", 2) end
+  if math.type(opts) == "integer" then opts = { num_words = opts } end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("Tokenizer: argument 'options' expected a table, got %s"):format(type(opts)), 2)
+  end
+  local config = {}
+  for k, v in pairs(opts or {}) do config[k] = v end
+  if config[1] ~= nil then
+    if config.num_words ~= nil then error("Tokenizer: num_words given twice", 2) end
+    config.num_words, config[1] = config[1], nil
+  end
+  local self = { _core = text.Tokenizer(config), num_words = config.num_words,
+                 oov_token = config.oov_token, char_level = config.char_level or false }
+  return setmetatable(self, Tokenizer)
+end
+
+function Tokenizer:fit_on_texts(texts)
+  self._core:fit(texts)
+  rawset(self, "_vocab", nil)
+end
+
+function Tokenizer:texts_to_sequences(texts)
+  return self._core:to_sequences(texts)
+end
+
+local function mode_of(fn, mode)
+  if type(mode) == "table" then mode = mode.mode end
+  if mode ~= nil and type(mode) ~= "string" then
+    error(("%s: argument 'mode' expected a string, got %s"):format(fn, type(mode)), 3)
+  end
+  return mode or "binary"
+end
+
+function Tokenizer:sequences_to_matrix(seqs, mode)
+  return self._core:matrix(seqs, mode_of("sequences_to_matrix", mode))
+end
+
+function Tokenizer:texts_to_matrix(texts, mode)
+  mode = mode_of("texts_to_matrix", mode)
+  return self._core:matrix(self._core:to_sequences(texts), mode)
+end
+
+P.Sequences = text.Sequences
+P.pad_sequences = text.pad_sequences
+P.text_to_word_sequence = text.text_to_word_sequence
+P.one_hot = text.one_hot
+P.hashing_trick = text.hashing_trick
+
+return P

@@ -1,2 +1,71 @@
--- Placeholder: this area is not written yet.
-return {}
+-- Recurrent layers: SimpleRNN, LSTM, GRU and the Bidirectional wrapper.
+-- The math lives in C (engine/layers/{simple_rnn,lstm,gru,bidirectional}.c);
+-- these constructors only collect Keras-style arguments.
+local core = require "ember.core"
+local base = require "ember.layers.base"
+
+local M = {}
+
+local common = {
+  activation = true, recurrent_activation = true, return_sequences = true, go_backwards = true,
+  dropout = true, recurrent_dropout = true, use_bias = true,
+}
+
+local function options(extra)
+  local t = {}
+  for k in pairs(common) do t[k] = true end
+  for _, k in ipairs(extra or {}) do t[k] = true end
+  return t
+end
+
+M.SimpleRNN = base.define("SimpleRNN", {
+  positional = { "units" },
+  options = options(),
+  make_core = function(config) return core.layers.SimpleRNN(config) end,
+})
+
+M.LSTM = base.define("LSTM", {
+  positional = { "units" },
+  options = options { "unit_forget_bias" },
+  make_core = function(config) return core.layers.LSTM(config) end,
+})
+
+M.GRU = base.define("GRU", {
+  positional = { "units" },
+  options = options { "reset_after" },
+  make_core = function(config) return core.layers.GRU(config) end,
+})
+
+-- Bidirectional(layer, {merge_mode = "concat"}): `layer` is the forward
+-- copy; the backward copy is made by calling the same constructor with the
+-- same config and go_backwards flipped, as Keras does.
+local wrapped = {}  -- forward/backward layers between make_core and init
+M.Bidirectional = base.define("Bidirectional", {
+  positional = { "layer" },
+  options = { merge_mode = true },
+  make_core = function(config)
+    local layer = config.layer
+    if not base.is_layer(layer) or not M[layer.type] or layer.type == "Bidirectional" then
+      error(("Bidirectional: argument 'layer' expected a SimpleRNN, LSTM or GRU layer, got %s")
+        :format(base.is_layer(layer) and layer.type or type(layer)), 0)
+    end
+    if config.merge_mode ~= nil and type(config.merge_mode) ~= "string" then
+      error(("Bidirectional: option 'merge_mode' expected a string, got %s"):format(type(config.merge_mode)), 0)
+    end
+    local copy = {}
+    for k, v in pairs(layer.config) do copy[k] = v end
+    copy.go_backwards = not layer.config.go_backwards
+    copy.input_shape = nil
+    copy.name = "backward_" .. layer.name
+    local backward = M[layer.type](copy)
+    wrapped.forward, wrapped.backward = layer, backward
+    return core.layers.Bidirectional(layer.core, backward.core, { merge_mode = config.merge_mode })
+  end,
+  init = function(self)
+    self.forward_layer, self.backward_layer = wrapped.forward, wrapped.backward
+    wrapped.forward, wrapped.backward = nil, nil
+    self.input_shape = self.input_shape or self.forward_layer.input_shape
+  end,
+})
+
+return M

@@ -1,0 +1,34 @@
+-- ember.datasets.jena_climate: the Jena weather record (listing 6-28).
+--   local header, float_data = jena_climate.load()   -- 15 names, {420551, 14}
+-- header is every column name of the file ("Date Time" first, as the book's
+-- lines[0].split(',')) and float_data every column but the date.  Looks for
+-- the real file (jena_climate_2009_2016.csv, jena_climate/..., or its zip),
+-- then for the synthetic stand-in, saying so once on stderr.
+local fs = require "ember.fs"
+local paths = require "ember.datasets.paths"
+local io_ = require "ember.io"
+
+local jena = {}
+local URL = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
+local NAME = "jena_climate_2009_2016.csv"
+local SURROGATE = "jena_climate_2009_2016-surrogate.csv.zip/" .. NAME
+
+function jena.load(opts)
+  local fn = "jena_climate.load"
+  if type(opts) == "string" then opts = { path = opts } end
+  if opts ~= nil and type(opts) ~= "table" then error(fn .. ": argument 'options' expected a table, got " .. type(opts), 2) end
+  local path = opts and (opts.path or opts[1])
+  if path ~= nil then
+    if type(path) ~= "string" then error(fn .. ": option 'path' expected a string, got " .. type(path), 2) end
+    if not fs.exists(path) then error(("%s: no file '%s'"):format(fn, path), 2) end
+  else
+    path = paths.find(fn, NAME, { NAME, "jena_climate/" .. NAME, NAME .. ".zip/" .. NAME, SURROGATE }, URL, 2)
+  end
+  if path:find("surrogate", 1, true) then
+    paths.note_once("note: using the synthetic stand-in for the Jena climate record (" .. path
+      .. "); figures computed on it are not the real record's")
+  end
+  return io_.read_csv(path, { header = true, skip_columns = 1 })
+end
+
+return jena

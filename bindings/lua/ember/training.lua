@@ -1,0 +1,462 @@
+-- The training loops of Sequential: fit, evaluate, predict, train_on_batch,
+-- test_on_batch, fit_generator, evaluate_generator.  Batches are gathered
+-- in C into reusable buffers (core.train.gather_rows); each batch is a
+-- handful of C calls: zero_grads, forward_chain, loss, backward_chain,
+-- optimizer step, metrics.
+local core = require "ember.core"
+local callbacks_mod = require "ember.callbacks"
+local Progbar = require "ember.progbar"
+
+local train = core.train
+local M = {}
+
+local function is_callable(f)
+  if type(f) == "function" then return true end
+  local mt = getmetatable(f)
+  return mt ~= nil and type(mt) == "table" and mt.__call ~= nil
+end
+
+local function check_opts(who, opts, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then error(("%s: expected an options table, got %s"):format(who, type(opts)), 3) end
+  local names = {}
+  for k in pairs(allowed) do names[#names + 1] = k end
+  table.sort(names)
+  for k in pairs(opts) do
+    if not allowed[k] then
+      error(("%s: unknown option '%s' (valid: %s)"):format(who, tostring(k), table.concat(names, ", ")), 3)
+    end
+  end
+  return opts
+end
+
+local function check_int_opt(who, opts, key, default, lo)
+  local v = opts[key]
+  if v == nil then return default end
+  if math.type(v) ~= "integer" or v < lo then
+    error(("%s: option '%s' expected an integer >= %d, got %s"):format(who, key, lo, tostring(v)), 3)
+  end
+  return v
+end
+
+local function check_xy(who, x, y, level)
+  level = (level or 2) + 1
+  if not core.is_tensor(x) then error(("%s: argument 'x' expected a tensor, got %s"):format(who, type(x)), level) end
+  if not core.is_tensor(y) then error(("%s: argument 'y' expected a tensor, got %s"):format(who, type(y)), level) end
+  if x:dim() < 1 or y:dim() < 1 or x:size(1) ~= y:size(1) then
+    error(("%s: x has %d samples but y has %d (the label count must equal the sample count)")
+      :format(who, x:dim() > 0 and x:size(1) or 0, y:dim() > 0 and y:size(1) or 0), level)
+  end
+end
+
+local function require_compiled(self, who)
+  if not self.compiled then
+    error(("%s: the model must be compiled before training or evaluating "
+      .. "(call model:compile{optimizer = ..., loss = ...} first)"):format(who), 3)
+  end
+end
+
+local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
+local function install(Sequential)
+  -- The model's reusable buffers: batch x, batch y, loss gradient.
+  local function buffers(self)
+    if not self._buf then
+      self._buf = { x = core.zeros { 0 }, y = core.zeros { 0 }, grad = core.zeros { 0 } }
+    end
+    return self._buf
+  end
+
+  -- Metric values (list, in compile order) for predictions y on targets t.
+  function Sequential:_metric_values(y, t)
+    local values = {}
+    for i, m in ipairs(self.metrics) do values[i] = train.metric(self:metric_kernel(m.key), y, t) end
+    return values
+  end
+
+  -- One optimizer step on exactly (x, y).  `where` names the batch for errors.
+  function Sequential:_train_batch(x, y, where)
+    self:ensure_built(x, "fit")
+    local buf = buffers(self)
+    self:zero_grads()
+    local pred = self:forward(x, true)
+    local loss = train.loss(self.loss, pred, y, buf.grad)
+    if not is_finite(loss) then
+      error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
+        :format(tostring(loss), where or "this batch"), 0)
+    end
+    local values = self:_metric_values(pred, y)
+    self:backward(buf.grad)
+    self.optimizer:step(self)
+    return loss, values
+  end
+
+  function Sequential:_test_batch(x, y)
+    self:ensure_built(x, "evaluate")
+    local pred = self:forward(x, false)
+    return train.loss(self.loss, pred, y), self:_metric_values(pred, y)
+  end
+
+  -- Mean loss and metrics over arrays, in batches (weighted by batch size).
+  function Sequential:_evaluate_arrays(x, y, batch_size, verbose)
+    local n = x:size(1)
+    local buf = buffers(self)
+    local idx = self:_identity(n)
+    local loss_sum, sums = 0, {}
+    for i = 1, #self.metrics do sums[i] = 0 end
+    local bar = verbose == 1 and Progbar.new(n, 1) or nil
+    for first = 1, n, batch_size do
+      local count = math.min(batch_size, n - first + 1)
+      train.gather_rows(x, idx, first, count, buf.x)
+      train.gather_rows(y, idx, first, count, buf.y)
+      local loss, values = self:_test_batch(buf.x, buf.y)
+      loss_sum = loss_sum + loss * count
+      for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+      if bar then bar:update(first + count - 1, {}) end
+    end
+    if bar then bar:finish({}) end
+    local out = {}
+    for i, m in ipairs(self.metrics) do out[m.key] = n > 0 and sums[i] / n or 0 end
+    return n > 0 and loss_sum / n or 0, out
+  end
+
+  function Sequential:_identity(n)
+    if not self._ident or self._ident:size(1) ~= n then self._ident = core.arange(1, n) end
+    if n == 0 then self._ident = core.zeros({ 0 }, { dtype = "int32" }) end
+    return self._ident
+  end
+
+  local function metric_logs(self, loss, values, prefix)
+    local logs, order = {}, {}
+    logs[prefix .. "loss"] = loss
+    order[1] = { prefix .. "loss", loss }
+    for i, m in ipairs(self.metrics) do
+      logs[prefix .. m.key] = values[i]
+      order[#order + 1] = { prefix .. m.key, values[i] }
+    end
+    return logs, order
+  end
+
+  local function call_all(cbs, method, ...)
+    for _, cb in ipairs(cbs) do
+      if type(cb[method]) == "function" then cb[method](cb, ...) end
+    end
+  end
+
+  local function setup_callbacks(self, who, list, params)
+    if list ~= nil and type(list) ~= "table" then
+      error(("%s: option 'callbacks' expected a list of callbacks, got %s"):format(who, type(list)), 3)
+    end
+    local history = callbacks_mod.new_history()
+    history.params = params
+    history.model = self
+    local cbs = { history }
+    for i, cb in ipairs(list or {}) do
+      if type(cb) ~= "table" then
+        error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
+      end
+      cbs[#cbs + 1] = cb
+    end
+    for _, cb in ipairs(cbs) do
+      if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
+    end
+    return history, cbs
+  end
+
+  -- Keras 2.2 names: "acc" in logs; alias the spelling the user gave.
+  local function alias_history(self, history)
+    for _, m in ipairs(self.metrics) do
+      if m.given ~= m.key then
+        history.history[m.given] = history.history[m.key]
+        history.history["val_" .. m.given] = history.history["val_" .. m.key]
+      end
+    end
+  end
+
+  local function is_interrupt(err)
+    return type(err) == "string" and err:find("interrupted!%s*$") ~= nil
+  end
+
+  -- The epoch loop shared by fit and fit_generator.  run_epoch(epoch, bar,
+  -- cbs) trains one epoch and returns its logs; Ctrl-C (the host raises
+  -- "interrupted!") ends training after the batch in progress, returning
+  -- the History of the epochs completed so far.
+  local function run_training(self, who, epochs, initial_epoch, verbose, cbs, history, target, run_epoch)
+    self.stop_training = false
+    call_all(cbs, "on_train_begin", {})
+    local epoch_now, bar = initial_epoch, nil
+    local ok, err = pcall(function()
+      for epoch = initial_epoch, epochs - 1 do
+        epoch_now = epoch
+        if verbose > 0 then print(("Epoch %d/%d"):format(epoch + 1, epochs)) end
+        bar = Progbar.new(target, verbose)
+        call_all(cbs, "on_epoch_begin", epoch, {})
+        local logs, order = run_epoch(epoch, bar, cbs)
+        bar:finish(order)
+        bar = nil
+        call_all(cbs, "on_epoch_end", epoch, logs)
+        if self.stop_training then break end
+      end
+    end)
+    if not ok then
+      if bar then bar:abort() end
+      if not is_interrupt(err) then error(err, 0) end
+      io.stderr:write(("%s: interrupted during epoch %d; returning the history of the %d completed epoch(s)\n")
+        :format(who, epoch_now + 1, #history.epoch))
+    end
+    call_all(cbs, "on_train_end", {})
+    alias_history(self, history)
+    return history
+  end
+
+  -- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
+  --            validation_data = {x_val, y_val}, shuffle = true, initial_epoch = 0})
+  function Sequential:fit(x, y, opts)
+    local who = "fit"
+    opts = check_opts(who, opts, { epochs = true, batch_size = true, verbose = true, callbacks = true,
+      validation_split = true, validation_data = true, shuffle = true, initial_epoch = true })
+    require_compiled(self, who)
+    check_xy(who, x, y)
+    local epochs = check_int_opt(who, opts, "epochs", 1, 0)
+    local batch_size = check_int_opt(who, opts, "batch_size", 32, 1)
+    local verbose = check_int_opt(who, opts, "verbose", 1, 0)
+    local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
+    local shuffle = opts.shuffle
+    if shuffle == nil then shuffle = true end
+    local split = opts.validation_split or 0
+    if type(split) ~= "number" or split < 0 or split >= 1 then
+      error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 2)
+    end
+    local x_val, y_val
+    if opts.validation_data ~= nil then
+      local vd = opts.validation_data
+      if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
+        error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 2)
+      end
+      check_xy("fit: validation_data", vd[1], vd[2])
+      x_val, y_val = vd[1], vd[2]
+    elseif split > 0 then
+      -- Keras: the LAST fraction of the arrays, taken before any shuffling.
+      local n = x:size(1)
+      local split_at = math.floor(n * (1 - split))
+      x_val, y_val = train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
+      x, y = train.rows(x, 1, split_at), train.rows(y, 1, split_at)
+    end
+    local n = x:size(1)
+    if n == 0 then error("fit: no training samples", 2) end
+    self:ensure_built(x, who)
+    local history, cbs = setup_callbacks(self, who, opts.callbacks, {
+      epochs = epochs, batch_size = batch_size, samples = n, verbose = verbose,
+      do_validation = x_val ~= nil })
+    if verbose > 0 and x_val then
+      print(("Train on %d samples, validate on %d samples"):format(n, x_val:size(1)))
+    end
+    local buf = buffers(self)
+    return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
+      local idx = shuffle and train.permutation(n) or self:_identity(n)
+      local loss_sum, sums = 0, {}
+      for i = 1, #self.metrics do sums[i] = 0 end
+      local batch = 0
+      for first = 1, n, batch_size do
+        local count = math.min(batch_size, n - first + 1)
+        call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
+        train.gather_rows(x, idx, first, count, buf.x)
+        train.gather_rows(y, idx, first, count, buf.y)
+        local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
+        local loss, values = self:_train_batch(buf.x, buf.y, where)
+        loss_sum = loss_sum + loss * count
+        for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+        local blogs, border = metric_logs(self, loss, values, "")
+        blogs.batch, blogs.size = batch, count
+        bar:update(first + count - 1, border)
+        call_all(cbs, "on_batch_end", batch, blogs)
+        batch = batch + 1
+      end
+      local means = {}
+      for i = 1, #self.metrics do means[i] = sums[i] / n end
+      local logs, order = metric_logs(self, loss_sum / n, means, "")
+      order = {}  -- the bar already averages the training values
+      if x_val then
+        local vloss, vmetrics = self:_evaluate_arrays(x_val, y_val, batch_size, 0)
+        local vvalues = {}
+        for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
+        local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
+        for k, v in pairs(vlogs) do logs[k] = v end
+        order = vorder
+      end
+      return logs, order
+    end)
+  end
+
+  -- evaluate(x, y, {batch_size = 32, verbose = 1}) -> loss, {acc = ...}
+  function Sequential:evaluate(x, y, opts)
+    opts = check_opts("evaluate", opts, { batch_size = true, verbose = true })
+    require_compiled(self, "evaluate")
+    check_xy("evaluate", x, y)
+    local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
+    local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
+    self:ensure_built(x, "evaluate")
+    return self:_evaluate_arrays(x, y, batch_size, verbose)
+  end
+
+  -- predict(x, {batch_size = 32}) -> a new tensor (copied out of layer buffers)
+  function Sequential:predict(x, opts)
+    opts = check_opts("predict", opts, { batch_size = true, verbose = true })
+    if not core.is_tensor(x) then error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2) end
+    local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
+    self:ensure_built(x, "predict")
+    local n = x:size(1)
+    local buf = buffers(self)
+    local idx = self:_identity(n)
+    local out
+    for first = 1, n, batch_size do
+      local count = math.min(batch_size, n - first + 1)
+      train.gather_rows(x, idx, first, count, buf.x)
+      local ok, y = pcall(self.forward, self, buf.x, false)
+      if not ok then error("predict: " .. tostring(y), 2) end
+      if not out then
+        local shape = y.shape
+        shape[1] = n
+        out = core.zeros(shape)
+      end
+      train.copy_rows(out, first, y)
+    end
+    if not out then
+      local shape = {}
+      for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and 0 or d end
+      out = core.zeros(shape)
+    end
+    return out
+  end
+
+  -- One optimizer step on exactly this batch -> loss, {metric = value}
+  function Sequential:train_on_batch(x, y)
+    require_compiled(self, "train_on_batch")
+    check_xy("train_on_batch", x, y)
+    local ok, loss, values = pcall(self._train_batch, self, x, y, "this batch")
+    if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
+    local metrics = {}
+    for i, m in ipairs(self.metrics) do metrics[m.key] = values[i] end
+    return loss, metrics
+  end
+
+  function Sequential:test_on_batch(x, y)
+    require_compiled(self, "test_on_batch")
+    check_xy("test_on_batch", x, y)
+    local loss, values = self:_test_batch(x, y)
+    local metrics = {}
+    for i, m in ipairs(self.metrics) do metrics[m.key] = values[i] end
+    return loss, metrics
+  end
+
+  -- A batch from a generator, checked.
+  local function next_batch(who, gen, step)
+    local xb, yb = gen()
+    if not core.is_tensor(xb) or not core.is_tensor(yb) then
+      error(("%s: the generator must return samples, targets (two tensors), got %s, %s at step %d")
+        :format(who, type(xb), type(yb), step), 0)
+    end
+    if xb:dim() < 1 or yb:dim() < 1 or xb:size(1) ~= yb:size(1) then
+      error(("%s: the generator returned %d samples but %d targets at step %d"):format(who,
+        xb:dim() > 0 and xb:size(1) or 0, yb:dim() > 0 and yb:size(1) or 0, step), 0)
+    end
+    return xb, yb
+  end
+
+  function Sequential:_evaluate_generator(who, gen, steps)
+    local loss_sum, sums, total = 0, {}, 0
+    for i = 1, #self.metrics do sums[i] = 0 end
+    for step = 1, steps do
+      local xb, yb = next_batch(who, gen, step)
+      local loss, values = self:_test_batch(xb, yb)
+      local count = xb:size(1)
+      total = total + count
+      loss_sum = loss_sum + loss * count
+      for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+    end
+    local out = {}
+    for i, m in ipairs(self.metrics) do out[m.key] = total > 0 and sums[i] / total or 0 end
+    return total > 0 and loss_sum / total or 0, out
+  end
+
+  -- fit_generator(gen, {steps_per_epoch, epochs = 1, verbose = 1, callbacks,
+  --   validation_data = gen | {x, y}, validation_steps, initial_epoch = 0})
+  function Sequential:fit_generator(gen, opts)
+    local who = "fit_generator"
+    opts = check_opts(who, opts, { steps_per_epoch = true, epochs = true, verbose = true, callbacks = true,
+      validation_data = true, validation_steps = true, initial_epoch = true })
+    require_compiled(self, who)
+    if not is_callable(gen) then
+      error(("fit_generator: argument 'generator' expected a callable returning samples, targets, got %s"):format(type(gen)), 2)
+    end
+    if opts.steps_per_epoch == nil then error("fit_generator: option 'steps_per_epoch' is required", 2) end
+    local steps = check_int_opt(who, opts, "steps_per_epoch", 1, 1)
+    local epochs = check_int_opt(who, opts, "epochs", 1, 0)
+    local verbose = check_int_opt(who, opts, "verbose", 1, 0)
+    local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
+    local vd, vsteps = opts.validation_data, nil
+    if vd ~= nil then
+      if is_callable(vd) then
+        if opts.validation_steps == nil then
+          error("fit_generator: option 'validation_steps' is required when validation_data is a generator", 2)
+        end
+        vsteps = check_int_opt(who, opts, "validation_steps", 1, 1)
+      elseif type(vd) == "table" and core.is_tensor(vd[1]) and core.is_tensor(vd[2]) then
+        check_xy("fit_generator: validation_data", vd[1], vd[2])
+      else
+        error("fit_generator: option 'validation_data' expected a generator or {x_val, y_val}", 2)
+      end
+    end
+    local history, cbs = setup_callbacks(self, who, opts.callbacks, {
+      epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
+    return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)
+      local loss_sum, sums, total = 0, {}, 0
+      for i = 1, #self.metrics do sums[i] = 0 end
+      for step = 1, steps do
+        call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
+        local xb, yb = next_batch(who, gen, step)
+        local where = ("epoch %d, batch %d"):format(epoch + 1, step)
+        local loss, values = self:_train_batch(xb, yb, where)
+        -- Keras averages generator epochs over steps (each batch weighs 1).
+        total = total + 1
+        loss_sum = loss_sum + loss
+        for i, v in ipairs(values) do sums[i] = sums[i] + v end
+        local blogs, border = metric_logs(self, loss, values, "")
+        blogs.batch, blogs.size = step - 1, xb:size(1)
+        bar:update(step, border)
+        call_all(cbs, "on_batch_end", step - 1, blogs)
+      end
+      local means = {}
+      for i = 1, #self.metrics do means[i] = sums[i] / total end
+      local logs = metric_logs(self, loss_sum / total, means, "")
+      local order = {}
+      if vd ~= nil then
+        local vloss, vmetrics
+        if vsteps then vloss, vmetrics = self:_evaluate_generator(who, vd, vsteps)
+        else vloss, vmetrics = self:_evaluate_arrays(vd[1], vd[2], 32, 0) end
+        local vvalues = {}
+        for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
+        local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
+        for k, v in pairs(vlogs) do logs[k] = v end
+        order = vorder
+      end
+      return logs, order
+    end)
+  end
+
+  -- evaluate_generator(gen, {steps}) -> loss, {metric = value}
+  function Sequential:evaluate_generator(gen, opts)
+    opts = check_opts("evaluate_generator", opts, { steps = true, verbose = true })
+    require_compiled(self, "evaluate_generator")
+    if not is_callable(gen) then
+      error(("evaluate_generator: argument 'generator' expected a callable, got %s"):format(type(gen)), 2)
+    end
+    if opts.steps == nil then error("evaluate_generator: option 'steps' is required", 2) end
+    local steps = check_int_opt("evaluate_generator", opts, "steps", 1, 1)
+    return self:_evaluate_generator("evaluate_generator", gen, steps)
+  end
+end
+
+function M.install(Sequential) install(Sequential) end
+
+return M

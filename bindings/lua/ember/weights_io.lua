@@ -1,0 +1,158 @@
+-- save_weights / load_weights for Sequential: one .npz holding every
+-- weight under "<layer name>/<weight name>" ("dense_1/kernel").
+--
+-- Saving is atomic: the file is written next to the target under a
+-- temporary name and renamed over it, so a crash mid-save never leaves a
+-- truncated file.  Loading checks every name and shape before any weight
+-- changes, and names the first mismatch.
+--
+-- Names are matched exactly when the file holds every layer of the model.
+-- Otherwise (the same architecture built in another session, so auto names
+-- differ: dense_3 instead of dense_1) the file's layers of each type are
+-- matched to the model's layers of that type in order of their number, as
+-- Keras's load_weights matches layers by order.
+local core = require "ember.core"
+
+local M = {}
+
+local function shape_str(shape) return "{" .. table.concat(shape, ",") .. "}" end
+
+local function ember_io(fn)
+  local ember = require "ember"
+  if type(ember[fn]) ~= "function" then
+    error(("%s_weights: ember.%s is not available in this build"):format(fn == "save" and "save" or "load", fn), 3)
+  end
+  return ember[fn]
+end
+
+-- Per-layer weight lists of the model: { {layer=, params=, names=} ... } for layers with weights.
+local function weight_layers(model)
+  local out = {}
+  for _, layer in ipairs(model.layers) do
+    local params, _, names = layer:params()
+    if #params > 0 then out[#out + 1] = { layer = layer, params = params, names = names } end
+  end
+  return out
+end
+
+-- "dense_12" -> "dense", 12
+local function split_name(name)
+  local prefix, num = name:match("^(.-)_(%d+)$")
+  if prefix then return prefix, tonumber(num) end
+  return name, 0
+end
+
+-- file layer name for each model entry, by exact name or by type order.
+local function match_layers(entries, data, path)
+  local file_layers = {}
+  for key in pairs(data) do
+    local lname = key:match("^(.*)/[^/]+$")
+    if not lname then error(("load_weights: %s holds '%s', which is not a '<layer>/<weight>' name"):format(path, key), 0) end
+    file_layers[lname] = true
+  end
+  local exact = true
+  for _, e in ipairs(entries) do if not file_layers[e.layer.name] then exact = false end end
+  local mapping = {}
+  if exact then
+    for i, e in ipairs(entries) do mapping[i] = e.layer.name end
+    return mapping, file_layers
+  end
+  local by_prefix = {}
+  for lname in pairs(file_layers) do
+    local prefix, num = split_name(lname)
+    by_prefix[prefix] = by_prefix[prefix] or {}
+    table.insert(by_prefix[prefix], { name = lname, num = num })
+  end
+  for _, list in pairs(by_prefix) do table.sort(list, function(a, b) return a.num < b.num end) end
+  local used = {}
+  for i, e in ipairs(entries) do
+    local prefix = split_name(e.layer.name)
+    used[prefix] = (used[prefix] or 0) + 1
+    local cand = by_prefix[prefix] and by_prefix[prefix][used[prefix]]
+    if not cand then
+      error(("load_weights: %s has no weights for layer %s (%s): it holds %d layer(s) of that kind")
+        :format(path, e.layer.name, e.layer.type, by_prefix[prefix] and #by_prefix[prefix] or 0), 0)
+    end
+    mapping[i] = cand.name
+  end
+  return mapping, file_layers
+end
+
+function M.install(Sequential)
+  function Sequential:save_weights(path)
+    if type(path) ~= "string" then
+      error(("save_weights: argument 'path' expected a string, got %s"):format(type(path)), 2)
+    end
+    if not self.built then error("save_weights: the model is not built yet", 2) end
+    local save = ember_io("save")
+    local tbl = {}
+    for _, e in ipairs(weight_layers(self)) do
+      for j, p in ipairs(e.params) do tbl[e.layer.name .. "/" .. e.names[j]] = p end
+    end
+    local tmp = path .. ".tmp" .. tostring(math.floor(core.clock() * 1e6) % 1000000) .. ".npz"
+    local ok, err = pcall(save, tmp, tbl)
+    if not ok then
+      os.remove(tmp)
+      error("save_weights: " .. tostring(err), 2)
+    end
+    local renamed, rerr = os.rename(tmp, path)
+    if not renamed then
+      os.remove(tmp)
+      error(("save_weights: cannot move the written file into place at %s: %s"):format(path, tostring(rerr)), 2)
+    end
+  end
+
+  function Sequential:load_weights(path)
+    if type(path) ~= "string" then
+      error(("load_weights: argument 'path' expected a string, got %s"):format(type(path)), 2)
+    end
+    if not self.built then error("load_weights: the model is not built yet", 2) end
+    local load = ember_io("load")
+    local ok, data = pcall(load, path)
+    if not ok then error("load_weights: " .. tostring(data), 2) end
+    if type(data) ~= "table" then
+      error(("load_weights: %s holds a single array, not a set of named weights (.npz)"):format(path), 2)
+    end
+    local entries = weight_layers(self)
+    local ok2, mapping, file_layers = pcall(match_layers, entries, data, path)
+    if not ok2 then error(mapping, 2) end
+    -- Check everything first.
+    local claimed = {}
+    for i, e in ipairs(entries) do
+      local fname = mapping[i]
+      claimed[fname] = true
+      for j, p in ipairs(e.params) do
+        local key = fname .. "/" .. e.names[j]
+        local w = data[key]
+        if w == nil then
+          error(("load_weights: %s has no weight '%s' (for %s/%s)"):format(path, key, e.layer.name, e.names[j]), 2)
+        end
+        if shape_str(w.shape) ~= shape_str(p.shape) then
+          error(("load_weights: weight '%s' has shape %s in %s but %s/%s expects %s")
+            :format(key, shape_str(w.shape), path, e.layer.name, e.names[j], shape_str(p.shape)), 2)
+        end
+      end
+    end
+    for lname in pairs(file_layers) do
+      if not claimed[lname] then
+        error(("load_weights: %s holds weights for layer '%s', which this model does not have"):format(path, lname), 2)
+      end
+    end
+    for _, key in ipairs((function() local t = {} for k in pairs(data) do t[#t + 1] = k end return t end)()) do
+      local lname, wname = key:match("^(.*)/([^/]+)$")
+      local known = false
+      for i, e in ipairs(entries) do
+        if mapping[i] == lname then for _, n in ipairs(e.names) do if n == wname then known = true end end end
+      end
+      if not known then
+        error(("load_weights: %s holds '%s', which the model's layer has no weight for"):format(path, key), 2)
+      end
+    end
+    -- Then apply.
+    for i, e in ipairs(entries) do
+      for j, p in ipairs(e.params) do p:copy_(data[mapping[i] .. "/" .. e.names[j]]:float()) end
+    end
+  end
+end
+
+return M

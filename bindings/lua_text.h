@@ -1,0 +1,20 @@
+/* The Sequences userdata ("ember.Sequences"), shared by lua_text.c (which
+ * defines it) and lua_data.c (imdb.load_data builds them). */
+#ifndef EMBER_LUA_TEXT_H
+#define EMBER_LUA_TEXT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../engine/text/sequences.h"
+
+#define EMBER_SEQUENCES_MT "ember.Sequences"
+
+/* Push a new, initialised, empty Sequences userdata. */
+em_sequences *ls_new(lua_State *L);
+
+/* The Sequences at idx, or a new one converted from a Lua list of integer
+ * lists / int32 tensors (pushed on the stack: keep it there while used). */
+em_sequences *ls_check(lua_State *L, int idx, const char *fn, const char *arg);
+
+#endif

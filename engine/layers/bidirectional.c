@@ -1,0 +1,185 @@
+/* Bidirectional (Keras 2): a forward and a backward (go_backwards) copy of a
+ * recurrent layer over the same input, outputs merged by concat, sum, mul or
+ * ave.  With return_sequences the backward output is flipped back in time so
+ * step t of both halves refers to input step t; without it the backward
+ * half's output is its last step (it has read the whole sequence reversed).
+ * Weights: forward's, then backward's (views of the inner layers' params). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "recurrent.h"
+
+const char *const em_merge_mode_names[] = {"concat", "sum", "mul", "ave", NULL};
+
+int em_merge_mode_parse(const char *who, const char *name, em_merge_mode *out) {
+    for (int i = 0; em_merge_mode_names[i]; i++)
+        if (strcmp(name, em_merge_mode_names[i]) == 0) { *out = (em_merge_mode)i; return 0; }
+    return em_fail("%s: unknown merge_mode '%s' (valid: concat, sum, mul, ave)", who, name);
+}
+
+typedef struct {
+    em_layer *fwd, *bwd;  /* not owned */
+    em_merge_mode mode;
+    int seq;              /* return_sequences */
+    int64_t batch, time, units;
+    em_tensor yf, yb;     /* (B, [T,] U) copies of the halves, yb in input time order */
+    em_tensor y;          /* merged output */
+    em_tensor dyf, dyb;   /* gradients for each half (dyb in the backward layer's order) */
+    em_tensor dx;
+} bidir;
+
+static int bidir_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
+    bidir *b = l->self;
+    if (em_layer_build(b->fwd, ndim, in) || em_layer_build(b->bwd, ndim, in)) return -1;
+    if (b->fwd->nparams + b->bwd->nparams > EM_MAX_PARAMS) return em_fail("Bidirectional: too many parameters");
+    for (int k = 0; k < 2; k++) {
+        em_layer *inner = k == 0 ? b->fwd : b->bwd;
+        for (int i = 0; i < inner->nparams; i++) {
+            int j = l->nparams++;
+            em_tensor_view(&l->params[j], &inner->params[i]);
+            em_tensor_view(&l->grads[j], &inner->grads[i]);
+            l->param_names[j] = inner->param_names[i];
+        }
+    }
+    *out_ndim = b->fwd->out_ndim;
+    memcpy(out, b->fwd->out_shape, sizeof(int64_t) * (size_t)*out_ndim);
+    if (b->mode == EM_MERGE_CONCAT) out[*out_ndim - 1] *= 2;
+    return 0;
+}
+
+/* dst (B, T, U) = src with the time axis reversed; any strides in src. */
+static void copy_reversed(float *dst, const em_tensor *src, int64_t B, int64_t T, int64_t U) {
+    const float *s = em_f32(src);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            const float *row = s + b * src->strides[0] + (T - 1 - t) * src->strides[1];
+            float *o = dst + (b * T + t) * U;
+            for (int64_t j = 0; j < U; j++) o[j] = row[j * src->strides[2]];
+        }
+}
+
+static int keep_half(em_tensor *dst, const em_tensor *src, int reverse, int64_t B, int64_t T, int64_t U, int seq) {
+    int64_t shape[3] = {B, seq ? T : U, U};
+    if (em_tensor_resize(dst, EM_FLOAT32, seq ? 3 : 2, shape)) return -1;
+    if (seq && reverse) {
+        copy_reversed(em_f32(dst), src, B, T, U);
+        return 0;
+    }
+    return em_tensor_copy(dst, src);
+}
+
+static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    bidir *b = l->self;
+    em_tensor yf = {0}, yb = {0};
+    if (em_layer_forward(b->fwd, x, training, &yf)) return -1;
+    if (em_layer_forward(b->bwd, x, training, &yb)) { em_tensor_release(&yf); return -1; }
+    int64_t B = x->shape[0], T = x->shape[1], U = yf.shape[yf.ndim - 1];
+    b->batch = B; b->time = T; b->units = U;
+    int rc = keep_half(&b->yf, &yf, 0, B, T, U, b->seq) || keep_half(&b->yb, &yb, 1, B, T, U, b->seq);
+    em_tensor_release(&yf);
+    em_tensor_release(&yb);
+    if (rc) return -1;
+    int64_t rows = b->seq ? B * T : B, out_u = b->mode == EM_MERGE_CONCAT ? 2 * U : U;
+    int64_t shape[3] = {B, b->seq ? T : out_u, out_u};
+    if (em_tensor_resize(&b->y, EM_FLOAT32, b->seq ? 3 : 2, shape)) return -1;
+    const float *f = em_f32(&b->yf), *k = em_f32(&b->yb);
+    float *o = em_f32(&b->y);
+    for (int64_t i = 0; i < rows; i++) {
+        const float *fr = f + i * U, *kr = k + i * U;
+        float *orow = o + i * out_u;
+        switch (b->mode) {
+        case EM_MERGE_CONCAT:
+            memcpy(orow, fr, sizeof(float) * (size_t)U);
+            memcpy(orow + U, kr, sizeof(float) * (size_t)U);
+            break;
+        case EM_MERGE_SUM: for (int64_t j = 0; j < U; j++) orow[j] = fr[j] + kr[j]; break;
+        case EM_MERGE_MUL: for (int64_t j = 0; j < U; j++) orow[j] = fr[j] * kr[j]; break;
+        case EM_MERGE_AVE: for (int64_t j = 0; j < U; j++) orow[j] = 0.5f * (fr[j] + kr[j]); break;
+        }
+    }
+    em_tensor_view(y, &b->y);
+    return 0;
+}
+
+/* Split dy (B, [T,] out_u) into the two halves' gradients, in input time order. */
+static void split_grad(bidir *b, const em_tensor *dy, float *df, float *dk) {
+    int64_t B = b->batch, T = b->time, U = b->units, steps = b->seq ? T : 1;
+    const float *f = em_f32(&b->yf), *k = em_f32(&b->yb), *d = em_f32(dy);
+    int64_t sb = dy->strides[0], st = b->seq ? dy->strides[1] : 0, su = dy->strides[dy->ndim - 1];
+    for (int64_t bb = 0; bb < B; bb++)
+        for (int64_t t = 0; t < steps; t++) {
+            const float *drow = d + bb * sb + t * st;
+            int64_t i = (bb * steps + t) * U;
+            for (int64_t j = 0; j < U; j++) {
+                float g = drow[j * su];
+                switch (b->mode) {
+                case EM_MERGE_CONCAT: df[i + j] = g; dk[i + j] = drow[(U + j) * su]; break;
+                case EM_MERGE_SUM: df[i + j] = g; dk[i + j] = g; break;
+                case EM_MERGE_MUL: df[i + j] = g * k[i + j]; dk[i + j] = g * f[i + j]; break;
+                case EM_MERGE_AVE: df[i + j] = 0.5f * g; dk[i + j] = 0.5f * g; break;
+                }
+            }
+        }
+}
+
+static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    bidir *b = l->self;
+    int64_t B = b->batch, T = b->time, U = b->units;
+    if (!b->yf.storage) return em_fail("Bidirectional: backward called before forward");
+    int64_t shape[3] = {B, b->seq ? T : U, U};
+    int nd = b->seq ? 3 : 2;
+    if (em_tensor_resize(&b->dyf, EM_FLOAT32, nd, shape) || em_tensor_resize(&b->dyb, EM_FLOAT32, nd, shape))
+        return -1;
+    em_tensor tmp = {0};
+    if (b->seq) {  /* the backward layer's own order is reversed: flip its gradient */
+        if (em_tensor_alloc(&tmp, EM_FLOAT32, 3, shape)) return -1;
+        split_grad(b, dy, em_f32(&b->dyf), em_f32(&tmp));
+        copy_reversed(em_f32(&b->dyb), &tmp, B, T, U);
+        em_tensor_release(&tmp);
+    } else {
+        split_grad(b, dy, em_f32(&b->dyf), em_f32(&b->dyb));
+    }
+    b->fwd->trainable = l->trainable;
+    b->bwd->trainable = l->trainable;
+    em_tensor dxf = {0}, dxb = {0};
+    if (em_layer_backward(b->fwd, &b->dyf, &dxf)) return -1;
+    int rc = em_tensor_resize(&b->dx, EM_FLOAT32, dxf.ndim, dxf.shape) || em_tensor_copy(&b->dx, &dxf);
+    em_tensor_release(&dxf);
+    if (rc || em_layer_backward(b->bwd, &b->dyb, &dxb)) return -1;
+    float *o = em_f32(&b->dx);
+    const float *s = em_f32(&dxb);  /* inner dx buffers are contiguous */
+    for (int64_t i = 0, n = em_numel(&b->dx); i < n; i++) o[i] += s[i];
+    em_tensor_release(&dxb);
+    em_tensor_view(dx, &b->dx);
+    return 0;
+}
+
+static void bidir_destroy(em_layer *l) {
+    bidir *b = l->self;
+    em_tensor *bufs[] = {&b->yf, &b->yb, &b->y, &b->dyf, &b->dyb, &b->dx};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
+    free(b);
+}
+
+static const em_layer_ops bidir_ops = {"Bidirectional", bidir_build, bidir_forward, bidir_backward, bidir_destroy};
+
+em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_mode mode) {
+    const em_rnn_config *cf = em_rnn_layer_config(forward), *cb = em_rnn_layer_config(backward);
+    if (!cf || !cb || strcmp(forward->ops->type, backward->ops->type) != 0)
+        return em_fail("Bidirectional: expected two recurrent layers (SimpleRNN, LSTM, GRU) of the same type"), NULL;
+    if (forward->built || backward->built)
+        return em_fail("Bidirectional: the wrapped layer must not be built yet"), NULL;
+    if (cf->go_backwards == cb->go_backwards || cf->return_sequences != cb->return_sequences ||
+        cf->units != cb->units)
+        return em_fail("Bidirectional: the backward copy must have the same config with go_backwards flipped"), NULL;
+    bidir *b = calloc(1, sizeof *b);
+    if (!b) return em_fail("Bidirectional: out of memory"), NULL;
+    b->fwd = forward;
+    b->bwd = backward;
+    b->mode = mode;
+    b->seq = cf->return_sequences;
+    em_layer *l = em_layer_new(&bidir_ops, b);
+    if (!l) free(b);
+    return l;
+}

@@ -1,0 +1,360 @@
+/* Conv1D as GEMMs over the whole batch at once, without an im2col buffer.
+ *
+ * The batch is treated as ONE long sequence P of batch*tp rows of cin floats
+ * (the input, zero-padded per sample to tp rows when padding or strides need
+ * it).  Output row q of a "full" buffer is the window starting at input row
+ * q*stride, for every q whose window fits in P; windows that straddle two
+ * samples give garbage rows that are simply never read (forward) or set to
+ * zero (backward).  That wastes (span-1)/tp of the work (about 1% for the
+ * book's models) and lets every GEMM cover the whole batch.
+ *
+ * Two schemes, both im2col-free:
+ *  - stride 1, dilation 1 ("window" scheme): the window of row q is the
+ *    CONTIGUOUS slice P[q*cin, (q+k)*cin), i.e. row q of an im2col matrix is
+ *    already in memory.  Rows q = r, r+k, r+2k... do not overlap, so they
+ *    form a legal BLAS matrix with lda = k*cin.  k GEMMs (one per residue r)
+ *    with K = k*cin do the whole convolution; the backward passes use the
+ *    same trick (dX as the full correlation of dZ with the flipped kernel).
+ *  - otherwise ("shifted" scheme): k accumulated GEMMs, tap j multiplying the
+ *    rows q*stride + j*dilation (lda = stride*cin) by kernel slice j.
+ */
+#include "conv1d.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "conv_gemm.h"
+#include "initializers.h"
+#include "reuse_buffer.h"
+
+typedef struct {
+    em_conv1d_config c;
+    int64_t cin;
+    /* geometry of the last forward */
+    int have_forward;
+    int64_t batch, t_in, t_out, tp, pad_left, q_rows, q_valid;
+    int direct;        /* P is the caller's x itself (xview), not xpad */
+    em_tensor xview;   /* retained view of x when direct; released after backward */
+    em_tensor xpad;    /* padded copy of x otherwise */
+    em_tensor full;    /* q_rows x filters, pre-activation */
+    em_tensor y;       /* {batch, t_out, filters} */
+    em_tensor dybuf;   /* contiguous copy of a strided dy */
+    em_tensor dz;      /* lead + q_rows rows of filters: dL/d(pre-activation) */
+    em_tensor wflip;   /* k*filters x cin: flipped, transposed kernel for dX */
+    em_tensor dwt;     /* filters x k*cin: dW transposed (window scheme) */
+    em_tensor dxp;     /* batch*tp x cin, dX in padded coordinates */
+    em_tensor dx;      /* {batch, t_in, cin} */
+} conv1d;
+
+static int window_scheme(const conv1d *s) { return s->c.strides == 1 && s->c.dilation_rate == 1; }
+
+static void act_forward(em_activation a, float *y, int64_t rows, int64_t n) {
+    if (a == EM_ACT_SOFTMAX) em_act_forward(a, y, y, rows, n);
+    else em_act_forward(a, y, y, 1, rows * n);
+}
+
+static void act_backward(em_activation a, float *dz, const float *dy, const float *y, int64_t rows, int64_t n) {
+    if (a == EM_ACT_SOFTMAX) em_act_backward(a, dz, dy, y, rows, n);
+    else em_act_backward(a, dz, dy, y, 1, rows * n);
+}
+
+static int conv1d_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
+    conv1d *s = l->self;
+    char buf[160];
+    if (ndim != 3)
+        return em_fail("Conv1D: expected a 3-D input {batch, time, channels}, got shape %s",
+                       em_shape_str(buf, sizeof buf, ndim, in));
+    if (in[2] < 0) return em_fail("Conv1D: the channel dimension of the input must be known, got shape %s",
+                                  em_shape_str(buf, sizeof buf, ndim, in));
+    int64_t t_out = em_conv_output_length(in[1], s->c.kernel_size, s->c.padding, s->c.strides, s->c.dilation_rate);
+    if (in[1] >= 0 && t_out <= 0)
+        return em_fail("Conv1D: kernel_size %lld (span %lld with dilation_rate %lld) is larger than the input length "
+                       "%lld with padding 'valid'",
+                       (long long)s->c.kernel_size, (long long)em_conv_span(s->c.kernel_size, s->c.dilation_rate),
+                       (long long)s->c.dilation_rate, (long long)in[1]);
+    s->cin = in[2];
+    int64_t kshape[3] = {s->c.kernel_size, s->cin, s->c.filters};
+    if (em_layer_add_param(l, "kernel", 3, kshape)) return -1;
+    em_init_glorot_uniform(&l->params[0]);
+    if (s->c.use_bias && em_layer_add_param(l, "bias", 1, &s->c.filters)) return -1;
+    *out_ndim = 3;
+    out[0] = in[0];
+    out[1] = t_out;
+    out[2] = s->c.filters;
+    return 0;
+}
+
+/* Geometry of this batch; fails when the window does not fit. */
+static int plan(conv1d *s, const em_tensor *x) {
+    int64_t k = s->c.kernel_size, st = s->c.strides, d = s->c.dilation_rate, span = em_conv_span(k, d);
+    int64_t T = x->shape[1];
+    int64_t t_out = em_conv_output_length(T, k, s->c.padding, st, d);
+    if (t_out <= 0)
+        return em_fail("Conv1D: kernel_size %lld (span %lld with dilation_rate %lld) is larger than the input length "
+                       "%lld with padding 'valid'",
+                       (long long)k, (long long)span, (long long)d, (long long)T);
+    int64_t pad_left = em_conv_pad_left(T, k, s->c.padding, st, d);
+    int64_t need = (t_out - 1) * st + span;
+    int64_t tp = pad_left + T > need ? pad_left + T : need;
+    tp = (tp + st - 1) / st * st;  /* a multiple of the stride: rows line up across samples */
+    s->batch = x->shape[0];
+    s->t_in = T;
+    s->t_out = t_out;
+    s->pad_left = pad_left;
+    s->tp = tp;
+    s->q_rows = s->batch * tp / st;
+    s->q_valid = s->batch > 0 ? (s->batch * tp - span) / st + 1 : 0;  /* >= 1 row per sample */
+    return 0;
+}
+
+/* P: the caller's x when it needs no padding, else a zero-padded copy. */
+static int prepare_input(conv1d *s, const em_tensor *x) {
+    em_tensor_release(&s->xview);
+    s->direct = s->pad_left == 0 && s->tp == s->t_in && em_is_contiguous(x);
+    if (s->direct) {
+        em_tensor_view(&s->xview, x);
+        return 0;
+    }
+    int64_t shape[2] = {s->batch * s->tp, s->cin};
+    if (em_buffer_reuse(&s->xpad, EM_FLOAT32, 2, shape)) return -1;
+    float *p = em_f32(&s->xpad);
+    int64_t cin = s->cin, T = s->t_in;
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *row = p + b * s->tp * cin;
+        memset(row, 0, sizeof(float) * (size_t)(s->pad_left * cin));
+        float *body = row + s->pad_left * cin;
+        if (em_is_contiguous(x)) {
+            memcpy(body, em_f32(x) + b * T * cin, sizeof(float) * (size_t)(T * cin));
+        } else {
+            const float *xb = em_f32(x) + b * x->strides[0];
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t c = 0; c < cin; c++) body[t * cin + c] = xb[t * x->strides[1] + c * x->strides[2]];
+        }
+        memset(body + T * cin, 0, sizeof(float) * (size_t)((s->tp - s->pad_left - T) * cin));
+    }
+    return 0;
+}
+
+static const float *input_rows(const conv1d *s) { return em_f32(s->direct ? &s->xview : &s->xpad); }
+
+/* full[q] = window(q) . kernel, for q < q_valid. */
+static void gemm_forward(conv1d *s, const float *P, const float *W, float *full) {
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    if (window_scheme(s) && em_cgemm_supported(F)) {  /* overlapping windows read in place */
+        em_cgemm_rows(P, cin, s->q_valid, W, k * cin, F, full, F);
+        return;
+    }
+    if (window_scheme(s)) {
+        for (int64_t r = 0; r < k && r < s->q_valid; r++) {
+            int64_t m = (s->q_valid - 1 - r) / k + 1;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)F, (int)(k * cin), 1.0f,
+                        P + r * cin, (int)(k * cin), W, (int)F, 0.0f, full + r * F, (int)(k * F));
+        }
+        return;
+    }
+    int64_t st = s->c.strides, d = s->c.dilation_rate;
+    for (int64_t j = 0; j < k && s->q_valid > 0; j++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->q_valid, (int)F, (int)cin, 1.0f,
+                    P + j * d * cin, (int)(st * cin), W + j * cin * F, (int)F, j ? 1.0f : 0.0f, full, (int)F);
+}
+
+static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    conv1d *s = l->self;
+    if (x->dtype != EM_FLOAT32) return em_fail("Conv1D: expected a float32 input, got %s", em_dtype_name(x->dtype));
+    if (plan(s, x) || prepare_input(s, x)) return -1;
+    int64_t F = s->c.filters, per = s->tp / s->c.strides;
+    int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
+    if (em_buffer_reuse(&s->full, EM_FLOAT32, 2, fshape) || em_buffer_reuse(&s->y, EM_FLOAT32, 3, yshape)) return -1;
+    float *full = em_f32(&s->full), *out = em_f32(&s->y);
+    gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
+    /* gather the valid rows of every sample, adding the bias */
+    const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
+    for (int64_t b = 0; b < s->batch; b++)
+        for (int64_t t = 0; t < s->t_out; t++) {
+            const float *src = full + (b * per + t) * F;
+            float *dst = out + (b * s->t_out + t) * F;
+            if (bias) for (int64_t f = 0; f < F; f++) dst[f] = src[f] + bias[f];
+            else memcpy(dst, src, sizeof(float) * (size_t)F);
+        }
+    act_forward(s->c.activation, out, s->batch * s->t_out, F);
+    s->have_forward = 1;
+    em_tensor_view(y, &s->y);
+    return 0;
+}
+
+/* dz rows (after `lead` zero rows): dL/d(pre-activation) at valid rows,
+ * zero at garbage rows, so GEMMs over all rows add nothing spurious. */
+static void fill_dz(conv1d *s, const float *dy, float *dz) {
+    int64_t F = s->c.filters, per = s->tp / s->c.strides;
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *zb = dz + b * per * F;
+        int64_t off = b * s->t_out * F;
+        act_backward(s->c.activation, zb, dy + off, em_f32(&s->y) + off, s->t_out, F);
+        memset(zb + s->t_out * F, 0, sizeof(float) * (size_t)((per - s->t_out) * F));
+    }
+}
+
+static void grad_bias(conv1d *s, const float *dz, float *db) {
+    int64_t F = s->c.filters, per = s->tp / s->c.strides;
+    for (int64_t b = 0; b < s->batch; b++)
+        for (int64_t t = 0; t < s->t_out; t++) {
+            const float *row = dz + (b * per + t) * F;
+            for (int64_t f = 0; f < F; f++) db[f] += row[f];
+        }
+}
+
+/* dW += windows^T dZ.  Window scheme: computed transposed, dW^T = dZ^T
+ * windows (M = filters, N = k*cin), which OpenBLAS runs ~15% faster than the
+ * (k*cin) x filters orientation for the book's narrow filter counts. */
+static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    if (window_scheme(s) && em_cgemm_supported(F)) {
+        em_cgemm_rows_tn(P, cin, s->q_valid, dz, F, k * cin, F, dW);
+        return 0;
+    }
+    if (window_scheme(s)) {
+        int64_t tshape[2] = {F, k * cin};
+        if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
+        float *dwt = em_f32(&s->dwt);
+        for (int64_t r = 0; r < k && r < s->q_valid; r++) {
+            int64_t m = (s->q_valid - 1 - r) / k + 1;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)(k * cin), (int)m, 1.0f, dz + r * F,
+                        (int)(k * F), P + r * cin, (int)(k * cin), r ? 1.0f : 0.0f, dwt, (int)(k * cin));
+        }
+        for (int64_t i = 0; i < k * cin; i++)
+            for (int64_t f = 0; f < F; f++) dW[i * F + f] += dwt[f * k * cin + i];
+        return 0;
+    }
+    int64_t st = s->c.strides, d = s->c.dilation_rate;
+    for (int64_t j = 0; j < k && s->q_valid > 0; j++)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cin, (int)F, (int)s->q_valid, 1.0f,
+                    P + j * d * cin, (int)(st * cin), dz, (int)F, 1.0f, dW + j * cin * F, (int)F);
+    return 0;
+}
+
+/* Columns of the padded dX buffer: the AVX-512 kernel wants a multiple of
+ * 16, so e.g. Jena's 14 channels become 16 (zero kernel columns, cropped). */
+static int64_t dx_ld(const conv1d *s) {
+    int64_t up = (s->cin + 15) / 16 * 16;
+    return window_scheme(s) && em_cgemm_supported(up) ? up : s->cin;
+}
+
+/* dX in padded coordinates (rows ld apart).  Window scheme: dX[t] =
+ * dZ[t-k+1 .. t] (k*F, contiguous thanks to the k-1 zero lead rows) times
+ * the flipped kernel; every dX row is written once. */
+static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp, int64_t ld) {
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, rows = s->batch * s->tp;
+    if (window_scheme(s)) {
+        int64_t wshape[2] = {k * F, ld};
+        if (em_buffer_reuse(&s->wflip, EM_FLOAT32, 2, wshape)) return -1;
+        float *wf = em_f32(&s->wflip);
+        memset(wf, 0, sizeof(float) * (size_t)(k * F * ld));
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t c = 0; c < cin; c++)
+                for (int64_t f = 0; f < F; f++) wf[((k - 1 - j) * F + f) * ld + c] = W[(j * cin + c) * F + f];
+        if (em_cgemm_supported(ld)) {  /* dZ windows overlap by k-1 rows: read in place */
+            em_cgemm_rows(dzbuf, F, rows, wf, k * F, ld, dxp, ld);
+            return 0;
+        }
+        /* OpenBLAS: rows t = r, r+k, ... have disjoint windows (lda = k*F) */
+        for (int64_t r = 0; r < k && r < rows; r++) {
+            int64_t m = (rows - 1 - r) / k + 1;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)cin, (int)(k * F), 1.0f,
+                        dzbuf + r * F, (int)(k * F), wf, (int)cin, 0.0f, dxp + r * cin, (int)(k * cin));
+        }
+        return 0;
+    }
+    int64_t st = s->c.strides, d = s->c.dilation_rate;
+    memset(dxp, 0, sizeof(float) * (size_t)(rows * cin));
+    for (int64_t j = 0; j < k && s->q_valid > 0; j++)  /* rows of one GEMM are stride*cin apart: no overlap */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->q_valid, (int)cin, (int)F, 1.0f, dzbuf, (int)F,
+                    W + j * cin * F, (int)F, 1.0f, dxp + j * d * cin, (int)(st * cin));
+    return 0;
+}
+
+/* dx[b, t] = dxp[b*tp + pad_left + t][0..cin). */
+static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
+    int64_t cin = s->cin;
+    for (int64_t b = 0; b < s->batch; b++) {
+        const float *src = dxp + (b * s->tp + s->pad_left) * ld;
+        float *dst = dx + b * s->t_in * cin;
+        if (ld == cin) {
+            memcpy(dst, src, sizeof(float) * (size_t)(s->t_in * cin));
+            continue;
+        }
+        for (int64_t t = 0; t < s->t_in; t++) memcpy(dst + t * cin, src + t * ld, sizeof(float) * (size_t)cin);
+    }
+}
+
+static const float *contiguous_dy(conv1d *s, const em_tensor *dy) {
+    if (em_is_contiguous(dy)) return em_f32(dy);
+    if (em_buffer_reuse(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape) || em_tensor_copy(&s->dybuf, dy)) return NULL;
+    return em_f32(&s->dybuf);
+}
+
+static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    conv1d *s = l->self;
+    char got[160], want[160];
+    if (!s->have_forward || (s->direct && !s->xview.storage))
+        return em_fail("Conv1D: backward called without a matching forward");
+    int64_t yshape[3] = {s->batch, s->t_out, s->c.filters};
+    if (dy->ndim != 3 || dy->shape[0] != yshape[0] || dy->shape[1] != yshape[1] || dy->shape[2] != yshape[2])
+        return em_fail("Conv1D: gradient of shape %s does not match the last output %s",
+                       em_tensor_shape_str(dy, got, sizeof got), em_shape_str(want, sizeof want, 3, yshape));
+    const float *dyp = contiguous_dy(s, dy);
+    if (!dyp) return -1;
+    int64_t k = s->c.kernel_size, F = s->c.filters, cin = s->cin;
+    int64_t lead = window_scheme(s) ? k - 1 : 0;
+    int64_t zshape[2] = {lead + s->q_rows, F}, xshape[3] = {s->batch, s->t_in, cin};
+    int64_t ld = dx_ld(s), pshape[2] = {s->batch * s->tp, ld};
+    /* dX straight into the output when padded coordinates are the input's own */
+    int in_place = s->direct && ld == cin;
+    if (em_buffer_reuse(&s->dz, EM_FLOAT32, 2, zshape) || em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
+    if (!in_place && em_buffer_reuse(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
+    float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
+    memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
+    fill_dz(s, dyp, dz);
+    const float *P = input_rows(s), *W = em_f32(&l->params[0]);
+    if (l->trainable) {
+        if (grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
+        if (s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
+    }
+    float *dxp = in_place ? em_f32(&s->dx) : em_f32(&s->dxp);
+    if (grad_input(s, W, dzbuf, dxp, ld)) return -1;
+    if (!in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
+    em_tensor_release(&s->xview);  /* let the producer reuse its buffer next batch */
+    s->have_forward = 0;
+    em_tensor_view(dx, &s->dx);
+    return 0;
+}
+
+static void conv1d_destroy(em_layer *l) {
+    conv1d *s = l->self;
+    em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
+    free(s);
+}
+
+static const em_layer_ops conv1d_ops = {"Conv1D", conv1d_build, conv1d_forward, conv1d_backward, conv1d_destroy};
+
+em_layer *em_conv1d_new(const em_conv1d_config *config) {
+    const em_conv1d_config *c = config;
+    if (c->filters <= 0 || c->kernel_size <= 0 || c->strides <= 0 || c->dilation_rate <= 0) {
+        em_fail("Conv1D: filters, kernel_size, strides and dilation_rate must be positive, got %lld, %lld, %lld, %lld",
+                (long long)c->filters, (long long)c->kernel_size, (long long)c->strides, (long long)c->dilation_rate);
+        return NULL;
+    }
+    if (c->strides > 1 && c->dilation_rate > 1) {
+        em_fail("Conv1D: strides > 1 cannot be combined with dilation_rate > 1 (got strides %lld, dilation_rate %lld)",
+                (long long)c->strides, (long long)c->dilation_rate);
+        return NULL;
+    }
+    conv1d *s = calloc(1, sizeof *s);
+    if (!s) { em_fail("Conv1D: out of memory"); return NULL; }
+    s->c = *c;
+    em_layer *l = em_layer_new(&conv1d_ops, s);
+    if (!l) free(s);
+    return l;
+}

@@ -1,0 +1,211 @@
+#include "conv_gemm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* ---- fork/join over disjoint ranges ---- */
+
+typedef void (*range_fn)(void *ctx, int64_t lo, int64_t hi);
+
+typedef struct {
+    range_fn fn;
+    void *ctx;
+    int64_t lo, hi;
+} range_task;
+
+static void *run_range(void *p) {
+    range_task *t = p;
+    t->fn(t->ctx, t->lo, t->hi);
+    return NULL;
+}
+
+static int thread_count(void) {
+    const char *env = getenv("EMBER_NUM_THREADS");
+    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 16 ? 16 : (int)n;
+}
+
+/* Run fn over [0, n) split into per-thread ranges that are multiples of
+ * `align`; small jobs (under `min_work` units of work) stay on this thread. */
+static void parallel_ranges(int64_t n, int64_t align, double work, double min_work, range_fn fn, void *ctx) {
+    int nt = thread_count();
+    int64_t blocks = (n + align - 1) / align;
+    if (nt > blocks) nt = (int)blocks;
+    if (nt <= 1 || work < min_work) {
+        fn(ctx, 0, n);
+        return;
+    }
+    range_task tasks[16];
+    pthread_t threads[16];
+    int started[16] = {0};
+    for (int i = 0; i < nt; i++) {
+        tasks[i].fn = fn;
+        tasks[i].ctx = ctx;
+        tasks[i].lo = blocks * i / nt * align;
+        tasks[i].hi = i == nt - 1 ? n : blocks * (i + 1) / nt * align;
+    }
+    for (int i = 1; i < nt; i++) started[i] = pthread_create(&threads[i], NULL, run_range, &tasks[i]) == 0;
+    run_range(&tasks[0]);
+    for (int i = 1; i < nt; i++) {
+        if (started[i]) pthread_join(threads[i], NULL);
+        else run_range(&tasks[i]);  /* no thread available: do it here */
+    }
+}
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#define ROWS 12 /* 12 x 2 accumulators + 2 operand vectors: 26 of 32 zmm */
+
+int em_cgemm_supported(int64_t n) { return n > 0 && n % 16 == 0; }
+
+/* R rows x NV*16 columns of C from rows q.. of the overlapping A. */
+static inline __attribute__((always_inline)) void rows_block(int R, int NV, const float *A, int64_t lda,
+                                                             const float *B, int64_t K, int64_t n, float *C,
+                                                             int64_t ldc) {
+    __m512 acc[ROWS][2];
+#pragma GCC unroll 12
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    for (int64_t kk = 0; kk < K; kk++) {
+        __m512 b0 = _mm512_loadu_ps(B + kk * n), b1 = NV > 1 ? _mm512_loadu_ps(B + kk * n + 16) : b0;
+#pragma GCC unroll 12
+        for (int r = 0; r < R; r++) {
+            __m512 a = _mm512_set1_ps(A[r * lda + kk]);
+            acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) _mm512_storeu_ps(C + r * ldc + 16 * v, acc[r][v]);
+}
+
+/* Instantiate rows_block for every row count 1..12 at one column width. */
+#define DISPATCH_ROWS(R, NV, ...)                                                                  \
+    switch (R) {                                                                                   \
+    case 12: rows_block(12, NV, __VA_ARGS__); break;                                               \
+    case 11: rows_block(11, NV, __VA_ARGS__); break;                                               \
+    case 10: rows_block(10, NV, __VA_ARGS__); break;                                               \
+    case 9: rows_block(9, NV, __VA_ARGS__); break;                                                 \
+    case 8: rows_block(8, NV, __VA_ARGS__); break;                                                 \
+    case 7: rows_block(7, NV, __VA_ARGS__); break;                                                 \
+    case 6: rows_block(6, NV, __VA_ARGS__); break;                                                 \
+    case 5: rows_block(5, NV, __VA_ARGS__); break;                                                 \
+    case 4: rows_block(4, NV, __VA_ARGS__); break;                                                 \
+    case 3: rows_block(3, NV, __VA_ARGS__); break;                                                 \
+    case 2: rows_block(2, NV, __VA_ARGS__); break;                                                 \
+    default: rows_block(1, NV, __VA_ARGS__); break;                                                \
+    }
+
+typedef struct {
+    const float *A, *B;
+    int64_t lda, K, n, ldc;
+    float *C;
+} rows_job;
+
+static void rows_range(void *ctx, int64_t lo, int64_t hi) {
+    const rows_job *j = ctx;
+    for (int64_t q = lo; q < hi; q += ROWS) {
+        int R = hi - q < ROWS ? (int)(hi - q) : ROWS;
+        const float *a = j->A + q * j->lda;
+        float *c = j->C + q * j->ldc;
+        int64_t col = 0;
+        for (; col + 32 <= j->n; col += 32) DISPATCH_ROWS(R, 2, a, j->lda, j->B + col, j->K, j->n, c + col, j->ldc)
+        if (col < j->n) DISPATCH_ROWS(R, 1, a, j->lda, j->B + col, j->K, j->n, c + col, j->ldc)
+    }
+}
+
+void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
+                   int64_t ldc) {
+    if (rows <= 0) return;
+    rows_job j = {A, B, lda, K, n, ldc, C};
+    parallel_ranges(rows, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
+}
+
+/* C[kk0 + r][16v..] += sum_q A[q*lda + kk0 + r] * D[q*ldd + 16v..] for r < R, q < rows. */
+static inline __attribute__((always_inline)) void tn_block(int R, int NV, const float *A, int64_t lda,
+                                                           int64_t rows, const float *D, int64_t ldd, float *C,
+                                                           int64_t n) {
+    __m512 acc[ROWS][2];
+#pragma GCC unroll 12
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_loadu_ps(C + r * n + 16 * v);
+    for (int64_t q = 0; q < rows; q++) {
+        __m512 d0 = _mm512_loadu_ps(D + q * ldd), d1 = NV > 1 ? _mm512_loadu_ps(D + q * ldd + 16) : d0;
+        const float *a = A + q * lda;
+#pragma GCC unroll 12
+        for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_set1_ps(a[r]);
+            acc[r][0] = _mm512_fmadd_ps(av, d0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm512_fmadd_ps(av, d1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) _mm512_storeu_ps(C + r * n + 16 * v, acc[r][v]);
+}
+
+#define DISPATCH_TN(R, NV, ...)                                                                    \
+    switch (R) {                                                                                   \
+    case 12: tn_block(12, NV, __VA_ARGS__); break;                                                 \
+    case 11: tn_block(11, NV, __VA_ARGS__); break;                                                 \
+    case 10: tn_block(10, NV, __VA_ARGS__); break;                                                 \
+    case 9: tn_block(9, NV, __VA_ARGS__); break;                                                   \
+    case 8: tn_block(8, NV, __VA_ARGS__); break;                                                   \
+    case 7: tn_block(7, NV, __VA_ARGS__); break;                                                   \
+    case 6: tn_block(6, NV, __VA_ARGS__); break;                                                   \
+    case 5: tn_block(5, NV, __VA_ARGS__); break;                                                   \
+    case 4: tn_block(4, NV, __VA_ARGS__); break;                                                   \
+    case 3: tn_block(3, NV, __VA_ARGS__); break;                                                   \
+    case 2: tn_block(2, NV, __VA_ARGS__); break;                                                   \
+    default: tn_block(1, NV, __VA_ARGS__); break;                                                  \
+    }
+
+typedef struct {
+    const float *A, *D;
+    int64_t lda, ldd, rows, n;
+    float *C;
+} tn_job;
+
+/* Rows in chunks small enough that the chunk of A and D stays in L2 while
+ * every block of kk sweeps it. */
+#define TN_CHUNK 256
+
+static void tn_range(void *ctx, int64_t lo, int64_t hi) {
+    const tn_job *j = ctx;
+    for (int64_t q0 = 0; q0 < j->rows; q0 += TN_CHUNK) {
+        int64_t qn = j->rows - q0 < TN_CHUNK ? j->rows - q0 : TN_CHUNK;
+        const float *a0 = j->A + q0 * j->lda, *d0 = j->D + q0 * j->ldd;
+        for (int64_t kk = lo; kk < hi; kk += ROWS) {
+            int R = hi - kk < ROWS ? (int)(hi - kk) : ROWS;
+            int64_t col = 0;
+            for (; col + 32 <= j->n; col += 32)
+                DISPATCH_TN(R, 2, a0 + kk, j->lda, qn, d0 + col, j->ldd, j->C + kk * j->n + col, j->n)
+            if (col < j->n) DISPATCH_TN(R, 1, a0 + kk, j->lda, qn, d0 + col, j->ldd, j->C + kk * j->n + col, j->n)
+        }
+    }
+}
+
+void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
+                      float *C) {
+    if (rows <= 0 || K <= 0) return;
+    tn_job j = {A, D, lda, ldd, rows, n, C};
+    parallel_ranges(K, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, tn_range, &j);
+}
+
+#else /* no AVX-512: Conv1D keeps to OpenBLAS */
+
+int em_cgemm_supported(int64_t n) { (void)n; return 0; }
+void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
+                   int64_t ldc) {
+    (void)A; (void)lda; (void)rows; (void)B; (void)K; (void)n; (void)C; (void)ldc;
+    (void)parallel_ranges;
+}
+void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
+                      float *C) {
+    (void)A; (void)lda; (void)rows; (void)D; (void)ldd; (void)K; (void)n; (void)C;
+}
+
+#endif

@@ -1,0 +1,226 @@
+/* GRU (Keras 2, gate order z, r, h):
+ *   z = ra(x.W_z + h.U_z + b_z)       r = ra(x.W_r + h.U_r + b_r)
+ *   reset_after false (the book's):  hh = a(x.W_h + (r*h).U_h + b_h)
+ *   reset_after true (cuDNN/PyTorch): hh = a(x.W_h + b_h + r*(h.U_h + rb_h)),
+ *                                     and z, r also get the recurrent bias rb
+ *   h' = z*h + (1-z)*hh
+ * with per-gate dropout masks on x and h (the h in z*h is not masked, as in
+ * Keras).  Gate activations overwrite the pre-activations in zx. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "recurrent.h"
+
+typedef struct {
+    em_rnn rnn;
+    em_tensor rh;   /* reset_after false: (T, B, U) r * masked h, the operand of U_h */
+    em_tensor rec;  /* reset_after true: (T, B, 3U) h.U + rb per step */
+    em_tensor dr;   /* reset_after true: (T, B, 3U) gradients of rec */
+    em_tensor drh;  /* (B, U) gradient of rh at one step */
+} gru;
+
+static int gru_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
+    gru *g = l->self;
+    return em_rnn_build(l, &g->rnn, g->rnn.cfg.reset_after ? 2 : 1, ndim, in, out_ndim, out);
+}
+
+/* h' = z*h + (1-z)*hh for one row. */
+static inline void gru_blend(int64_t U, const float *zg, const float *hh, const float *h, float *hn) {
+    for (int64_t j = 0; j < U; j++) hn[j] = zg[j] * h[j] + (1.0f - zg[j]) * hh[j];
+}
+
+static void gru_step_reset_before(em_layer *l, gru *g, int64_t s) {
+    em_rnn *r = &g->rnn;
+    const em_rnn_config *c = &r->cfg;
+    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
+    float *z = em_f32(&r->zx) + s * B * GU, *hs = em_f32(&r->hs), *rh = em_f32(&g->rh) + s * BU;
+    const float *h = hs + s * BU, *mask_h = em_f32(&r->rec_mask) + 2 * BU;
+    if (s > 0) em_rnn_recurrent_gemm(r, urec, h, 0, 2, z, GU, 1.0f);
+    for (int64_t b = 0; b < B; b++) {
+        float *zr = z + b * GU;
+        em_rnn_act(c->recurrent_activation, zr, zr, 2 * U);
+        const float *rg = zr + U, *hb = h + b * U;
+        float *rhb = rh + b * U;
+        if (r->rec_masked)
+            for (int64_t j = 0; j < U; j++) rhb[j] = rg[j] * hb[j] * mask_h[b * U + j];
+        else
+            for (int64_t j = 0; j < U; j++) rhb[j] = rg[j] * hb[j];
+    }
+    if (s > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, rh, (int)U,
+                    urec + 2 * U, (int)GU, 1.0f, z + 2 * U, (int)GU);
+    for (int64_t b = 0; b < B; b++) {
+        float *zr = z + b * GU;
+        em_rnn_act(c->activation, zr + 2 * U, zr + 2 * U, U);
+        gru_blend(U, zr, zr + 2 * U, h + b * U, hs + (s + 1) * BU + b * U);
+    }
+}
+
+static void gru_step_reset_after(em_layer *l, gru *g, int64_t s) {
+    em_rnn *r = &g->rnn;
+    const em_rnn_config *c = &r->cfg;
+    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
+    float *z = em_f32(&r->zx) + s * B * GU, *hs = em_f32(&r->hs), *rec = em_f32(&g->rec) + s * B * GU;
+    const float *h = hs + s * BU;
+    if (s > 0) em_rnn_recurrent_gemm(r, urec, h, 0, 3, rec, GU, 0.0f);
+    else memset(rec, 0, sizeof(float) * (size_t)(B * GU));
+    const float *rb = c->use_bias ? em_f32(&l->params[EM_RNN_BIAS]) + GU : NULL;
+    for (int64_t b = 0; b < B; b++) {
+        float *zr = z + b * GU, *rr = rec + b * GU;
+        if (rb) for (int64_t j = 0; j < GU; j++) rr[j] += rb[j];
+        for (int64_t j = 0; j < 2 * U; j++) zr[j] += rr[j];
+        em_rnn_act(c->recurrent_activation, zr, zr, 2 * U);
+        const float *rg = zr + U;
+        float *hh = zr + 2 * U;
+        for (int64_t j = 0; j < U; j++) hh[j] += rg[j] * rr[2 * U + j];
+        em_rnn_act(c->activation, hh, hh, U);
+        gru_blend(U, zr, hh, h + b * U, hs + (s + 1) * BU + b * U);
+    }
+}
+
+static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    gru *g = l->self;
+    em_rnn *r = &g->rnn;
+    if (em_rnn_begin_forward(l, r, x, training)) return -1;
+    int64_t B = r->batch, T = r->time, U = r->cfg.units;
+    int64_t s_rh[3] = {T, B, U}, s_rec[3] = {T, B, 3 * U};
+    if (r->cfg.reset_after ? em_tensor_resize(&g->rec, EM_FLOAT32, 3, s_rec)
+                           : em_tensor_resize(&g->rh, EM_FLOAT32, 3, s_rh))
+        return -1;
+    int threads = em_rnn_threads_begin();
+    for (int64_t s = 0; s < T; s++) {
+        if (r->cfg.reset_after) gru_step_reset_after(l, g, s);
+        else gru_step_reset_before(l, g, s);
+    }
+    em_rnn_threads_end(threads);
+    return em_rnn_finish_forward(r, y);
+}
+
+/* dz_z, dz_h and the direct part dh*z of dL/dh_prev for one row. */
+static inline void gru_row_backward_common(const em_rnn_config *c, int64_t U, const float *zr, const float *hprev,
+                                           const float *dh, float *dzr, float *dh_prev) {
+    const float *zg = zr, *hh = zr + 2 * U;
+    float *dz_z = dzr, *dz_h = dzr + 2 * U;
+    for (int64_t j = 0; j < U; j++) {
+        dz_z[j] = dh[j] * (hprev[j] - hh[j]);
+        dz_h[j] = dh[j] * (1.0f - zg[j]);
+        dh_prev[j] = dh[j] * zg[j];
+    }
+    em_act_backward(c->recurrent_activation, dz_z, dz_z, zg, 1, U);
+    em_act_backward(c->activation, dz_h, dz_h, hh, 1, U);
+}
+
+static void gru_back_reset_before(em_layer *l, gru *g, int64_t s, const float *dh, float *dh_prev) {
+    em_rnn *r = &g->rnn;
+    const em_rnn_config *c = &r->cfg;
+    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
+    const float *mask_h = em_f32(&r->rec_mask) + 2 * BU;
+    float *dz = em_f32(&r->dz) + s * B * GU, *drh = em_f32(&g->drh);
+    for (int64_t b = 0; b < B; b++)
+        gru_row_backward_common(c, U, z + b * GU, h + b * U, dh + b * U, dz + b * GU, dh_prev + b * U);
+    /* d(r*h_m) = dz_h . U_h^T */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, dz + 2 * U, (int)GU,
+                em_f32(&r->urec_t) + 2 * U * U, (int)U, 0.0f, drh, (int)U);
+    for (int64_t b = 0; b < B; b++) {
+        const float *rg = z + b * GU + U, *hb = h + b * U, *d = drh + b * U;
+        float *dz_r = dz + b * GU + U, *dp = dh_prev + b * U;
+        if (r->rec_masked) {
+            const float *m = mask_h + b * U;
+            for (int64_t j = 0; j < U; j++) {
+                dz_r[j] = d[j] * hb[j] * m[j];
+                dp[j] += d[j] * rg[j] * m[j];
+            }
+        } else {
+            for (int64_t j = 0; j < U; j++) {
+                dz_r[j] = d[j] * hb[j];
+                dp[j] += d[j] * rg[j];
+            }
+        }
+        em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
+    }
+    em_rnn_recurrent_dh(r, dz, GU, 0, 2, dh_prev, 1.0f);
+}
+
+static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh, float *dh_prev) {
+    em_rnn *r = &g->rnn;
+    const em_rnn_config *c = &r->cfg;
+    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
+    const float *rec = em_f32(&g->rec) + s * B * GU;
+    float *dz = em_f32(&r->dz) + s * B * GU, *dr = em_f32(&g->dr) + s * B * GU;
+    for (int64_t b = 0; b < B; b++) {
+        const float *zr = z + b * GU, *rg = zr + U, *rech = rec + b * GU + 2 * U;
+        float *dzr = dz + b * GU, *drr = dr + b * GU;
+        gru_row_backward_common(c, U, zr, h + b * U, dh + b * U, dzr, dh_prev + b * U);
+        float *dz_r = dzr + U;
+        const float *dz_h = dzr + 2 * U;
+        for (int64_t j = 0; j < U; j++) {
+            drr[2 * U + j] = dz_h[j] * rg[j];
+            dz_r[j] = dz_h[j] * rech[j];
+        }
+        em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
+        memcpy(drr, dzr, sizeof(float) * (size_t)(2 * U));  /* z, r: same as the input side */
+    }
+    em_rnn_recurrent_dh(r, dr, GU, 0, 3, dh_prev, 1.0f);
+}
+
+static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    gru *g = l->self;
+    em_rnn *r = &g->rnn;
+    if (em_rnn_begin_backward(l, r, dy)) return -1;
+    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 3 * U;
+    int64_t s_bu[2] = {B, U}, s_dr[3] = {T, B, GU};
+    if (em_tensor_resize(&g->drh, EM_FLOAT32, 2, s_bu)) return -1;
+    if (r->cfg.reset_after && em_tensor_resize(&g->dr, EM_FLOAT32, 3, s_dr)) return -1;
+    float *dh = em_f32(&r->dh), *dh_prev = em_f32(&r->dh2);
+    int threads = em_rnn_threads_begin();
+    for (int64_t s = T - 1; s >= 0; s--) {
+        em_rnn_add_dy(r, dy, s, dh);
+        if (r->cfg.reset_after) gru_back_reset_after(l, g, s, dh, dh_prev);
+        else gru_back_reset_before(l, g, s, dh, dh_prev);
+        float *t = dh;
+        dh = dh_prev;
+        dh_prev = t;
+    }
+    em_rnn_threads_end(threads);
+    if (l->trainable) {
+        float *durec = em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]);
+        const float *hs = em_f32(&r->hs), *dz = em_f32(&r->dz);
+        if (r->cfg.reset_after) {
+            const float *dr = em_f32(&g->dr);
+            em_rnn_recurrent_kernel_grad(r, durec, hs, dr, GU, 0, 3, 1);
+            if (r->cfg.use_bias) em_rnn_colsum_add(em_f32(&l->grads[EM_RNN_BIAS]) + GU, dr, T * B, GU, GU);
+        } else {
+            em_rnn_recurrent_kernel_grad(r, durec, hs, dz, GU, 0, 2, 1);
+            em_rnn_recurrent_kernel_grad(r, durec, em_f32(&g->rh), dz + 2 * U, GU, 2, 3, 0);
+        }
+    }
+    return em_rnn_finish_backward(l, r, dx);
+}
+
+static void gru_destroy(em_layer *l) {
+    gru *g = l->self;
+    em_rnn_release(&g->rnn);
+    em_tensor_release(&g->rh);
+    em_tensor_release(&g->rec);
+    em_tensor_release(&g->dr);
+    em_tensor_release(&g->drh);
+    free(g);
+}
+
+static const em_layer_ops gru_ops = {"GRU", gru_build, gru_forward, gru_backward, gru_destroy};
+
+em_layer *em_gru_new(const em_rnn_config *c) {
+    if (em_rnn_config_check("GRU", c)) return NULL;
+    gru *g = calloc(1, sizeof *g);
+    if (!g) { em_fail("GRU: out of memory"); return NULL; }
+    em_rnn_init(&g->rnn, "GRU", 3, c);
+    em_layer *l = em_layer_new(&gru_ops, g);
+    if (!l) free(g);
+    return l;
+}

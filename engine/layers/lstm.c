@@ -1,0 +1,122 @@
+/* LSTM (Keras 2, gate order i, f, c, o):
+ *   i = ra(x.W_i + h.U_i + b_i)   f = ra(x.W_f + h.U_f + b_f)
+ *   g = a(x.W_c + h.U_c + b_c)    o = ra(x.W_o + h.U_o + b_o)
+ *   c' = f*c + i*g                h' = o * a(c')
+ * with per-gate dropout masks on x and h.  Gate activations overwrite the
+ * pre-activations in zx; c and a(c) are kept per step for backward. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "recurrent.h"
+
+typedef struct {
+    em_rnn rnn;
+    em_tensor cs;  /* (T+1, B, U) cell states, cs[0] = 0 */
+    em_tensor ac;  /* (T, B, U) a(c) of each step */
+    em_tensor dc;  /* (B, U) running cell-state gradient */
+} lstm;
+
+static int lstm_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
+    lstm *s = l->self;
+    return em_rnn_build(l, &s->rnn, 1, ndim, in, out_ndim, out);
+}
+
+/* Gates, cell and state for one row: z holds the 4U pre-activations. */
+static inline void lstm_row_forward(const em_rnn_config *c, int64_t U, float *z, const float *cprev, float *cnext,
+                                    float *ac, float *h) {
+    em_rnn_act(c->recurrent_activation, z, z, 2 * U);  /* i, f */
+    em_rnn_act(c->activation, z + 2 * U, z + 2 * U, U);
+    em_rnn_act(c->recurrent_activation, z + 3 * U, z + 3 * U, U);
+    const float *i = z, *f = z + U, *g = z + 2 * U, *o = z + 3 * U;
+    for (int64_t j = 0; j < U; j++) cnext[j] = f[j] * cprev[j] + i[j] * g[j];
+    em_rnn_act(c->activation, ac, cnext, U);
+    for (int64_t j = 0; j < U; j++) h[j] = o[j] * ac[j];
+}
+
+static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    lstm *st = l->self;
+    em_rnn *r = &st->rnn;
+    if (em_rnn_begin_forward(l, r, x, training)) return -1;
+    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
+    int64_t s_cs[3] = {T + 1, B, U}, s_ac[3] = {T, B, U};
+    if (em_tensor_resize(&st->cs, EM_FLOAT32, 3, s_cs) || em_tensor_resize(&st->ac, EM_FLOAT32, 3, s_ac)) return -1;
+    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
+    float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
+    memset(cs, 0, sizeof(float) * (size_t)BU);
+    int threads = em_rnn_threads_begin();
+    for (int64_t s = 0; s < T; s++) {
+        float *z = zx + s * B * GU;
+        if (s > 0) em_rnn_recurrent_gemm(r, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
+        for (int64_t b = 0; b < B; b++)
+            lstm_row_forward(&r->cfg, U, z + b * GU, cs + s * BU + b * U, cs + (s + 1) * BU + b * U,
+                             ac + s * BU + b * U, hs + (s + 1) * BU + b * U);
+    }
+    em_rnn_threads_end(threads);
+    return em_rnn_finish_forward(r, y);
+}
+
+/* dz (4U) for one row from dh, the running dc (updated to dL/dc_prev). */
+static inline void lstm_row_backward(const em_rnn_config *c, int64_t U, const float *z, const float *cprev,
+                                     const float *ac, const float *dh, float *dc, float *dz) {
+    const float *i = z, *f = z + U, *g = z + 2 * U, *o = z + 3 * U;
+    float *di = dz, *df = dz + U, *dg = dz + 2 * U, *dout = dz + 3 * U;
+    for (int64_t j = 0; j < U; j++) dout[j] = dh[j] * ac[j];
+    em_act_backward(c->recurrent_activation, dout, dout, o, 1, U);
+    for (int64_t j = 0; j < U; j++) dg[j] = dh[j] * o[j];
+    em_act_backward(c->activation, dg, dg, ac, 1, U);  /* through a(c') */
+    for (int64_t j = 0; j < U; j++) {
+        float dct = dc[j] + dg[j];
+        di[j] = dct * g[j];
+        df[j] = dct * cprev[j];
+        dg[j] = dct * i[j];
+        dc[j] = dct * f[j];
+    }
+    em_act_backward(c->recurrent_activation, di, di, i, 1, 2 * U);  /* i and f together */
+    em_act_backward(c->activation, dg, dg, g, 1, U);
+}
+
+static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    lstm *st = l->self;
+    em_rnn *r = &st->rnn;
+    if (em_rnn_begin_backward(l, r, dy)) return -1;
+    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
+    int64_t s_bu[2] = {B, U};
+    if (em_tensor_resize(&st->dc, EM_FLOAT32, 2, s_bu)) return -1;
+    const float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
+    float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
+    memset(dc, 0, sizeof(float) * (size_t)BU);
+    int threads = em_rnn_threads_begin();
+    for (int64_t s = T - 1; s >= 0; s--) {
+        em_rnn_add_dy(r, dy, s, dh);
+        for (int64_t b = 0; b < B; b++)
+            lstm_row_backward(&r->cfg, U, zx + (s * B + b) * GU, cs + s * BU + b * U, ac + s * BU + b * U,
+                              dh + b * U, dc + b * U, dz + (s * B + b) * GU);
+        if (s > 0) em_rnn_recurrent_dh(r, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
+    }
+    em_rnn_threads_end(threads);
+    if (l->trainable)
+        em_rnn_recurrent_kernel_grad(r, em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]), hs, dz, GU, 0, 4, 1);
+    return em_rnn_finish_backward(l, r, dx);
+}
+
+static void lstm_destroy(em_layer *l) {
+    lstm *s = l->self;
+    em_rnn_release(&s->rnn);
+    em_tensor_release(&s->cs);
+    em_tensor_release(&s->ac);
+    em_tensor_release(&s->dc);
+    free(s);
+}
+
+static const em_layer_ops lstm_ops = {"LSTM", lstm_build, lstm_forward, lstm_backward, lstm_destroy};
+
+em_layer *em_lstm_new(const em_rnn_config *c) {
+    if (em_rnn_config_check("LSTM", c)) return NULL;
+    lstm *s = calloc(1, sizeof *s);
+    if (!s) { em_fail("LSTM: out of memory"); return NULL; }
+    em_rnn_init(&s->rnn, "LSTM", 4, c);
+    em_layer *l = em_layer_new(&lstm_ops, s);
+    if (!l) free(s);
+    return l;
+}

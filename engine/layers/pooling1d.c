@@ -1,0 +1,213 @@
+/* 1-D max and average pooling.  Each pass walks the input once, window by
+ * window, with the channel loop innermost: contiguous, branch-free (selects),
+ * so the compiler vectorizes it.  Max pooling records the argmax timestep of
+ * every output element, so backward is a plain scatter-add of dy. */
+#include "pooling1d.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "reuse_buffer.h"
+
+typedef struct {
+    const char *type;
+    int is_max;
+    int64_t pool, stride;
+    em_padding padding;
+    /* last forward */
+    int have_forward;
+    int64_t batch, t_in, t_out, chans, pad_left;
+    em_tensor xbuf;    /* contiguous copy of a strided input */
+    em_tensor y;       /* {batch, t_out, chans} */
+    em_tensor argmax;  /* int32 {batch, t_out, chans}: timestep of each max */
+    em_tensor dybuf, dx;
+} pool1d;
+
+static int64_t pooled_length(const pool1d *s, int64_t t) {
+    return em_conv_output_length(t, s->pool, s->padding, s->stride, 1);
+}
+
+static int no_timesteps(const pool1d *s, int64_t t) {
+    return em_fail("%s: pool_size %lld leaves no timesteps of an input of length %lld (padding 'valid')", s->type,
+                   (long long)s->pool, (long long)t);
+}
+
+static int pool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
+    pool1d *s = l->self;
+    char buf[160];
+    if (ndim != 3)
+        return em_fail("%s: expected a 3-D input {batch, time, channels}, got shape %s", s->type,
+                       em_shape_str(buf, sizeof buf, ndim, in));
+    int64_t t_out = pooled_length(s, in[1]);
+    if (in[1] >= 0 && t_out <= 0) return no_timesteps(s, in[1]);
+    *out_ndim = 3;
+    out[0] = in[0];
+    out[1] = t_out;
+    out[2] = in[2];
+    return 0;
+}
+
+/* Window of output t, clipped to the real timesteps [lo, hi). */
+static void window(const pool1d *s, int64_t t, int64_t *lo, int64_t *hi) {
+    int64_t a = t * s->stride - s->pad_left, b = a + s->pool;
+    *lo = a < 0 ? 0 : a;
+    *hi = b > s->t_in ? s->t_in : b;
+}
+
+static void max_forward(pool1d *s, const float *x, float *y, int32_t *arg) {
+    int64_t C = s->chans;
+    for (int64_t b = 0; b < s->batch; b++) {
+        const float *xb = x + b * s->t_in * C;
+        for (int64_t t = 0; t < s->t_out; t++) {
+            int64_t lo, hi;
+            window(s, t, &lo, &hi);
+            float *yr = y + (b * s->t_out + t) * C;
+            int32_t *ar = arg + (b * s->t_out + t) * C;
+            for (int64_t c = 0; c < C; c++) { yr[c] = xb[lo * C + c]; ar[c] = (int32_t)lo; }
+            for (int64_t i = lo + 1; i < hi; i++) {
+                const float *xi = xb + i * C;
+                for (int64_t c = 0; c < C; c++) {
+                    int better = xi[c] > yr[c];  /* first max wins, as TensorFlow */
+                    ar[c] = better ? (int32_t)i : ar[c];
+                    yr[c] = better ? xi[c] : yr[c];
+                }
+            }
+        }
+    }
+}
+
+static void avg_forward(pool1d *s, const float *x, float *y) {
+    int64_t C = s->chans;
+    for (int64_t b = 0; b < s->batch; b++) {
+        const float *xb = x + b * s->t_in * C;
+        for (int64_t t = 0; t < s->t_out; t++) {
+            int64_t lo, hi;
+            window(s, t, &lo, &hi);
+            float *yr = y + (b * s->t_out + t) * C;
+            memset(yr, 0, sizeof(float) * (size_t)C);
+            for (int64_t i = lo; i < hi; i++)
+                for (int64_t c = 0; c < C; c++) yr[c] += xb[i * C + c];
+            float inv = 1.0f / (float)(hi - lo);  /* real elements only, as Keras with "same" */
+            for (int64_t c = 0; c < C; c++) yr[c] *= inv;
+        }
+    }
+}
+
+static const float *contiguous(em_tensor *buf, const em_tensor *t) {
+    if (em_is_contiguous(t)) return em_f32(t);
+    if (em_buffer_reuse(buf, EM_FLOAT32, t->ndim, t->shape) || em_tensor_copy(buf, t)) return NULL;
+    return em_f32(buf);
+}
+
+static int pool_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    pool1d *s = l->self;
+    if (x->dtype != EM_FLOAT32) return em_fail("%s: expected a float32 input, got %s", s->type, em_dtype_name(x->dtype));
+    int64_t t_out = pooled_length(s, x->shape[1]);
+    if (t_out <= 0) return no_timesteps(s, x->shape[1]);
+    s->batch = x->shape[0];
+    s->t_in = x->shape[1];
+    s->chans = x->shape[2];
+    s->t_out = t_out;
+    s->pad_left = em_conv_pad_left(s->t_in, s->pool, s->padding, s->stride, 1);
+    int64_t shape[3] = {s->batch, t_out, s->chans};
+    if (em_buffer_reuse(&s->y, EM_FLOAT32, 3, shape)) return -1;
+    if (s->is_max && em_buffer_reuse(&s->argmax, EM_INT32, 3, shape)) return -1;
+    const float *xp = contiguous(&s->xbuf, x);
+    if (!xp) return -1;
+    if (s->is_max) max_forward(s, xp, em_f32(&s->y), em_i32(&s->argmax));
+    else avg_forward(s, xp, em_f32(&s->y));
+    s->have_forward = 1;
+    em_tensor_view(y, &s->y);
+    return 0;
+}
+
+static void max_backward(pool1d *s, const float *dy, const int32_t *arg, float *dx) {
+    int64_t C = s->chans;
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *dxb = dx + b * s->t_in * C;
+        for (int64_t t = 0; t < s->t_out; t++) {
+            const float *g = dy + (b * s->t_out + t) * C;
+            const int32_t *a = arg + (b * s->t_out + t) * C;
+            for (int64_t c = 0; c < C; c++) dxb[a[c] * C + c] += g[c];
+        }
+    }
+}
+
+static void avg_backward(pool1d *s, const float *dy, float *dx) {
+    int64_t C = s->chans;
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *dxb = dx + b * s->t_in * C;
+        for (int64_t t = 0; t < s->t_out; t++) {
+            int64_t lo, hi;
+            window(s, t, &lo, &hi);
+            const float *g = dy + (b * s->t_out + t) * C;
+            float inv = 1.0f / (float)(hi - lo);
+            for (int64_t i = lo; i < hi; i++)
+                for (int64_t c = 0; c < C; c++) dxb[i * C + c] += g[c] * inv;
+        }
+    }
+}
+
+static int pool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    pool1d *s = l->self;
+    char got[160], want[160];
+    if (!s->have_forward) return em_fail("%s: backward called before forward", s->type);
+    int64_t yshape[3] = {s->batch, s->t_out, s->chans};
+    if (dy->ndim != 3 || dy->shape[0] != yshape[0] || dy->shape[1] != yshape[1] || dy->shape[2] != yshape[2])
+        return em_fail("%s: gradient of shape %s does not match the last output %s", s->type,
+                       em_tensor_shape_str(dy, got, sizeof got), em_shape_str(want, sizeof want, 3, yshape));
+    const float *g = contiguous(&s->dybuf, dy);
+    if (!g) return -1;
+    int64_t xshape[3] = {s->batch, s->t_in, s->chans};
+    if (em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
+    float *d = em_f32(&s->dx);
+    memset(d, 0, sizeof(float) * (size_t)em_numel(&s->dx));
+    if (s->is_max) max_backward(s, g, em_i32(&s->argmax), d);
+    else avg_backward(s, g, d);
+    em_tensor_view(dx, &s->dx);
+    return 0;
+}
+
+static void pool_destroy(em_layer *l) {
+    pool1d *s = l->self;
+    em_tensor_release(&s->xbuf);
+    em_tensor_release(&s->y);
+    em_tensor_release(&s->argmax);
+    em_tensor_release(&s->dybuf);
+    em_tensor_release(&s->dx);
+    free(s);
+}
+
+static const em_layer_ops max_ops = {"MaxPooling1D", pool_build, pool_forward, pool_backward, pool_destroy};
+static const em_layer_ops avg_ops = {"AveragePooling1D", pool_build, pool_forward, pool_backward, pool_destroy};
+
+static em_layer *pool_new(const em_layer_ops *ops, int is_max, int64_t pool, int64_t stride, em_padding padding) {
+    if (pool <= 0 || stride <= 0) {
+        em_fail("%s: pool_size and strides must be positive, got pool_size %lld, strides %lld", ops->type,
+                (long long)pool, (long long)stride);
+        return NULL;
+    }
+    if (padding == EM_PAD_CAUSAL) {
+        em_fail("%s: padding 'causal' is not supported for pooling (valid: \"valid\", \"same\")", ops->type);
+        return NULL;
+    }
+    pool1d *s = calloc(1, sizeof *s);
+    if (!s) { em_fail("%s: out of memory", ops->type); return NULL; }
+    s->type = ops->type;
+    s->is_max = is_max;
+    s->pool = pool;
+    s->stride = stride;
+    s->padding = padding;
+    em_layer *l = em_layer_new(ops, s);
+    if (!l) free(s);
+    return l;
+}
+
+em_layer *em_max_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding) {
+    return pool_new(&max_ops, 1, pool_size, strides, padding);
+}
+
+em_layer *em_average_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding) {
+    return pool_new(&avg_ops, 0, pool_size, strides, padding);
+}

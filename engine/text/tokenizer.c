@@ -1,0 +1,173 @@
+#include "tokenizer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+int em_tokenizer_init(em_tokenizer *t, const em_tokenizer_config *cfg) {
+    memset(t, 0, sizeof *t);
+    if (cfg->num_words < 0) return em_fail("Tokenizer: num_words must be positive, got %lld", (long long)cfg->num_words);
+    t->num_words = cfg->num_words;
+    if (em_splitter_init(&t->splitter, cfg->filters ? cfg->filters : EM_DEFAULT_FILTERS,
+                         cfg->split ? cfg->split : " ", cfg->lower, cfg->char_level))
+        return -1;
+    if (cfg->oov_token && !(t->oov_token = strdup(cfg->oov_token))) {
+        em_tokenizer_free(t);
+        return em_fail("Tokenizer: out of memory");
+    }
+    if (em_tokenizer_rank(t)) {
+        em_tokenizer_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void em_tokenizer_free(em_tokenizer *t) {
+    em_splitter_free(&t->splitter);
+    em_vocab_free(&t->vocab);
+    free(t->oov_token);
+    free(t->index_word);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct {
+    em_tokenizer *t;
+    int64_t doc;
+} fit_ctx;
+
+static int count_word(void *ctx, const char *w, size_t len) {
+    fit_ctx *c = ctx;
+    int64_t k = em_vocab_intern(&c->t->vocab, w, len);
+    if (k < 0) return -1;
+    em_word *e = &c->t->vocab.words[k];
+    e->count++;
+    if (e->last_doc != c->doc) {  /* word_docs counts each document once */
+        e->last_doc = c->doc;
+        e->docs++;
+    }
+    return 0;
+}
+
+int em_tokenizer_fit_text(em_tokenizer *t, const char *text, size_t len) {
+    fit_ctx c = {t, t->document_count};
+    t->document_count++;
+    return em_split_words(&t->splitter, text, len, count_word, &c);
+}
+
+static const em_word *sort_words;
+static int by_count_then_first_seen(const void *a, const void *b) {
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    int64_t ci = sort_words[i].count, cj = sort_words[j].count;
+    if (ci != cj) return ci > cj ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+int em_tokenizer_rank(em_tokenizer *t) {
+    size_t n = t->vocab.n;
+    if (n + 2 > INT32_MAX) return em_fail("Tokenizer: vocabulary of %zu words is too large", n);
+    int32_t *order = malloc((n + 1) * sizeof *order);
+    int32_t *index_word = malloc((n + 2) * sizeof *index_word);
+    if (!order || !index_word) {
+        free(order);
+        free(index_word);
+        return em_fail("Tokenizer: out of memory ranking %zu words", n);
+    }
+    for (size_t i = 0; i < n; i++) order[i] = (int32_t)i;
+    sort_words = t->vocab.words;
+    qsort(order, n, sizeof *order, by_count_then_first_seen);
+    /* Keras: sorted_voc = [oov_token] + words by count; word_index is built
+     * from it with dict(), so a later duplicate of the oov token wins. */
+    int32_t shift = t->oov_token ? 1 : 0;
+    index_word[0] = -1;
+    if (shift) index_word[1] = -2;
+    t->oov_index = shift ? 1 : 0;
+    for (size_t r = 0; r < n; r++) {
+        em_word *e = &t->vocab.words[order[r]];
+        e->index = (int32_t)(r + 1 + (size_t)shift);
+        index_word[e->index] = order[r];
+    }
+    if (shift) {
+        int64_t k = em_vocab_find(&t->vocab, t->oov_token, strlen(t->oov_token));
+        if (k >= 0) {
+            t->oov_index = t->vocab.words[k].index;
+            index_word[1] = -1;
+        }
+    }
+    free(order);
+    free(t->index_word);
+    t->index_word = index_word;
+    t->index_size = (int64_t)n + 1 + shift;
+    return 0;
+}
+
+typedef struct {
+    const em_tokenizer *t;
+    const int32_t *unknown;
+    em_sequences *out;
+} seq_ctx;
+
+static int emit_word(void *ctx, const char *w, size_t len) {
+    seq_ctx *c = ctx;
+    const em_tokenizer *t = c->t;
+    int64_t k = em_vocab_find(&t->vocab, w, len);
+    if (k >= 0) {
+        int32_t i = t->vocab.words[k].index;
+        if (t->num_words && i >= t->num_words) return t->oov_token ? em_seq_push(c->out, t->oov_index) : 0;
+        return em_seq_push(c->out, i);
+    }
+    if (t->oov_token) return em_seq_push(c->out, t->oov_index);
+    if (c->unknown) return em_seq_push(c->out, *c->unknown);
+    return 0;
+}
+
+int em_tokenizer_to_sequence(em_tokenizer *t, const char *text, size_t len, const int32_t *unknown,
+                             em_sequences *out) {
+    seq_ctx c = {t, unknown, out};
+    if (em_split_words(&t->splitter, text, len, emit_word, &c)) return -1;
+    return em_seq_close(out);
+}
+
+/* Keras's index_docs[j]: documents holding the word of index j. */
+static double index_docs(const em_tokenizer *t, int64_t j) {
+    if (j >= t->index_size || t->index_word[j] < 0) return 0;
+    return (double)t->vocab.words[t->index_word[j]].docs;
+}
+
+/* Count, then transform each counted column (the row is as long as the
+ * matrix is wide anyway, so the column sweep costs no more than zeroing). */
+static void fill_row(const em_tokenizer *t, const int32_t *seq, int64_t len, int64_t cols, em_matrix_mode mode,
+                     float *row) {
+    for (int64_t k = 0; k < len; k++)
+        if (seq[k] < cols) row[seq[k]] += 1.0f;
+    if (mode == EM_MATRIX_COUNT) return;
+    for (int64_t j = 0; j < cols; j++) {
+        double c = row[j];
+        if (c == 0) continue;
+        if (mode == EM_MATRIX_BINARY) row[j] = 1.0f;
+        else if (mode == EM_MATRIX_FREQ) row[j] = (float)(c / (double)len);
+        else row[j] = (float)((1 + log(c)) * log(1 + (double)t->document_count / (1 + index_docs(t, j))));
+    }
+}
+
+int em_tokenizer_matrix(const em_tokenizer *t, const em_sequences *seqs, em_matrix_mode mode, em_tensor *out) {
+    int64_t cols = t->num_words;
+    if (!cols) {
+        if (t->index_size <= 1)
+            return em_fail("sequences_to_matrix: specify a dimension (num_words), or fit on some text data first");
+        cols = t->index_size;
+    }
+    if (mode == EM_MATRIX_TFIDF && !t->document_count)
+        return em_fail("sequences_to_matrix: fit the Tokenizer on some data before using tfidf mode");
+    for (int64_t i = 0; i < seqs->n; i++)
+        for (int64_t k = 0; k < em_seq_len(seqs, i); k++)
+            if (em_seq_at(seqs, i)[k] < 0)
+                return em_fail("sequences_to_matrix: sequence %lld holds a negative index %d", (long long)i + 1,
+                               em_seq_at(seqs, i)[k]);
+    int64_t shape[2] = {seqs->n, cols};
+    if (em_tensor_alloc(out, EM_FLOAT32, 2, shape)) return -1;
+    for (int64_t i = 0; i < seqs->n; i++)
+        fill_row(t, em_seq_at(seqs, i), em_seq_len(seqs, i), cols, mode, em_f32(out) + i * cols);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* A word -> entry hash table (open addressing, linear probing) whose entries keep
+ * their insertion order, as Keras's OrderedDict word_counts does: that
+ * order breaks ties between equal counts. */
+#ifndef EMBER_VOCAB_H
+#define EMBER_VOCAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    size_t off;        /* word bytes at arena + off */
+    uint32_t len;
+    uint32_t hash;
+    int64_t count;     /* occurrences (word_counts) */
+    int64_t docs;      /* documents containing it (word_docs) */
+    int64_t last_doc;  /* last document that counted towards docs */
+    int32_t index;     /* word_index value, 0 until ranked */
+} em_word;
+
+typedef struct {
+    int32_t word;   /* -1 empty, else an index into words */
+    uint32_t hash;  /* the word's hash, compared before the word itself */
+} em_vocab_slot;
+
+typedef struct {
+    char *arena;
+    size_t arena_len, arena_cap;
+    em_word *words;  /* insertion order */
+    size_t n, cap;
+    em_vocab_slot *slots;
+    size_t nslots;   /* a power of two, at least 2n */
+} em_vocab;
+
+void em_vocab_free(em_vocab *v);
+/* Index of word in v->words, or -1. */
+int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len);
+/* Index of word, inserting it (count 0) if new; -1 on out of memory. */
+int64_t em_vocab_intern(em_vocab *v, const char *w, size_t len);
+
+static inline const char *em_vocab_word(const em_vocab *v, size_t i) { return v->arena + v->words[i].off; }
+
+#endif

@@ -1,0 +1,71 @@
+#include "batch.h"
+
+#include <string.h>
+
+#include "../core/error.h"
+#include "../core/random.h"
+
+void em_permutation(int32_t *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = (int32_t)(i + 1);
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)em_rand_below((uint64_t)i + 1);
+        int32_t tmp = out[i];
+        out[i] = out[j];
+        out[j] = tmp;
+    }
+}
+
+/* A view of row r (0-based) of src. */
+static em_tensor row_view(const em_tensor *src, int64_t r) {
+    em_tensor v = *src;
+    v.offset += r * src->strides[0];
+    v.ndim = src->ndim - 1;
+    for (int d = 1; d < src->ndim; d++) { v.shape[d - 1] = src->shape[d]; v.strides[d - 1] = src->strides[d]; }
+    return v;
+}
+
+int em_gather_rows(em_tensor *dst, const em_tensor *src, const int32_t *idx, int64_t n) {
+    if (src->ndim < 1) return em_fail("gather_rows: source must have at least one dimension");
+    if (dst->storage && dst->storage == src->storage) return em_fail("gather_rows: destination shares the source's storage");
+    for (int64_t i = 0; i < n; i++)
+        if (idx[i] < 1 || idx[i] > src->shape[0])
+            return em_fail("gather_rows: row %d out of range [1, %lld]", idx[i], (long long)src->shape[0]);
+    int64_t shape[EM_MAX_DIMS];
+    memcpy(shape, src->shape, sizeof shape);
+    shape[0] = n;
+    if (em_tensor_resize(dst, src->dtype, src->ndim, shape)) return -1;
+    int64_t row = 1;
+    for (int d = 1; d < src->ndim; d++) row *= src->shape[d];
+    size_t esz = em_dtype_size(src->dtype), bytes = (size_t)row * esz;
+    char *out = (char *)dst->storage->data + dst->offset * (int64_t)esz;
+    em_tensor probe = row_view(src, 0);
+    if (src->ndim == 1 || em_is_contiguous(&probe)) {
+        const char *base = (const char *)src->storage->data;
+        for (int64_t i = 0; i < n; i++)
+            memcpy(out + i * (int64_t)bytes, base + (src->offset + (int64_t)(idx[i] - 1) * src->strides[0]) * (int64_t)esz, bytes);
+        return 0;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        em_tensor s = row_view(src, idx[i] - 1), d = row_view(dst, i);
+        if (em_tensor_copy(&d, &s)) return -1;
+    }
+    return 0;
+}
+
+int em_copy_rows(em_tensor *dst, int64_t start, const em_tensor *src) {
+    char a[160], b[160];
+    if (dst->dtype != src->dtype || dst->ndim != src->ndim || dst->ndim < 1)
+        return em_fail("copy_rows: cannot copy %s %s rows into %s %s", em_dtype_name(src->dtype),
+                       em_tensor_shape_str(src, a, sizeof a), em_dtype_name(dst->dtype), em_tensor_shape_str(dst, b, sizeof b));
+    for (int d = 1; d < dst->ndim; d++)
+        if (dst->shape[d] != src->shape[d])
+            return em_fail("copy_rows: rows of shape %s do not fit a destination of shape %s",
+                           em_tensor_shape_str(src, a, sizeof a), em_tensor_shape_str(dst, b, sizeof b));
+    if (start < 0 || start + src->shape[0] > dst->shape[0])
+        return em_fail("copy_rows: rows %lld..%lld out of range for %lld rows", (long long)start + 1,
+                       (long long)(start + src->shape[0]), (long long)dst->shape[0]);
+    em_tensor part = *dst;
+    part.offset += start * dst->strides[0];
+    part.shape[0] = src->shape[0];
+    return em_tensor_copy(&part, src);
+}

@@ -1,0 +1,144 @@
+#include "losses.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+#define EPS 1e-7  /* K.epsilon() */
+
+const char *const em_loss_names[] = {"binary_crossentropy", "categorical_crossentropy",
+                                     "sparse_categorical_crossentropy", "mse", "mae", NULL};
+
+int em_loss_parse(const char *who, const char *name, em_loss_kind *out) {
+    for (int i = 0; em_loss_names[i]; i++)
+        if (strcmp(name, em_loss_names[i]) == 0) { *out = (em_loss_kind)i; return 0; }
+    if (strcmp(name, "mean_squared_error") == 0) { *out = EM_LOSS_MSE; return 0; }
+    if (strcmp(name, "mean_absolute_error") == 0) { *out = EM_LOSS_MAE; return 0; }
+    return em_fail("%s: unknown loss '%s' (valid: binary_crossentropy, categorical_crossentropy, "
+                   "sparse_categorical_crossentropy, mse, mae, mean_squared_error, mean_absolute_error)", who, name);
+}
+
+static int as_contig_float(const em_tensor *src, em_tensor *buf, const float **out) {
+    if (src->dtype == EM_FLOAT32 && em_is_contiguous(src)) { *out = em_f32(src); return 0; }
+    em_tensor_release(buf);
+    if (em_tensor_convert(buf, src, EM_FLOAT32)) return -1;
+    *out = em_f32(buf);
+    return 0;
+}
+
+int em_loss_prepare(const char *who, int sparse, const em_tensor *y_pred, const em_tensor *y_true,
+                    const float **p, const float **t, int64_t *rows, int64_t *cols, em_tensor *pbuf, em_tensor *tbuf) {
+    char a[160], b[160];
+    if (y_pred->dtype != EM_FLOAT32) return em_fail("%s: predictions must be float32, got %s", who, em_dtype_name(y_pred->dtype));
+    if (y_pred->ndim < 1) return em_fail("%s: predictions must have a batch dimension", who);
+    if (y_true->ndim < 1 || y_true->shape[0] != y_pred->shape[0])
+        return em_fail("%s: targets of shape %s do not match predictions of shape %s (different sample counts)", who,
+                       em_tensor_shape_str(y_true, a, sizeof a), em_tensor_shape_str(y_pred, b, sizeof b));
+    *cols = y_pred->ndim >= 2 ? y_pred->shape[y_pred->ndim - 1] : 1;
+    *rows = *cols ? em_numel(y_pred) / *cols : 0;
+    int64_t want = sparse ? *rows : em_numel(y_pred);
+    if (em_numel(y_true) != want)
+        return em_fail("%s: targets of shape %s do not match predictions of shape %s (%s)", who,
+                       em_tensor_shape_str(y_true, a, sizeof a), em_tensor_shape_str(y_pred, b, sizeof b),
+                       sparse ? "expected one class id per row" : "expected one target per prediction");
+    if (as_contig_float(y_pred, pbuf, p)) return -1;
+    return as_contig_float(y_true, tbuf, t);
+}
+
+static double clipd(double v) { return v < EPS ? EPS : v > 1 - EPS ? 1 - EPS : v; }
+
+static double bce(const float *p, const float *t, float *g, int64_t n) {
+    double sum = 0, scale = n ? 1.0 / (double)n : 0;
+    for (int64_t i = 0; i < n; i++) {
+        double pc = clipd(p[i]), y = t[i];
+        sum += -(y * log(pc) + (1 - y) * log(1 - pc));
+        if (g) {
+            int inside = p[i] > EPS && p[i] < 1 - EPS;
+            g[i] = inside ? (float)(scale * (pc - y) / (pc * (1 - pc))) : 0.0f;
+        }
+    }
+    return sum * scale;
+}
+
+/* Categorical CE over rows of length c, with targets given as a dense row
+ * (tdense) or a class id per row (tid).  q = p / sum(p), clipped; the
+ * gradient goes through both the normalisation and the clip. */
+static int cce(const char *who, const float *p, const float *tdense, const float *tid, float *g, int64_t rows,
+               int64_t c, double *out) {
+    double total = 0, scale = rows ? 1.0 / (double)rows : 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *pr = p + r * c;
+        double s = 0;
+        for (int64_t j = 0; j < c; j++) s += pr[j];
+        int64_t cls = -1;
+        if (tid) {
+            double v = tid[r];
+            if (!(v >= 0 && v < (double)c && v == floor(v)))
+                return em_fail("%s: target %g in row %lld is not a class id in [0, %lld)", who, v, (long long)r + 1,
+                               (long long)c);
+            cls = (int64_t)v;
+        }
+        /* a_j = dLoss_row / dq_j (0 where clipped); loss_row = -sum t_j log clip(q_j) */
+        double dot = 0, loss_row = 0;
+        for (int64_t j = 0; j < c; j++) {
+            double tj = tid ? (j == cls) : tdense[r * c + j];
+            if (tj == 0) continue;
+            double q = pr[j] / s, qc = clipd(q);
+            loss_row -= tj * log(qc);
+            if (q > EPS && q < 1 - EPS) dot += (-tj / q) * q;
+        }
+        total += loss_row;
+        if (!g) continue;
+        float *gr = g + r * c;
+        for (int64_t j = 0; j < c; j++) {
+            double tj = tid ? (j == cls) : tdense[r * c + j];
+            double q = pr[j] / s;
+            double aj = (tj != 0 && q > EPS && q < 1 - EPS) ? -tj / q : 0;
+            gr[j] = (float)(scale * (aj - dot) / s);
+        }
+    }
+    *out = total * scale;
+    return 0;
+}
+
+static double elementwise(em_loss_kind k, const float *p, const float *t, float *g, int64_t n) {
+    double sum = 0, scale = n ? 1.0 / (double)n : 0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = (double)p[i] - t[i];
+        if (k == EM_LOSS_MSE) {
+            sum += d * d;
+            if (g) g[i] = (float)(2 * d * scale);
+        } else {
+            sum += fabs(d);
+            if (g) g[i] = (float)((d > 0) - (d < 0)) * (float)scale;
+        }
+    }
+    return sum * scale;
+}
+
+int em_loss_compute(em_loss_kind kind, const em_tensor *y_pred, const em_tensor *y_true, double *loss, em_tensor *grad) {
+    const char *who = em_loss_names[kind];
+    em_tensor pbuf = {0}, tbuf = {0};
+    const float *p, *t;
+    int64_t rows, cols;
+    int rc = em_loss_prepare(who, kind == EM_LOSS_SCCE, y_pred, y_true, &p, &t, &rows, &cols, &pbuf, &tbuf);
+    float *g = NULL;
+    if (!rc && grad) {
+        rc = em_tensor_resize(grad, EM_FLOAT32, y_pred->ndim, y_pred->shape);
+        if (!rc) g = em_f32(grad);
+    }
+    if (!rc) {
+        int64_t n = rows * cols;
+        switch (kind) {
+        case EM_LOSS_BCE: *loss = bce(p, t, g, n); break;
+        case EM_LOSS_CCE: rc = cce(who, p, t, NULL, g, rows, cols, loss); break;
+        case EM_LOSS_SCCE: rc = cce(who, p, NULL, t, g, rows, cols, loss); break;
+        case EM_LOSS_MSE:
+        case EM_LOSS_MAE: *loss = elementwise(kind, p, t, g, n); break;
+        }
+    }
+    em_tensor_release(&pbuf);
+    em_tensor_release(&tbuf);
+    return rc;
+}

@@ -1,0 +1,147 @@
+#include "optimizers.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+const char *const em_optimizer_names[] = {"sgd", "rmsprop", "adam", NULL};
+static const char *const display[] = {"SGD", "RMSprop", "Adam"};
+
+em_opt_config em_optimizer_defaults(em_opt_kind kind) {
+    em_opt_config c = {0};
+    c.lr = kind == EM_OPT_SGD ? 0.01 : 0.001;
+    c.rho = 0.9;
+    c.beta_1 = 0.9;
+    c.beta_2 = 0.999;
+    c.epsilon = 1e-7;
+    return c;
+}
+
+em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg) {
+    const char *who = display[kind];
+    if (!(cfg->lr >= 0)) { em_fail("%s: lr must be >= 0, got %g", who, cfg->lr); return NULL; }
+    if (!(cfg->decay >= 0)) { em_fail("%s: decay must be >= 0, got %g", who, cfg->decay); return NULL; }
+    if (!(cfg->momentum >= 0)) { em_fail("%s: momentum must be >= 0, got %g", who, cfg->momentum); return NULL; }
+    if (!(cfg->rho >= 0 && cfg->rho < 1)) { em_fail("%s: rho must be in [0, 1), got %g", who, cfg->rho); return NULL; }
+    if (!(cfg->beta_1 >= 0 && cfg->beta_1 < 1)) { em_fail("%s: beta_1 must be in [0, 1), got %g", who, cfg->beta_1); return NULL; }
+    if (!(cfg->beta_2 >= 0 && cfg->beta_2 < 1)) { em_fail("%s: beta_2 must be in [0, 1), got %g", who, cfg->beta_2); return NULL; }
+    if (!(cfg->epsilon > 0)) { em_fail("%s: epsilon must be > 0, got %g", who, cfg->epsilon); return NULL; }
+    em_optimizer *o = calloc(1, sizeof *o);
+    if (!o) { em_fail("%s: out of memory", who); return NULL; }
+    o->kind = kind;
+    o->cfg = *cfg;
+    return o;
+}
+
+static void free_state(em_optimizer *o) {
+    for (int i = 0; i < o->nslots; i++) {
+        if (o->s1) em_tensor_release(&o->s1[i]);
+        if (o->s2) em_tensor_release(&o->s2[i]);
+    }
+    free(o->s1);
+    free(o->s2);
+    o->s1 = o->s2 = NULL;
+    o->nslots = 0;
+}
+
+void em_optimizer_free(em_optimizer *o) {
+    if (!o) return;
+    free_state(o);
+    free(o);
+}
+
+static int check_args(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads) {
+    const char *who = display[o->kind];
+    char a[160], b[160];
+    if (o->nslots && n != o->nslots)
+        return em_fail("%s.step: got %d parameters but this optimizer's state was made for %d "
+                       "(use a fresh optimizer for another model)", who, n, o->nslots);
+    for (int i = 0; i < n; i++) {
+        const em_tensor *p = params[i], *g = grads[i];
+        if (p->dtype != EM_FLOAT32 || g->dtype != EM_FLOAT32 || !em_is_contiguous(p) || !em_is_contiguous(g))
+            return em_fail("%s.step: parameter %d and its gradient must be contiguous float32 tensors", who, i + 1);
+        if (!em_same_shape(p, g))
+            return em_fail("%s.step: parameter %d has shape %s but its gradient %s", who, i + 1,
+                           em_tensor_shape_str(p, a, sizeof a), em_tensor_shape_str(g, b, sizeof b));
+        if (o->nslots && !em_same_shape(p, &o->s1[i]))
+            return em_fail("%s.step: parameter %d has shape %s but its state was made for %s "
+                           "(use a fresh optimizer for another model)", who, i + 1,
+                           em_tensor_shape_str(p, a, sizeof a), em_tensor_shape_str(&o->s1[i], b, sizeof b));
+    }
+    return 0;
+}
+
+static int make_state(em_optimizer *o, int n, em_tensor *const *params) {
+    int need2 = o->kind == EM_OPT_ADAM;
+    o->s1 = calloc((size_t)n ? (size_t)n : 1, sizeof(em_tensor));
+    o->s2 = need2 ? calloc((size_t)n ? (size_t)n : 1, sizeof(em_tensor)) : NULL;
+    if (!o->s1 || (need2 && !o->s2)) { free(o->s1); free(o->s2); o->s1 = o->s2 = NULL; return em_fail("optimizer: out of memory"); }
+    o->nslots = n;
+    for (int i = 0; i < n; i++) {
+        if (em_tensor_alloc(&o->s1[i], EM_FLOAT32, params[i]->ndim, params[i]->shape) ||
+            (need2 && em_tensor_alloc(&o->s2[i], EM_FLOAT32, params[i]->ndim, params[i]->shape))) {
+            free_state(o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void sgd_update(float *p, const float *g, float *v, int64_t n, float lr, float mom, int nesterov) {
+    if (mom == 0.0f && !nesterov) {
+        for (int64_t i = 0; i < n; i++) p[i] -= lr * g[i];
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        float vi = mom * v[i] - lr * g[i];
+        v[i] = vi;
+        p[i] += nesterov ? mom * vi - lr * g[i] : vi;
+    }
+}
+
+static void rmsprop_update(float *p, const float *g, float *a, int64_t n, float lr, float rho, float eps) {
+    float one_m_rho = 1.0f - rho;
+    for (int64_t i = 0; i < n; i++) {
+        float ai = rho * a[i] + one_m_rho * g[i] * g[i];
+        a[i] = ai;
+        p[i] -= lr * g[i] / (sqrtf(ai) + eps);
+    }
+}
+
+static void adam_update(float *p, const float *g, float *m, float *v, int64_t n, float lr_t, float b1, float b2,
+                        float eps) {
+    for (int64_t i = 0; i < n; i++) {
+        float mi = b1 * m[i] + (1.0f - b1) * g[i];
+        float vi = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= lr_t * mi / (sqrtf(vi) + eps);
+    }
+}
+
+int em_optimizer_step(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads) {
+    if (check_args(o, n, params, grads)) return -1;
+    if (!o->nslots && n > 0 && make_state(o, n, params)) return -1;
+    const em_opt_config *c = &o->cfg;
+    double lr = c->lr;
+    if (c->decay > 0) lr *= 1.0 / (1.0 + c->decay * (double)o->iterations);
+    double t = (double)(o->iterations + 1);
+    double lr_t = lr * sqrt(1.0 - pow(c->beta_2, t)) / (1.0 - pow(c->beta_1, t));
+    for (int i = 0; i < n; i++) {
+        float *p = em_f32(params[i]);
+        const float *g = em_f32(grads[i]);
+        int64_t len = em_numel(params[i]);
+        switch (o->kind) {
+        case EM_OPT_SGD: sgd_update(p, g, em_f32(&o->s1[i]), len, (float)lr, (float)c->momentum, c->nesterov); break;
+        case EM_OPT_RMSPROP: rmsprop_update(p, g, em_f32(&o->s1[i]), len, (float)lr, (float)c->rho, (float)c->epsilon); break;
+        case EM_OPT_ADAM:
+            adam_update(p, g, em_f32(&o->s1[i]), em_f32(&o->s2[i]), len, (float)lr_t, (float)c->beta_1,
+                        (float)c->beta_2, (float)c->epsilon);
+            break;
+        }
+    }
+    o->iterations++;
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* Optimizers as C kernels over parameter tensors, with Keras 2.0-2.2 update
+ * rules (lr decays as lr / (1 + decay * iterations) when decay > 0):
+ *   SGD      v = momentum v - lr g;  p += v            (nesterov: p += momentum v - lr g)
+ *   RMSprop  a = rho a + (1 - rho) g^2;  p -= lr g / (sqrt(a) + epsilon)
+ *   Adam     t = iterations + 1; lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)
+ *            m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr_t m / (sqrt(v) + epsilon)
+ * State buffers (velocity / accumulators / moments) are made on the first
+ * step, one per parameter slot, and checked against the parameter shapes on
+ * every later step, so an optimizer cannot silently be reused on another model.
+ * Updates are dense over every element, as Keras's are. */
+#ifndef EMBER_OPTIMIZERS_H
+#define EMBER_OPTIMIZERS_H
+
+#include "../core/tensor.h"
+
+typedef enum { EM_OPT_SGD = 0, EM_OPT_RMSPROP, EM_OPT_ADAM } em_opt_kind;
+
+extern const char *const em_optimizer_names[];  /* "sgd", "rmsprop", "adam", NULL */
+
+typedef struct {
+    double lr, decay;
+    double momentum; int nesterov;       /* SGD */
+    double rho;                          /* RMSprop */
+    double beta_1, beta_2;               /* Adam */
+    double epsilon;                      /* RMSprop, Adam */
+} em_opt_config;
+
+typedef struct em_optimizer {
+    em_opt_kind kind;
+    em_opt_config cfg;
+    int64_t iterations;
+    int nslots;
+    em_tensor *s1, *s2;  /* per-slot state: SGD velocity / RMSprop a / Adam m; Adam v */
+} em_optimizer;
+
+/* Keras defaults for kind (lr 0.01 for SGD, 0.001 otherwise; rho 0.9;
+ * betas 0.9 / 0.999; epsilon 1e-7 = K.epsilon()). */
+em_opt_config em_optimizer_defaults(em_opt_kind kind);
+
+/* Checks the config (lr >= 0, momentum >= 0, 0 <= rho < 1, ...). */
+em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg);
+void em_optimizer_free(em_optimizer *o);
+
+/* One update of n parameters from their gradients (float32, contiguous,
+ * same shapes).  Nothing is changed if any check fails. */
+int em_optimizer_step(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads);
+
+#endif

@@ -1,0 +1,91 @@
+-- Recurrent layers: one training batch (forward + backward + RMSprop step,
+-- model:train_on_batch) for the chapter's recurrent models, with samples/s,
+-- peak RSS, and, when PyTorch is importable, the same shapes in PyTorch
+-- (scripts/bench/torch_recurrent.py) side by side.
+--   make bench BENCH=recurrent          (EMBER_BENCH_TORCH=0 skips PyTorch)
+local bench = require "bench"
+local L = ember.layers
+local None = ember.None
+
+-- PyTorch 1.13, CPU, 2 threads, measured on this 2-core machine (the issue's
+-- reference); Ember must be >= 3x faster on these two.
+local reference_ms = { imdb_lstm = 820, jena_gru = 490 }
+
+local function imdb(rnn)
+  return function()
+    return ember.Sequential { L.Embedding(10000, 32), rnn(), L.Dense(1, { activation = "sigmoid" }) }
+  end
+end
+
+local cases = {
+  { key = "imdb_lstm", label = "IMDB LSTM (6-27): 128 x 500 tokens, LSTM(32)", T = 500,
+    model = imdb(function() return L.LSTM(32) end) },
+  { key = "imdb_simple_rnn", label = "IMDB SimpleRNN (6-23): 128 x 500 tokens, SimpleRNN(32)", T = 500,
+    model = imdb(function() return L.SimpleRNN(32) end) },
+  { key = "imdb_bilstm", label = "IMDB bidirectional LSTM (6-43): Bidirectional(LSTM(32))", T = 500,
+    model = imdb(function() return L.Bidirectional(L.LSTM(32)) end) },
+  { key = "jena_gru", label = "Jena GRU (6-39): 128 x 240 x 14, GRU(32)", T = 240, series = true,
+    model = function()
+      return ember.Sequential { L.GRU(32, { input_shape = { None, 14 } }), L.Dense(1) }
+    end, loss = "mae" },
+  { key = "jena_stacked_gru", label = "Jena stacked GRU (6-41): GRU(32) -> GRU(64, relu), dropout", T = 240,
+    series = true, loss = "mae",
+    model = function()
+      return ember.Sequential {
+        L.GRU(32, { dropout = 0.1, recurrent_dropout = 0.5, return_sequences = true, input_shape = { None, 14 } }),
+        L.GRU(64, { activation = "relu", dropout = 0.1, recurrent_dropout = 0.5 }),
+        L.Dense(1),
+      }
+    end },
+}
+
+local function inputs(case)
+  if case.series then return ember.randn { 128, case.T, 14 }, ember.randn { 128 } end
+  return ember.randint(1, 9999, { 128, case.T }), ember.randint(0, 1, { 128 }):float()
+end
+
+local function torch_times()
+  if os.getenv("EMBER_BENCH_TORCH") == "0" then return nil, "skipped (EMBER_BENCH_TORCH=0)" end
+  if not os.execute("python3 -c 'import torch' >/dev/null 2>&1") then return nil, "not importable" end
+  local dir = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "scripts/bench"
+  local p = io.popen("python3 " .. dir .. "/torch_recurrent.py 2 5 2>&1")
+  local out = {}
+  for line in p:lines() do
+    local key, ms = line:match("^(%S+) ([%d.]+)$")
+    if key then out[key] = tonumber(ms) end
+  end
+  p:close()
+  return out
+end
+
+bench.section("Recurrent layers: one training batch (forward + backward + RMSprop), batch 128")
+print("machine shared with other jobs: figures are noisy, medians of 5 runs")
+local ember_ms = {}
+ember.seed(1)
+for _, case in ipairs(cases) do
+  local model = case.model()
+  model:compile { optimizer = ember.optimizers.RMSprop { lr = 1e-3 }, loss = case.loss or "binary_crossentropy" }
+  local x, y = inputs(case)
+  local median = bench.time(case.label, function() model:train_on_batch(x, y) end, { warmup = 1, runs = 5 })
+  ember_ms[case.key] = median * 1e3
+  print(("    %.0f samples/s, peak RSS %.0f MiB"):format(128 / median, bench.mib(ember.peak_rss())))
+end
+
+print()
+for key, ref in pairs(reference_ms) do
+  print(("%-18s Ember %.1f ms vs PyTorch reference %d ms: %.1fx faster (goal >= 3x)")
+    :format(key, ember_ms[key], ref, ref / ember_ms[key]))
+end
+local torch, why = torch_times()
+if torch then
+  print("\nPyTorch measured now, same shapes (CPU, 2 threads):")
+  for _, case in ipairs(cases) do
+    local t = torch[case.key]
+    if t then
+      print(("%-18s PyTorch %8.1f ms   Ember %8.1f ms   ratio %.1fx"):format(case.key, t, ember_ms[case.key],
+        t / ember_ms[case.key]))
+    end
+  end
+else
+  print("PyTorch side by side: " .. why)
+end
