@@ -350,6 +350,13 @@ describe("matmul and dot", function()
     ember.set_num_threads(n)
     assert.has_error(function() ember.set_num_threads(0) end, "set_num_threads: argument 'n' must be in [1, 1024], got 0")
   end)
+
+  it("takes the start-up thread count from EMBER_NUM_THREADS", function()
+    local p = io.popen("EMBER_NUM_THREADS=1 " .. arg[-1] .. " -e 'io.write(ember.num_threads())'")
+    local out = p:read("a")
+    p:close()
+    assert.equal("1", out)
+  end)
 end)
 
 describe("arithmetic errors", function()
