@@ -125,15 +125,16 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
 }
 
 /* Pushes opts[key] (or nil) and returns its type. */
-static int opt_field(lua_State *L, int idx, const char *key) {
+static int opt_field(lua_State *L, int idx, const char *fn, const char *key) {
     if (lua_isnoneornil(L, idx)) { lua_pushnil(L); return LUA_TNIL; }
-    if (!lua_istable(L, idx)) luaL_error(L, "options must be a table, got %s", luaL_typename(L, idx));
+    if (!lua_istable(L, idx) || lt_test(L, idx))
+        luaL_error(L, "%s: options must be a table such as {%s = ...}, got %s", fn, key, describe(L, idx));
     return lua_getfield(L, idx, key);
 }
 
 int64_t lt_opt_int(lua_State *L, int idx, const char *fn, const char *key, int64_t def, int64_t lo, int64_t hi) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
     if (!isnum) luaL_error(L, "%s: option '%s' expected an integer, got %s", fn, key, describe(L, -1));
@@ -145,7 +146,7 @@ int64_t lt_opt_int(lua_State *L, int idx, const char *fn, const char *key, int64
 
 double lt_opt_number(lua_State *L, int idx, const char *fn, const char *key, double def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "%s: option '%s' expected a number, got %s", fn, key, describe(L, -1));
     double v = lua_tonumber(L, -1);
     if (v != v) luaL_error(L, "%s: option '%s' expected a number, got NaN", fn, key);
@@ -155,7 +156,7 @@ double lt_opt_number(lua_State *L, int idx, const char *fn, const char *key, dou
 
 int lt_opt_bool(lua_State *L, int idx, const char *fn, const char *key, int def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (!lua_isboolean(L, -1)) luaL_error(L, "%s: option '%s' expected a boolean, got %s", fn, key, describe(L, -1));
     int v = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -164,7 +165,7 @@ int lt_opt_bool(lua_State *L, int idx, const char *fn, const char *key, int def)
 
 const char *lt_opt_string(lua_State *L, int idx, const char *fn, const char *key, const char *def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: option '%s' expected a string, got %s", fn, key, describe(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);  /* the string stays alive: it is anchored in the options table */
