@@ -325,6 +325,12 @@ describe("matmul and dot", function()
     assert.same({ 1, 2, 1 }, T { 1, 2 }:dot(m):totable())
     assert.same({ { 2, 0 }, { 0, 1 } }, m:dot(m:t()):totable())
     assert.equal(14, v:dot(v))
+    local sq = T { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }
+    local col = sq:t()[2] -- {2, 5, 8}, a strided view
+    assert.equal(93, col:dot(col))
+    assert.same({ 36, 81, 126 }, sq:dot(col):totable())
+    assert.same({ 78, 93, 108 }, col:dot(sq):totable())
+    assert.same({ 78, 93, 108 }, sq:t():dot(col):totable())
   end)
 
   it("reports shapes that do not align, wrong dtypes and ranks", function()
