@@ -61,7 +61,7 @@ describe("Conv1D models", function()
     assert.same({ 4, 1 }, model:predict(ember.randn { 4, 240, 14 }).shape)
     assert.same({ 2, 1 }, model:predict(ember.randn { 2, 100, 14 }).shape)
     assert.error_matches(function() model:predict(ember.randn { 2, 30, 14 }) end,
-      "Conv1D: kernel_size 5 %(span 5 with dilation_rate 1%) is larger than the input length 1 with padding .valid.")
+      "%(Conv1D%): kernel_size 5 %(span 5 with dilation_rate 1%) is larger than the input length 1 with padding .valid.")
   end)
 
   it("learn a toy task: is a bump present anywhere in the sequence", function()
