@@ -296,10 +296,10 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 /* Sparse dZ (window scheme only): list the nonzeros of the first q_valid
  * rows (the rest are zero), then dW and dX from the lists alone. */
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
-    int64_t F = s->c.filters, n = nnz > 0 ? nnz : 1;
+    int64_t F = s->c.filters, n = nnz > 0 ? nnz : 1, slack = nnz + 16;
     int64_t rp = s->q_valid + 1, cp = F + 1;
-    if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &n) ||
-        em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &n) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
+    if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &slack) ||
+        em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
         em_buffer_reuse(&s->sp_col_q, EM_INT32, 1, &n) || em_buffer_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n) ||
         em_buffer_reuse(&s->sp_cursor, EM_INT32, 1, &F))
         return -1;

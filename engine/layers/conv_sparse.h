@@ -32,7 +32,8 @@ int64_t em_count_nonzero(const float *dz, int64_t n);
 int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t cin);
 
 /* Fill z's lists from dz; z->row_ptr etc. must hold rows+1 / nnz / F+1
- * entries.  col_ptr is also used as scratch. */
+ * entries, row_f and row_v 16 more (whole-vector stores).  col_ptr is also
+ * used as scratch. */
 void em_sparse_dz_fill(em_sparse_dz *z, const float *dz);
 
 /* dWt[f][kk] += sum over nonzeros (q, f) of v * A[q*lda + kk], kk < K
