@@ -8,15 +8,19 @@
  * zero (backward).  That wastes (span-1)/tp of the work (about 1% for the
  * book's models) and lets every GEMM cover the whole batch.
  *
- * Two schemes, both im2col-free:
- *  - stride 1, dilation 1 ("window" scheme): the window of row q is the
- *    CONTIGUOUS slice P[q*cin, (q+k)*cin), i.e. row q of an im2col matrix is
- *    already in memory.  Rows q = r, r+k, r+2k... do not overlap, so they
- *    form a legal BLAS matrix with lda = k*cin.  k GEMMs (one per residue r)
- *    with K = k*cin do the whole convolution; the backward passes use the
- *    same trick (dX as the full correlation of dZ with the flipped kernel).
- *  - otherwise ("shifted" scheme): k accumulated GEMMs, tap j multiplying the
- *    rows q*stride + j*dilation (lda = stride*cin) by kernel slice j.
+ * Stride 1, dilation 1 ("window" scheme, every listing of the chapter): the
+ * window of row q is the CONTIGUOUS slice P[q*cin, (q+k)*cin), i.e. row q of
+ * an im2col matrix is already in memory, overlapping its neighbours.
+ *  - With AVX-512, conv_gemm.c's kernels read those overlapping rows in
+ *    place: forward (K = k*cin), dW, and dX as the full correlation of dZ
+ *    (k-1 zero lead rows) with the flipped kernel, channels padded to 16.
+ *    When dZ is mostly zeros (behind ReLU and max pooling) and the cost
+ *    model says so, conv_sparse.c computes dW and dX from its nonzeros only.
+ *  - Otherwise OpenBLAS: rows q = r, r+k, r+2k... do not overlap, so they
+ *    form a legal BLAS matrix with lda = k*cin; k GEMMs, one per residue r.
+ * Other strides and dilations ("shifted" scheme): k accumulated OpenBLAS
+ * GEMMs, tap j multiplying the rows q*stride + j*dilation (lda = stride*cin)
+ * by kernel slice j.
  */
 #include "conv1d.h"
 
@@ -296,7 +300,7 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 /* Sparse dZ (window scheme only): list the nonzeros of the first q_valid
  * rows (the rest are zero), then dW and dX from the lists alone. */
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
-    int64_t F = s->c.filters, n = nnz > 0 ? nnz : 1, slack = nnz + 16;
+    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
     int64_t rp = s->q_valid + 1, cp = F + 1;
     if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &slack) ||
         em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
