@@ -70,7 +70,7 @@ void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, in
                    int64_t ldc) {
     if (rows <= 0) return;
     rows_job j = {A, B, lda, K, n, ldc, C};
-    em_parallel_ranges(rows, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
+    em_parallel_dynamic(rows, 8 * ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
 }
 
 /* C[kk0 + r][16v..] += sum_q A[q*lda + kk0 + r] * D[q*ldd + 16v..] for r < R, q < rows. */

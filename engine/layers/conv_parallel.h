@@ -13,4 +13,10 @@ typedef void (*em_range_fn)(void *ctx, int64_t lo, int64_t hi);
  * `min_work` (in any unit, compared with `work`) stay on this thread. */
 void em_parallel_ranges(int64_t n, int64_t align, double work, double min_work, em_range_fn fn, void *ctx);
 
+/* Like em_parallel_ranges, but threads take `chunk`-sized pieces from a
+ * shared counter until none are left: on a machine shared with other jobs a
+ * thread that loses its core does not hold everyone up at the join.  For
+ * jobs whose pieces cost the same wherever they start (output rows). */
+void em_parallel_dynamic(int64_t n, int64_t chunk, double work, double min_work, em_range_fn fn, void *ctx);
+
 #endif

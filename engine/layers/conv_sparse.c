@@ -146,7 +146,7 @@ static void gx_range(void *ctx, int64_t lo, int64_t hi) {
 void em_sparse_grad_input(const em_sparse_dz *z, const float *Wj, int64_t k, int64_t cin, float *dx, int64_t ld,
                           int64_t out_rows) {
     gx_job j = {z, Wj, k, cin, ld, dx};
-    em_parallel_ranges(out_rows, 64, 2.0 * (double)z->nnz * (double)(k * cin), 4e6, gx_range, &j);
+    em_parallel_dynamic(out_rows, 96, 2.0 * (double)z->nnz * (double)(k * cin), 4e6, gx_range, &j);
 }
 
 /* ---- dW: per filter, over chunks of rows kept in cache ---- */
