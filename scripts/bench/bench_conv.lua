@@ -64,7 +64,10 @@ local function torch_times()
 end
 
 bench.section("Conv1D models: one training batch (forward + backward + RMSprop), batch 128")
-print("machine shared with other jobs: figures are noisy, medians of 7 runs")
+local load = io.open("/proc/loadavg")
+print(("machine shared with other jobs (load average %s): wall figures are noisy, medians of 7 runs")
+  :format(load and load:read("l"):match("^(%S+)") or "?"))
+if load then load:close() end
 local ember_ms = {}
 ember.seed(1)
 for _, case in ipairs(cases) do
@@ -74,9 +77,12 @@ for _, case in ipairs(cases) do
     local model = case.model()
     model:compile { optimizer = ember.optimizers.RMSprop { lr = case.lr or 1e-3 }, loss = case.loss }
     local x, y = inputs(case)
+    local cpu0 = os.clock()
     local median = bench.time(case.label, function() model:train_on_batch(x, y) end, { warmup = 2, runs = 7 })
+    local cpu = (os.clock() - cpu0) / 9  -- process CPU time (all threads) per batch, warmups included
     ember_ms[case.key] = median * 1e3
-    print(("    %.0f samples/s, peak RSS %.0f MiB"):format(128 / median, bench.mib(ember.peak_rss())))
+    print(("    %.0f samples/s, CPU %.1f ms per batch (all threads), peak RSS %.0f MiB")
+      :format(128 / median, cpu * 1e3, bench.mib(ember.peak_rss())))
   end
 end
 
