@@ -83,9 +83,8 @@ function M.setup(listing, book)
     out = (o.out or "out/ch06"):gsub("/+$", ""),
     started = ember.clock(),
   }, Run)
-  run.at_book_settings = not (o.epochs and o.epochs ~= book.epochs) and not o.steps and not o.samples
   local changed = {}
-  if o.epochs and o.epochs ~= book.epochs then changed[#changed + 1] = "epochs " .. o.epochs end
+  if o.epochs and book.epochs and o.epochs ~= book.epochs then changed[#changed + 1] = "epochs " .. o.epochs end
   if o.steps then changed[#changed + 1] = "steps " .. o.steps end
   if o.samples then changed[#changed + 1] = "samples " .. o.samples end
   run.settings = #changed == 0 and "book" or table.concat(changed, ", ")
