@@ -12,12 +12,14 @@ local model = ember.Sequential()
 model:add(layers.Embedding(10000, 32))
 model:add(layers.SimpleRNN(32))
 model:summary()
+local totals = { model:count_params() }
 
 -- The full sequence of outputs.
 model = ember.Sequential()
 model:add(layers.Embedding(10000, 32))
 model:add(layers.SimpleRNN(32, { return_sequences = true }))
 model:summary()
+totals[2] = model:count_params()
 
 -- Stacked recurrent layers: every one but the last returns full sequences.
 model = ember.Sequential()
@@ -27,3 +29,5 @@ model:add(layers.SimpleRNN(32, { return_sequences = true }))
 model:add(layers.SimpleRNN(32, { return_sequences = true }))
 model:add(layers.SimpleRNN(32))  -- this last layer only returns the last output
 model:summary()
+totals[3] = model:count_params()
+run:record(nil, { metric = "params", note = "totals " .. table.concat(totals, " / ") })
