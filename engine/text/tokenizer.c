@@ -52,18 +52,25 @@ static int collect_word(void *ctx, const char *w, size_t len) {
     return 0;
 }
 
-/* Split one document into t->toks, then prefetch the entries of its words. */
+/* Split one document into t->toks (their slots prefetched). */
 static int gather(em_tokenizer *t, const char *text, size_t len) {
     t->ntoks = 0;
-    if (em_split_words(&t->splitter, text, len, collect_word, t)) return -1;
-    for (size_t i = 0; i < t->ntoks; i++) em_vocab_prefetch_entry(&t->vocab, t->toks[i].hash);
-    return 0;
+    return em_split_words(&t->splitter, text, len, collect_word, t);
+}
+
+/* While word i is looked up, the entry of word i + AHEAD is fetched: a
+ * sliding window, since a burst of hundreds of prefetches would overflow
+ * the CPU's miss buffers and be dropped. */
+#define AHEAD 8
+static inline void prefetch_ahead(const em_tokenizer *t, size_t i) {
+    if (i + AHEAD < t->ntoks) em_vocab_prefetch_entry(&t->vocab, t->toks[i + AHEAD].hash);
 }
 
 int em_tokenizer_fit_text(em_tokenizer *t, const char *text, size_t len) {
     int64_t doc = t->document_count++;
     if (gather(t, text, len)) return -1;
     for (size_t i = 0; i < t->ntoks; i++) {
+        prefetch_ahead(t, i);
         const struct em_token *tk = &t->toks[i];
         int64_t k = em_vocab_intern_hashed(&t->vocab, tk->w, tk->len, tk->hash);
         if (k < 0) return -1;
@@ -151,6 +158,7 @@ int em_tokenizer_to_sequence(em_tokenizer *t, const char *text, size_t len, cons
                              em_sequences *out) {
     if (gather(t, text, len)) return -1;
     for (size_t i = 0; i < t->ntoks; i++) {
+        prefetch_ahead(t, i);
         int32_t v;
         if (index_of(t, &t->toks[i], unknown, &v) && em_seq_push(out, v)) return -1;
     }
