@@ -298,6 +298,21 @@ describe("recurrent layers", function()
       assert.error_matches(function() L.Bidirectional(used) end, "Bidirectional: the wrapped layer must not be built yet")
     end)
 
+    it("an empty sequence", function()
+      assert.error_matches(function() L.LSTM(2):forward(ember.zeros { 2, 0, 3 }) end,
+        "LSTM: the input needs at least one sample and one timestep, got shape {2,0,3}")
+    end)
+
+    it("huge inputs saturate the gates instead of overflowing", function()
+      ember.seed(12)
+      local x = gradcheck.tensor({ 2, 3, 2 }, { 1e4, -1e4, 80, -80, 1e30, -1e30, 3, -3, 200, -200, 0, 0 })
+      for _, kind in ipairs { "SimpleRNN", "LSTM", "GRU" } do
+        for _, v in ipairs(gradcheck.values(L[kind](3):forward(x))) do
+          assert.is_true(v >= -1 and v <= 1, kind .. " gave " .. tostring(v))
+        end
+      end
+    end)
+
     it("a wrong gradient, or backward before forward", function()
       local layer = built(L.LSTM(4, { return_sequences = true }), 3)
       assert.error_matches(function() layer:backward(ember.randn { 2, 5, 4 }) end, "LSTM: backward called before forward")
