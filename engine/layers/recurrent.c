@@ -156,22 +156,23 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
     float *zx = em_f32(&r->zx);
     const float *xt = em_f32(&r->x_tm);
     int64_t rows = T * B;
+    /* Start zx as the input bias (the first G*U entries of bias) and let the
+     * GEMM accumulate (beta 1): one pass less over zx than beta 0 + add. */
+    float beta = 0.0f;
+    if (r->cfg.use_bias) {
+        const float *b = em_f32(&l->params[EM_RNN_BIAS]);
+        for (int64_t i = 0; i < rows; i++) memcpy(zx + i * GU, b, sizeof(float) * (size_t)GU);
+        beta = 1.0f;
+    }
     if (!r->in_masked) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)GU, (int)F, 1.0f, xt, (int)F, w,
-                    (int)GU, 0.0f, zx, (int)GU);
+                    (int)GU, beta, zx, (int)GU);
     } else {
         float *xm = em_f32(&r->scratch);
         for (int64_t g = 0; g < G; g++) {
             apply_step_mask(xm, xt, em_f32(&r->in_mask) + g * B * F, T, B, F);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)U, (int)F, 1.0f, xm, (int)F,
-                        w + g * U, (int)GU, 0.0f, zx + g * U, (int)GU);
-        }
-    }
-    if (r->cfg.use_bias) {
-        const float *b = em_f32(&l->params[EM_RNN_BIAS]);  /* input bias: the first G*U entries */
-        for (int64_t i = 0; i < rows; i++) {
-            float *row = zx + i * GU;
-            for (int64_t j = 0; j < GU; j++) row[j] += b[j];
+                        w + g * U, (int)GU, beta, zx + g * U, (int)GU);
         }
     }
     return 0;
