@@ -235,6 +235,23 @@ describe("recurrent layers", function()
       end
     end)
 
+    it("repeats under a seed with dropout (masks drawn before the halves run in parallel)", function()
+      local bi = built(L.Bidirectional(L.GRU(3, { dropout = 0.4, recurrent_dropout = 0.4, return_sequences = true })), 2)
+      local x = ember.randn { 4, 6, 2 }
+      ember.seed(21)
+      local a = bi:forward(x, true):clone()
+      ember.seed(21)
+      close(bi:forward(x, true), a, 0)
+    end)
+
+    it("reports an error from either half", function()
+      local bi = built(L.Bidirectional(L.LSTM(3)), 2)
+      assert.error_matches(function() bi:forward(ember.randn { 2, 5, 4 }) end,
+        "Bidirectional: expected input of shape {None,None,2}, got {2,5,4}")
+      assert.error_matches(function() bi:forward(ember.randint(0, 3, { 2, 5, 2 })) end,
+        "LSTM: expected a float32 input, got int32")
+    end)
+
     it("without return_sequences takes the backward layer's last step", function()
       ember.seed(7)
       local bi = built(L.Bidirectional(L.GRU(2), { merge_mode = "sum" }), 2)
