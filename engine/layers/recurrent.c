@@ -405,9 +405,13 @@ void em_rnn_act(em_activation a, float *y, const float *x, int64_t n) {
 /* ---- threads --------------------------------------------------------------------- */
 
 /* Measured on the 2-core machine (shared, so noisy): splitting the per-step
- * GEMMs (128 x 32 by 32 x 128) over 2 threads gained nothing reliable and
- * made timings erratic when the other core was busy; the big end-of-pass
- * GEMMs keep the caller's thread count. */
+ * GEMMs (128 x 32 by 32 x 128) over 2 threads gained nothing reliable; for
+ * the big end-of-pass GEMMs (K or N = 32) 2 threads gained 0-25% in
+ * isolation, but the idle OpenBLAS worker then spins in sched_yield (20-30%
+ * of the samples in perf) and, with the machine busy, the main thread waits
+ * for it: the Jena GRU batch took 30-41 ms single-threaded against 36-80 ms
+ * with 2 threads at load 9.  So each recurrent pass runs OpenBLAS on one
+ * thread; Bidirectional uses the second core for its second half. */
 int em_rnn_threads_begin(void) {
     int previous = openblas_get_num_threads();
     if (previous != 1) openblas_set_num_threads(1);

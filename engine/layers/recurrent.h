@@ -183,8 +183,9 @@ static inline float em_fast_tanh(float x) {
  * a polynomial exp accurate to a few ulp; the others via em_act_forward). */
 void em_rnn_act(em_activation a, float *y, const float *x, int64_t n);
 
-/* Run OpenBLAS single-threaded for the per-step GEMMs (they are too small
- * to split well); returns the previous thread count for em_rnn_threads_end. */
+/* Run OpenBLAS single-threaded for a whole forward or backward pass (see
+ * recurrent.c for the measurements); returns the previous thread count for
+ * em_rnn_threads_end. */
 int em_rnn_threads_begin(void);
 void em_rnn_threads_end(int previous);
 
