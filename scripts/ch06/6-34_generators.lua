@@ -22,7 +22,8 @@ local test_gen = timeseries_generator(float_data, { lookback = lookback, delay =
 local val_steps = (300000 - 200001 - lookback) // batch_size
 local test_steps = (float_data:size(1) - 300001 - lookback) // batch_size
 print("val_steps:", val_steps, "test_steps:", test_steps)
-for name, gen in pairs { train_gen = train_gen, val_gen = val_gen, test_gen = test_gen } do
+for _, named in ipairs { { "train_gen", train_gen }, { "val_gen", val_gen }, { "test_gen", test_gen } } do
+  local name, gen = named[1], named[2]
   local samples, targets = gen()
   print(("%-9s samples (%d, %d, %d), targets (%d,)"):format(name, samples:size(1), samples:size(2),
     samples:size(3), targets:size(1)))

@@ -24,8 +24,8 @@ for _ in pairs(word_index) do n = n + 1 end
 print(("Found %d unique tokens."):format(n))
 
 local data = P.pad_sequences(sequences, { maxlen = maxlen })
-print("Shape of data tensor:", table.concat(data.shape, " x "))
-print("Shape of label tensor:", table.concat(labels.shape, " x "))
+print(("Shape of data tensor: (%d, %d)"):format(data:size(1), data:size(2)))
+print(("Shape of label tensor: (%d,)"):format(labels:size(1)))
 
 -- shuffle: the reviews are ordered (all negatives first)
 local indices = ember.train.permutation(data:size(1))
@@ -36,5 +36,5 @@ local x_train = data:narrow(1, 1, training_samples)
 local y_train = labels:narrow(1, 1, training_samples)
 local x_val = data:narrow(1, training_samples + 1, validation_samples)
 local y_val = labels:narrow(1, training_samples + 1, validation_samples)
-print("x_train:", table.concat(x_train.shape, " x "), "y_train:", table.concat(y_train.shape, " x "))
-print("x_val:", table.concat(x_val.shape, " x "), "y_val:", table.concat(y_val.shape, " x "))
+print(("x_train: (%d, %d), y_train: (%d,)"):format(x_train:size(1), x_train:size(2), y_train:size(1)))
+print(("x_val: (%d, %d), y_val: (%d,)"):format(x_val:size(1), x_val:size(2), y_val:size(1)))
