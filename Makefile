@@ -47,6 +47,10 @@ build/embed_lua: bindings/tools_embed_lua.c
 build/lua_modules.c: build/embed_lua $(LUA_SRC)
 	build/embed_lua bindings/lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
 
+# The optimizer kernels' sqrtf vectorizes only without errno semantics
+# (their arguments are never negative).
+build/engine/train/optimizers.o build-debug/engine/train/optimizers.o: CFLAGS_COMMON += -fno-math-errno
+
 OBJS       := $(patsubst %.c,build/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build/lua_modules.o
 DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build-debug/lua_modules.o
 

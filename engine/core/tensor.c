@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigalloc.h"
 #include "error.h"
 
 const char *em_dtype_name(em_dtype dtype) { return dtype == EM_INT32 ? "int32" : "float32"; }
@@ -34,17 +35,32 @@ static int check_shape(const char *op, int ndim, const int64_t *shape, int64_t *
     return 0;
 }
 
+static size_t allocated_since_query;
+
+size_t em_storage_take_allocated(void) {
+    size_t n = allocated_since_query;
+    allocated_since_query = 0;
+    return n;
+}
+
 static em_storage *storage_new(size_t nbytes, int zero) {
     em_storage *s = malloc(sizeof *s);
     if (!s) return NULL;
     size_t alloc = nbytes ? nbytes : 4;
     /* 64-byte alignment keeps vector loads aligned for contiguous data. */
     alloc = (alloc + 63) & ~(size_t)63;
-    s->data = aligned_alloc(64, alloc);
+    if (alloc >= EM_BIG_MIN) {
+        /* Big buffers: mmap'd and recycled (bigalloc.h says why). */
+        s->data = em_big_alloc(alloc, zero);
+        alloc = em_big_size(alloc);
+    } else {
+        s->data = aligned_alloc(64, alloc);
+        if (s->data && zero) memset(s->data, 0, alloc);
+    }
     if (!s->data) { free(s); return NULL; }
-    if (zero) memset(s->data, 0, alloc);
     s->nbytes = nbytes;
     s->refcount = 1;
+    allocated_since_query += alloc;
     return s;
 }
 
@@ -89,7 +105,9 @@ int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shap
 
 void em_tensor_release(em_tensor *t) {
     if (t->storage && --t->storage->refcount == 0) {
-        free(t->storage->data);
+        size_t alloc = ((t->storage->nbytes ? t->storage->nbytes : 4) + 63) & ~(size_t)63;
+        if (alloc >= EM_BIG_MIN) em_big_free(t->storage->data, alloc);
+        else free(t->storage->data);
         free(t->storage);
     }
     memset(t, 0, sizeof *t);

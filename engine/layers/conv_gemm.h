@@ -4,9 +4,9 @@
  * blocked AVX-512 micro-kernels (12 rows x 32 columns of accumulators, the
  * right operand streamed from L2) reach about 110 GFLOP/s per core here,
  * where OpenBLAS gets 57 on these narrow (N = 32 filters) shapes.  Work is
- * split over EMBER_NUM_THREADS threads (default: all cores) by fork/join of
- * disjoint output blocks.  Built without AVX-512, em_cgemm_supported() is 0
- * and Conv1D uses its OpenBLAS scheme instead. */
+ * split over threads by conv_parallel.h (disjoint output blocks).  Built
+ * without AVX-512, em_cgemm_supported() is 0 and Conv1D uses its OpenBLAS
+ * scheme instead. */
 #ifndef EMBER_CONV_GEMM_H
 #define EMBER_CONV_GEMM_H
 
@@ -21,8 +21,11 @@ void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, in
                    int64_t ldc);
 
 /* C[kk][0..n) += sum_q A[q*lda + kk] * D[q*ldd + ..]   for kk < K, q < rows
- * (the kernel gradient: windows^T times dZ; C is K x n row-major). */
+ * (the kernel gradient: windows^T times dZ; C is K x n row-major).  Rows
+ * are shared out dynamically; threads past the first sum into `scratch`
+ * (em_cgemm_rows_tn_scratch floats; fewer threads run if it is smaller). */
+int64_t em_cgemm_rows_tn_scratch(int64_t rows, int64_t K, int64_t n);
 void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
-                      float *C);
+                      float *C, float *scratch, int64_t scratch_floats);
 
 #endif

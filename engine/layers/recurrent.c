@@ -97,6 +97,28 @@ static void draw_mask(float *m, int64_t n, double p) {
     for (int64_t i = 0; i < n; i++) m[i] = em_rand_uniform() >= (float)p ? keep : 0.0f;
 }
 
+/* Keras draws the input masks, then the recurrent ones, once per batch.
+ * in_mask and rec_mask are already sized for B. */
+static void draw_masks(em_rnn *r, int64_t B, int training) {
+    int64_t G = r->gates, F = r->features, U = r->cfg.units;
+    r->in_masked = training && r->cfg.dropout > 0;
+    r->rec_masked = training && r->cfg.recurrent_dropout > 0;
+    if (r->in_masked) draw_mask(em_f32(&r->in_mask), G * B * F, r->cfg.dropout);
+    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), G * B * U, r->cfg.recurrent_dropout);
+}
+
+int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training) {
+    em_rnn *r = l->self;
+    if (!em_rnn_layer_config(l) || !l->built) return em_fail("%s: cannot draw masks before build", l->ops->type);
+    int64_t G = r->gates, s_gbf[3] = {G, batch, r->features}, s_gbu[3] = {G, batch, r->cfg.units};
+    if (em_tensor_resize(&r->in_mask, EM_FLOAT32, 3, s_gbf) || em_tensor_resize(&r->rec_mask, EM_FLOAT32, 3, s_gbu))
+        return -1;
+    draw_masks(r, batch, training);
+    r->predrawn_batch = batch;
+    r->predrawn_training = training;
+    return 0;
+}
+
 /* x (B, T, F) with any strides -> x_tm (T, B, F), step s = time T-1-s when
  * going backwards. */
 static void copy_time_major(const em_rnn *r, const em_tensor *x) {
@@ -144,11 +166,12 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
         return -1;
     r->batch = B;
     r->time = T;
-    r->in_masked = training && r->cfg.dropout > 0;
-    r->rec_masked = training && r->cfg.recurrent_dropout > 0;
-    /* Keras draws the input masks, then the recurrent ones, once per batch. */
-    if (r->in_masked) draw_mask(em_f32(&r->in_mask), G * B * F, r->cfg.dropout);
-    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), G * B * U, r->cfg.recurrent_dropout);
+    if (r->predrawn_batch == B && r->predrawn_training == training) {
+        r->predrawn_batch = 0;  /* em_rnn_predraw_masks already drew this batch's masks */
+    } else {
+        r->predrawn_batch = 0;
+        draw_masks(r, B, training);
+    }
     copy_time_major(r, x);
     memset(em_f32(&r->hs), 0, sizeof(float) * (size_t)(B * U));
 
@@ -156,22 +179,23 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
     float *zx = em_f32(&r->zx);
     const float *xt = em_f32(&r->x_tm);
     int64_t rows = T * B;
+    /* Start zx as the input bias (the first G*U entries of bias) and let the
+     * GEMM accumulate (beta 1): one pass less over zx than beta 0 + add. */
+    float beta = 0.0f;
+    if (r->cfg.use_bias) {
+        const float *b = em_f32(&l->params[EM_RNN_BIAS]);
+        for (int64_t i = 0; i < rows; i++) memcpy(zx + i * GU, b, sizeof(float) * (size_t)GU);
+        beta = 1.0f;
+    }
     if (!r->in_masked) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)GU, (int)F, 1.0f, xt, (int)F, w,
-                    (int)GU, 0.0f, zx, (int)GU);
+                    (int)GU, beta, zx, (int)GU);
     } else {
         float *xm = em_f32(&r->scratch);
         for (int64_t g = 0; g < G; g++) {
             apply_step_mask(xm, xt, em_f32(&r->in_mask) + g * B * F, T, B, F);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)U, (int)F, 1.0f, xm, (int)F,
-                        w + g * U, (int)GU, 0.0f, zx + g * U, (int)GU);
-        }
-    }
-    if (r->cfg.use_bias) {
-        const float *b = em_f32(&l->params[EM_RNN_BIAS]);  /* input bias: the first G*U entries */
-        for (int64_t i = 0; i < rows; i++) {
-            float *row = zx + i * GU;
-            for (int64_t j = 0; j < GU; j++) row[j] += b[j];
+                        w + g * U, (int)GU, beta, zx + g * U, (int)GU);
         }
     }
     return 0;
@@ -182,14 +206,14 @@ int em_rnn_finish_forward(em_rnn *r, em_tensor *y) {
     const float *hs = em_f32(&r->hs);
     if (r->cfg.return_sequences) {
         int64_t shape[3] = {B, T, U};
-        if (em_tensor_resize(&r->y, EM_FLOAT32, 3, shape)) return -1;
+        if (em_rnn_output_buffer(&r->y, 3, shape)) return -1;
         float *out = em_f32(&r->y);
         for (int64_t s = 0; s < T; s++)
             for (int64_t b = 0; b < B; b++)
                 memcpy(out + (b * T + s) * U, hs + ((s + 1) * B + b) * U, sizeof(float) * (size_t)U);
     } else {
         int64_t shape[2] = {B, U};
-        if (em_tensor_resize(&r->y, EM_FLOAT32, 2, shape)) return -1;
+        if (em_rnn_output_buffer(&r->y, 2, shape)) return -1;
         memcpy(em_f32(&r->y), hs + T * B * U, sizeof(float) * (size_t)(B * U));
     }
     em_tensor_view(y, &r->y);
@@ -295,6 +319,19 @@ void em_rnn_add_dy(const em_rnn *r, const em_tensor *dy, int64_t s, float *dh) {
     }
 }
 
+int em_rnn_output_buffer(em_tensor *t, int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i] > 0 ? shape[i] : 0;
+    if (t->storage && t->dtype == EM_FLOAT32 && t->storage->nbytes >= (size_t)n * sizeof(float)) {
+        t->ndim = ndim;
+        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+        em_contiguous_strides(ndim, shape, t->strides);
+        t->offset = 0;
+        return 0;
+    }
+    return em_tensor_resize(t, EM_FLOAT32, ndim, shape);
+}
+
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld) {
     for (int64_t i = 0; i < rows; i++) {
         const float *row = m + i * ld;
@@ -305,7 +342,7 @@ void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int6
 int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
     int64_t B = r->batch, T = r->time, F = r->features, U = r->cfg.units, G = r->gates, GU = G * U, rows = T * B;
     int64_t s_tbf[3] = {T, B, F}, s_btf[3] = {B, T, F};
-    if (em_tensor_resize(&r->dx_tm, EM_FLOAT32, 3, s_tbf) || em_tensor_resize(&r->dx, EM_FLOAT32, 3, s_btf))
+    if (em_tensor_resize(&r->dx_tm, EM_FLOAT32, 3, s_tbf) || em_rnn_output_buffer(&r->dx, 3, s_btf))
         return -1;
     const float *dz = em_f32(&r->dz), *xt = em_f32(&r->x_tm), *w = em_f32(&l->params[EM_RNN_KERNEL]);
     float *dxt = em_f32(&r->dx_tm);
@@ -351,44 +388,13 @@ int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
 
 /* ---- fast activations ---------------------------------------------------------- */
 
-/* exp(x) for x in about [-87, 88], Cephes expf polynomial, branch-free so
- * the loops calling it vectorize; relative error about 2 ulp. */
-static inline float fast_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    /* round to nearest with the 1.5*2^23 trick: floorf would not vectorize */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float f = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float z = f * f;
-    float p = ((((1.9875691500e-4f * f + 1.3981999507e-3f) * f + 8.3334519073e-3f) * f + 4.1665795894e-2f) * f +
-               1.6666665459e-1f) * f + 5.0000001201e-1f;
-    p = p * z + f + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);  /* 2^n; memcpy (not a union) vectorizes */
-    return p * scale;
-}
-
-static inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
-
-/* tanh: the Cephes odd polynomial near 0 (keeps relative accuracy for tiny
- * x), 1 - 2/(e^{2|x|}+1) elsewhere, both computed and one selected. */
-static inline float fast_tanh(float x) {
-    float a = fabsf(x);
-    float s = x * x;
-    float small = ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s +
-                    1.33314422036e-1f) * s - 3.33332819422e-1f) * s * x + x;
-    float big = 1.0f - 2.0f / (fast_exp(2.0f * a) + 1.0f);
-    big = x < 0 ? -big : big;
-    return a < 0.625f ? small : big;
-}
-
 void em_rnn_act(em_activation a, float *y, const float *x, int64_t n) {
     switch (a) {
     case EM_ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) y[i] = fast_sigmoid(x[i]);
+        for (int64_t i = 0; i < n; i++) y[i] = em_fast_sigmoid(x[i]);
         break;
     case EM_ACT_TANH:
-        for (int64_t i = 0; i < n; i++) y[i] = fast_tanh(x[i]);
+        for (int64_t i = 0; i < n; i++) y[i] = em_fast_tanh(x[i]);
         break;
     default:
         em_act_forward(a, y, x, 1, n);

@@ -50,14 +50,19 @@ static int64_t probe(const em_vocab *v, const char *w, size_t len, uint32_t h, s
     }
 }
 
-int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len) {
+uint32_t em_vocab_hash(const char *w, size_t len) { return word_hash(w, len); }
+
+int64_t em_vocab_find_hashed(const em_vocab *v, const char *w, size_t len, uint32_t h) {
     if (!v->nslots) return -1;
     size_t slot;
-    return probe(v, w, len, word_hash(w, len), &slot);
+    return probe(v, w, len, h, &slot);
 }
 
-static int grow_slots(em_vocab *v) {
-    size_t n = v->nslots ? v->nslots * 2 : 1024;
+int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len) {
+    return em_vocab_find_hashed(v, w, len, word_hash(w, len));
+}
+
+static int rebuild_slots(em_vocab *v, size_t n) {
     em_vocab_slot *slots = malloc(n * sizeof *slots);
     if (!slots) return em_fail("Tokenizer: out of memory (vocabulary of %zu words)", v->n);
     for (size_t i = 0; i < n; i++) slots[i].word = -1;
@@ -70,6 +75,18 @@ static int grow_slots(em_vocab *v) {
     v->slots = slots;
     v->nslots = n;
     return 0;
+}
+
+static int grow_slots(em_vocab *v) { return rebuild_slots(v, v->nslots ? v->nslots * 2 : 1024); }
+
+int em_vocab_reorder(em_vocab *v, const int32_t *order) {
+    if (!v->n) return 0;
+    em_word *words = malloc(v->cap * sizeof *words);
+    if (!words) return em_fail("Tokenizer: out of memory");
+    for (size_t i = 0; i < v->n; i++) words[i] = v->words[order[i]];
+    free(v->words);
+    v->words = words;
+    return rebuild_slots(v, v->nslots);  /* inserted in the new order: early entries probe least */
 }
 
 static int append_word(em_vocab *v, const char *w, size_t len, uint32_t h) {
@@ -90,16 +107,20 @@ static int append_word(em_vocab *v, const char *w, size_t len, uint32_t h) {
     }
     memcpy(v->arena + v->arena_len, w, len);
     v->arena[v->arena_len + len] = '\0';  /* words are C strings too */
-    v->words[v->n] = (em_word){.off = v->arena_len, .len = (uint32_t)len, .hash = h, .last_doc = -1};
+    v->words[v->n] = (em_word){.off = v->arena_len, .len = (uint32_t)len, .hash = h, .last_doc = -1,
+                               .first_seen = (int32_t)v->n};
     v->arena_len += len + 1;
     v->n++;
     return 0;
 }
 
 int64_t em_vocab_intern(em_vocab *v, const char *w, size_t len) {
+    return em_vocab_intern_hashed(v, w, len, word_hash(w, len));
+}
+
+int64_t em_vocab_intern_hashed(em_vocab *v, const char *w, size_t len, uint32_t h) {
     if (len > UINT32_MAX) return em_fail("Tokenizer: a token of %zu bytes is too long", len);
     if ((v->n + 1) * 2 > v->nslots && grow_slots(v)) return -1;
-    uint32_t h = word_hash(w, len);
     size_t slot;
     int64_t k = probe(v, w, len, h, &slot);
     if (k >= 0) return k;

@@ -5,6 +5,7 @@
 -- skip_columns} float32 (or int32 with dtype = "int32").  The path may go
 -- inside a zip.
 local core = require "ember.core"
+local at = require("ember.calls").at
 
 local io_ = {}
 
@@ -17,7 +18,7 @@ function io_.read_csv(path, opts)
   for k in pairs(opts or {}) do
     if not KEYS[k] then error(("read_csv: unknown option '%s'"):format(tostring(k)), 2) end
   end
-  return core.data.read_csv(path, opts)
+  return at(2, core.data.read_csv, path, opts)
 end
 
 return io_
