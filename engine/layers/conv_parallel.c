@@ -85,3 +85,49 @@ void em_parallel_dynamic(int64_t n, int64_t chunk, double work, double min_work,
     for (int i = 1; i < nt; i++)
         if (started[i]) pthread_join(threads[i], NULL);
 }
+
+int em_parallel_plan(int64_t n, int64_t chunk, double work, double min_work) {
+    if (n <= 0 || work < min_work) return 1;
+    int nt = thread_count();
+    int64_t pieces = (n + chunk - 1) / chunk;
+    return nt > pieces ? (int)pieces : nt;
+}
+
+typedef struct {
+    em_tid_range_fn fn;
+    void *ctx;
+    int64_t n, chunk;
+    atomic_llong next;
+} tid_job;
+
+typedef struct {
+    tid_job *job;
+    int tid;
+} tid_task;
+
+static void *run_tid(void *p) {
+    tid_task *t = p;
+    tid_job *j = t->job;
+    for (;;) {
+        int64_t lo = (int64_t)atomic_fetch_add(&j->next, j->chunk);
+        if (lo >= j->n) break;
+        j->fn(j->ctx, t->tid, lo, lo + j->chunk < j->n ? lo + j->chunk : j->n);
+    }
+    return NULL;
+}
+
+void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (nt < 1) nt = 1;
+    if (nt > MAX_THREADS) nt = MAX_THREADS;
+    tid_job j = {fn, ctx, n, chunk, 0};
+    atomic_init(&j.next, 0);
+    tid_task tasks[MAX_THREADS];
+    pthread_t threads[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int i = 0; i < nt; i++) tasks[i] = (tid_task){&j, i};
+    for (int i = 1; i < nt; i++) started[i] = pthread_create(&threads[i], NULL, run_tid, &tasks[i]) == 0;
+    run_tid(&tasks[0]);  /* finishes every piece if no thread could start */
+    for (int i = 1; i < nt; i++)
+        if (started[i]) pthread_join(threads[i], NULL);
+}

@@ -19,4 +19,12 @@ void em_parallel_ranges(int64_t n, int64_t align, double work, double min_work, 
  * jobs whose pieces cost the same wherever they start (output rows). */
 void em_parallel_dynamic(int64_t n, int64_t chunk, double work, double min_work, em_range_fn fn, void *ctx);
 
+/* Threads em_parallel_dynamic_tid should use for n units in `chunk`s. */
+int em_parallel_plan(int64_t n, int64_t chunk, double work, double min_work);
+
+/* Dynamic scheduling over nt threads (from em_parallel_plan), fn told its
+ * thread index 0..nt-1 so it can accumulate into per-thread partial sums. */
+typedef void (*em_tid_range_fn)(void *ctx, int tid, int64_t lo, int64_t hi);
+void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx);
+
 #endif
