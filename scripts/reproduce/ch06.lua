@@ -3,7 +3,7 @@
 --
 --   ./ember scripts/reproduce/ch06.lua [--only 6-23,6-27] [--resume]
 --                                      [--args "--epochs 5"] [--table]
---   --only LIST   run only the listings whose names contain one of LIST
+--   --only LIST   run only these listings (comma-separated ids: 6-23,6-41b)
 --   --resume      skip listings that already have a book-settings result
 --   --args "..."  extra options for every script (a reduced run; the
 --                 table marks such results as reduced)
@@ -143,7 +143,7 @@ end
 local function wanted(id)
   if not opts.only then return true end
   for part in opts.only:gmatch("[^,]+") do
-    if id == part or id:find(part, 1, true) == 1 and not id:sub(#part + 1, #part + 1):match("%d") then return true end
+    if id == part then return true end
   end
   return false
 end
