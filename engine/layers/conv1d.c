@@ -179,16 +179,19 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
     if (em_buffer_reuse(&s->full, EM_FLOAT32, 2, fshape) || em_buffer_reuse(&s->y, EM_FLOAT32, 3, yshape)) return -1;
     float *full = em_f32(&s->full), *out = em_f32(&s->y);
     gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
-    /* gather the valid rows of every sample, adding the bias */
+    /* gather the valid rows of every sample, adding the bias, and apply the
+     * activation to each sample's block while it is still in cache */
     const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
-    for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *block = out + b * s->t_out * F;
         for (int64_t t = 0; t < s->t_out; t++) {
             const float *src = full + (b * per + t) * F;
-            float *dst = out + (b * s->t_out + t) * F;
+            float *dst = block + t * F;
             if (bias) for (int64_t f = 0; f < F; f++) dst[f] = src[f] + bias[f];
             else memcpy(dst, src, sizeof(float) * (size_t)F);
         }
-    act_forward(s->c.activation, out, s->batch * s->t_out, F);
+        act_forward(s->c.activation, block, s->t_out, F);
+    }
     s->have_forward = 1;
     em_tensor_view(y, &s->y);
     return 0;
