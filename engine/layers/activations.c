@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/fastmath.h"
 
 const char *const em_activation_names[] = {"linear", "relu", "sigmoid", "tanh", "hard_sigmoid", "softmax", NULL};
 
@@ -20,8 +21,9 @@ static void softmax_rows(float *y, const float *x, int64_t rows, int64_t n) {
         float *yr = y + r * n;
         float m = -INFINITY;
         for (int64_t j = 0; j < n; j++) m = xr[j] > m ? xr[j] : m;
+        for (int64_t j = 0; j < n; j++) yr[j] = em_expf_fast(xr[j] - m);
         double sum = 0;  /* double: long rows of similar values lose precision in float */
-        for (int64_t j = 0; j < n; j++) { yr[j] = expf(xr[j] - m); sum += yr[j]; }
+        for (int64_t j = 0; j < n; j++) sum += yr[j];
         float inv = (float)(1.0 / sum);
         for (int64_t j = 0; j < n; j++) yr[j] *= inv;
     }
@@ -37,10 +39,10 @@ void em_act_forward(em_activation a, float *y, const float *x, int64_t rows, int
         for (int64_t i = 0; i < total; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
         break;
     case EM_ACT_SIGMOID:
-        for (int64_t i = 0; i < total; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        for (int64_t i = 0; i < total; i++) y[i] = em_sigmoidf_fast(x[i]);
         break;
     case EM_ACT_TANH:
-        for (int64_t i = 0; i < total; i++) y[i] = tanhf(x[i]);
+        for (int64_t i = 0; i < total; i++) y[i] = em_tanhf_fast(x[i]);
         break;
     case EM_ACT_HARD_SIGMOID:
         for (int64_t i = 0; i < total; i++) {

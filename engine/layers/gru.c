@@ -41,7 +41,7 @@ static void gru_step_reset_before(em_layer *l, gru *g, int64_t s) {
     if (s > 0) em_rnn_recurrent_gemm(r, urec, h, 0, 2, z, GU, 1.0f);
     for (int64_t b = 0; b < B; b++) {
         float *zr = z + b * GU;
-        em_rnn_act(c->recurrent_activation, zr, zr, 2 * U);
+        em_act_forward(c->recurrent_activation, zr, zr, 1, 2 * U);
         const float *rg = zr + U, *hb = h + b * U;
         float *rhb = rh + b * U;
         if (r->rec_masked)
@@ -54,7 +54,7 @@ static void gru_step_reset_before(em_layer *l, gru *g, int64_t s) {
                     urec + 2 * U, (int)GU, 1.0f, z + 2 * U, (int)GU);
     for (int64_t b = 0; b < B; b++) {
         float *zr = z + b * GU;
-        em_rnn_act(c->activation, zr + 2 * U, zr + 2 * U, U);
+        em_act_forward(c->activation, zr + 2 * U, zr + 2 * U, 1, U);
         gru_blend(U, zr, zr + 2 * U, h + b * U, hs + (s + 1) * BU + b * U);
     }
 }
@@ -73,11 +73,11 @@ static void gru_step_reset_after(em_layer *l, gru *g, int64_t s) {
         float *zr = z + b * GU, *rr = rec + b * GU;
         if (rb) for (int64_t j = 0; j < GU; j++) rr[j] += rb[j];
         for (int64_t j = 0; j < 2 * U; j++) zr[j] += rr[j];
-        em_rnn_act(c->recurrent_activation, zr, zr, 2 * U);
+        em_act_forward(c->recurrent_activation, zr, zr, 1, 2 * U);
         const float *rg = zr + U;
         float *hh = zr + 2 * U;
         for (int64_t j = 0; j < U; j++) hh[j] += rg[j] * rr[2 * U + j];
-        em_rnn_act(c->activation, hh, hh, U);
+        em_act_forward(c->activation, hh, hh, 1, U);
         gru_blend(U, zr, hh, h + b * U, hs + (s + 1) * BU + b * U);
     }
 }

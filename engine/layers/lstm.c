@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/fastmath.h"
 #include "recurrent.h"
 
 typedef struct {
@@ -25,12 +26,12 @@ static int lstm_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, i
 /* Gates, cell and state for one row: z holds the 4U pre-activations. */
 static inline void lstm_row_forward(const em_rnn_config *c, int64_t U, float *z, const float *cprev, float *cnext,
                                     float *ac, float *h) {
-    em_rnn_act(c->recurrent_activation, z, z, 2 * U);  /* i, f */
-    em_rnn_act(c->activation, z + 2 * U, z + 2 * U, U);
-    em_rnn_act(c->recurrent_activation, z + 3 * U, z + 3 * U, U);
+    em_act_forward(c->recurrent_activation, z, z, 1, 2 * U);  /* i, f */
+    em_act_forward(c->activation, z + 2 * U, z + 2 * U, 1, U);
+    em_act_forward(c->recurrent_activation, z + 3 * U, z + 3 * U, 1, U);
     const float *i = z, *f = z + U, *g = z + 2 * U, *o = z + 3 * U;
     for (int64_t j = 0; j < U; j++) cnext[j] = f[j] * cprev[j] + i[j] * g[j];
-    em_rnn_act(c->activation, ac, cnext, U);
+    em_act_forward(c->activation, ac, cnext, 1, U);
     for (int64_t j = 0; j < U; j++) h[j] = o[j] * ac[j];
 }
 
@@ -42,13 +43,13 @@ static int lstm_default_activations(const em_rnn_config *c) {
 static inline void lstm_row_forward_fast(int64_t U, float *restrict z, const float *restrict cprev,
                                          float *restrict cnext, float *restrict ac, float *restrict h) {
     for (int64_t j = 0; j < U; j++) {
-        float i = em_fast_sigmoid(z[j]), f = em_fast_sigmoid(z[U + j]);
-        float g = em_fast_tanh(z[2 * U + j]), o = em_fast_sigmoid(z[3 * U + j]);
+        float i = em_sigmoidf_fast(z[j]), f = em_sigmoidf_fast(z[U + j]);
+        float g = em_tanhf_fast(z[2 * U + j]), o = em_sigmoidf_fast(z[3 * U + j]);
         z[j] = i;
         z[U + j] = f;
         z[2 * U + j] = g;
         z[3 * U + j] = o;
-        float c = f * cprev[j] + i * g, a = em_fast_tanh(c);
+        float c = f * cprev[j] + i * g, a = em_tanhf_fast(c);
         cnext[j] = c;
         ac[j] = a;
         h[j] = o * a;

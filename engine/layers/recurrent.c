@@ -386,22 +386,6 @@ int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
     return 0;
 }
 
-/* ---- fast activations ---------------------------------------------------------- */
-
-void em_rnn_act(em_activation a, float *y, const float *x, int64_t n) {
-    switch (a) {
-    case EM_ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) y[i] = em_fast_sigmoid(x[i]);
-        break;
-    case EM_ACT_TANH:
-        for (int64_t i = 0; i < n; i++) y[i] = em_fast_tanh(x[i]);
-        break;
-    default:
-        em_act_forward(a, y, x, 1, n);
-        break;
-    }
-}
-
 /* ---- threads --------------------------------------------------------------------- */
 
 /* Measured on the 2-core machine (shared, so noisy): splitting the per-step

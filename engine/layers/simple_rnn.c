@@ -23,7 +23,7 @@ static int srnn_forward_body(em_layer *l, const em_tensor *x, int training, em_t
     for (int64_t s = 0; s < T; s++) {
         float *z = zx + s * B * U;
         em_rnn_recurrent_gemm(r, urec, hs + s * B * U, 0, 1, z, U, 1.0f);
-        em_rnn_act(r->cfg.activation, hs + (s + 1) * B * U, z, B * U);
+        em_act_forward(r->cfg.activation, hs + (s + 1) * B * U, z, 1, B * U);
     }
     return em_rnn_finish_forward(r, y);
 }
