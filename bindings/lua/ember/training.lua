@@ -74,6 +74,35 @@ local function install(Sequential)
     return values
   end
 
+  -- {key = value} from a list of metric values in compile order.
+  local function metrics_by_key(self, values)
+    local out = {}
+    for i, m in ipairs(self.metrics) do out[m.key] = values[i] end
+    return out
+  end
+
+  -- Running sums of the loss and metrics over the batches of an epoch or an
+  -- evaluation, each batch weighted (by its size, or 1 per generator step).
+  local function new_totals(self)
+    local totals = { loss = 0, sums = {}, weight = 0 }
+    for i = 1, #self.metrics do totals.sums[i] = 0 end
+    return totals
+  end
+
+  local function add_batch(totals, loss, values, weight)
+    totals.weight = totals.weight + weight
+    totals.loss = totals.loss + loss * weight
+    for i, v in ipairs(values) do totals.sums[i] = totals.sums[i] + v * weight end
+  end
+
+  -- Mean loss and metric values (list); 0 when nothing was added.
+  local function means(totals)
+    local w = totals.weight
+    local values = {}
+    for i, v in ipairs(totals.sums) do values[i] = w > 0 and v / w or 0 end
+    return w > 0 and totals.loss / w or 0, values
+  end
+
   -- One optimizer step on exactly (x, y).  `where` names the batch for errors.
   function Sequential:_train_batch(x, y, where)
     self:ensure_built(x, "fit")
@@ -102,22 +131,19 @@ local function install(Sequential)
     local n = x:size(1)
     local buf = buffers(self)
     local idx = self:_identity(n)
-    local loss_sum, sums = 0, {}
-    for i = 1, #self.metrics do sums[i] = 0 end
+    local totals = new_totals(self)
     local bar = verbose == 1 and Progbar.new(n, 1) or nil
     for first = 1, n, batch_size do
       local count = math.min(batch_size, n - first + 1)
       train.gather_rows(x, idx, first, count, buf.x)
       train.gather_rows(y, idx, first, count, buf.y)
       local loss, values = self:_test_batch(buf.x, buf.y)
-      loss_sum = loss_sum + loss * count
-      for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+      add_batch(totals, loss, values, count)
       if bar then bar:update(first + count - 1, {}) end
     end
     if bar then bar:finish({}) end
-    local out = {}
-    for i, m in ipairs(self.metrics) do out[m.key] = n > 0 and sums[i] / n or 0 end
-    return n > 0 and loss_sum / n or 0, out
+    local loss, values = means(totals)
+    return loss, metrics_by_key(self, values)
   end
 
   function Sequential:_identity(n)
@@ -135,6 +161,16 @@ local function install(Sequential)
       order[#order + 1] = { prefix .. m.key, values[i] }
     end
     return logs, order
+  end
+
+  -- The epoch's logs with the validation loss and metrics (vmetrics by key)
+  -- added as val_*; returns the validation order for the progress bar.
+  local function add_validation_logs(self, logs, vloss, vmetrics)
+    local vvalues = {}
+    for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
+    local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
+    for k, v in pairs(vlogs) do logs[k] = v end
+    return vorder
   end
 
   local function call_all(cbs, method, ...)
@@ -257,8 +293,7 @@ local function install(Sequential)
     local buf = buffers(self)
     return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
       local idx = shuffle and train.permutation(n) or self:_identity(n)
-      local loss_sum, sums = 0, {}
-      for i = 1, #self.metrics do sums[i] = 0 end
+      local totals = new_totals(self)
       local batch = 0
       for first = 1, n, batch_size do
         local count = math.min(batch_size, n - first + 1)
@@ -267,26 +302,17 @@ local function install(Sequential)
         train.gather_rows(y, idx, first, count, buf.y)
         local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
         local loss, values = self:_train_batch(buf.x, buf.y, where)
-        loss_sum = loss_sum + loss * count
-        for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+        add_batch(totals, loss, values, count)
         local blogs, border = metric_logs(self, loss, values, "")
         blogs.batch, blogs.size = batch, count
         bar:update(first + count - 1, border)
         call_all(cbs, "on_batch_end", batch, blogs)
         batch = batch + 1
       end
-      local means = {}
-      for i = 1, #self.metrics do means[i] = sums[i] / n end
-      local logs, order = metric_logs(self, loss_sum / n, means, "")
-      order = {}  -- the bar already averages the training values
-      if x_val then
-        local vloss, vmetrics = self:_evaluate_arrays(x_val, y_val, batch_size, 0)
-        local vvalues = {}
-        for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
-        local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
-        for k, v in pairs(vlogs) do logs[k] = v end
-        order = vorder
-      end
+      local loss, values = means(totals)
+      local logs = metric_logs(self, loss, values, "")
+      local order = {}  -- the bar already averages the training values
+      if x_val then order = add_validation_logs(self, logs, self:_evaluate_arrays(x_val, y_val, batch_size, 0)) end
       return logs, order
     end)
   end
@@ -339,18 +365,14 @@ local function install(Sequential)
     check_xy("train_on_batch", x, y)
     local ok, loss, values = pcall(self._train_batch, self, x, y, "this batch")
     if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
-    local metrics = {}
-    for i, m in ipairs(self.metrics) do metrics[m.key] = values[i] end
-    return loss, metrics
+    return loss, metrics_by_key(self, values)
   end
 
   function Sequential:test_on_batch(x, y)
     require_compiled(self, "test_on_batch")
     check_xy("test_on_batch", x, y)
     local loss, values = self:_test_batch(x, y)
-    local metrics = {}
-    for i, m in ipairs(self.metrics) do metrics[m.key] = values[i] end
-    return loss, metrics
+    return loss, metrics_by_key(self, values)
   end
 
   -- A batch from a generator, checked.
@@ -368,19 +390,14 @@ local function install(Sequential)
   end
 
   function Sequential:_evaluate_generator(who, gen, steps)
-    local loss_sum, sums, total = 0, {}, 0
-    for i = 1, #self.metrics do sums[i] = 0 end
+    local totals = new_totals(self)
     for step = 1, steps do
       local xb, yb = next_batch(who, gen, step)
       local loss, values = self:_test_batch(xb, yb)
-      local count = xb:size(1)
-      total = total + count
-      loss_sum = loss_sum + loss * count
-      for i, v in ipairs(values) do sums[i] = sums[i] + v * count end
+      add_batch(totals, loss, values, xb:size(1))
     end
-    local out = {}
-    for i, m in ipairs(self.metrics) do out[m.key] = total > 0 and sums[i] / total or 0 end
-    return total > 0 and loss_sum / total or 0, out
+    local loss, values = means(totals)
+    return loss, metrics_by_key(self, values)
   end
 
   -- fit_generator(gen, {steps_per_epoch, epochs = 1, verbose = 1, callbacks,
@@ -414,35 +431,26 @@ local function install(Sequential)
     local history, cbs = setup_callbacks(self, who, opts.callbacks, {
       epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
     return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)
-      local loss_sum, sums, total = 0, {}, 0
-      for i = 1, #self.metrics do sums[i] = 0 end
+      local totals = new_totals(self)
       for step = 1, steps do
         call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
         local xb, yb = next_batch(who, gen, step)
         local where = ("epoch %d, batch %d"):format(epoch + 1, step)
         local loss, values = self:_train_batch(xb, yb, where)
-        -- Keras averages generator epochs over steps (each batch weighs 1).
-        total = total + 1
-        loss_sum = loss_sum + loss
-        for i, v in ipairs(values) do sums[i] = sums[i] + v end
+        add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
         local blogs, border = metric_logs(self, loss, values, "")
         blogs.batch, blogs.size = step - 1, xb:size(1)
         bar:update(step, border)
         call_all(cbs, "on_batch_end", step - 1, blogs)
       end
-      local means = {}
-      for i = 1, #self.metrics do means[i] = sums[i] / total end
-      local logs = metric_logs(self, loss_sum / total, means, "")
+      local loss, values = means(totals)
+      local logs = metric_logs(self, loss, values, "")
       local order = {}
       if vd ~= nil then
         local vloss, vmetrics
         if vsteps then vloss, vmetrics = self:_evaluate_generator(who, vd, vsteps)
         else vloss, vmetrics = self:_evaluate_arrays(vd[1], vd[2], 32, 0) end
-        local vvalues = {}
-        for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
-        local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
-        for k, v in pairs(vlogs) do logs[k] = v end
-        order = vorder
+        order = add_validation_logs(self, logs, vloss, vmetrics)
       end
       return logs, order
     end)
