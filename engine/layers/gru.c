@@ -98,12 +98,8 @@ static int gru_forward_body(em_layer *l, const em_tensor *x, int training, em_te
     return em_rnn_finish_forward(r, y);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    int threads = em_rnn_threads_begin();
-    int rc = gru_forward_body(l, x, training, y);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_forward_single_threaded(gru_forward_body, l, x, training, y);
 }
 
 /* dz_z, dz_h and the direct part dh*z of dL/dh_prev for one row. */
@@ -207,12 +203,8 @@ static int gru_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     return em_rnn_finish_backward(l, r, dx);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    int threads = em_rnn_threads_begin();
-    int rc = gru_backward_body(l, dy, dx);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_backward_single_threaded(gru_backward_body, l, dy, dx);
 }
 
 static void gru_destroy(em_layer *l) {
@@ -228,11 +220,5 @@ static void gru_destroy(em_layer *l) {
 static const em_layer_ops gru_ops = {"GRU", gru_build, gru_forward, gru_backward, gru_destroy};
 
 em_layer *em_gru_new(const em_rnn_config *c) {
-    if (em_rnn_config_check("GRU", c)) return NULL;
-    gru *g = calloc(1, sizeof *g);
-    if (!g) { em_fail("GRU: out of memory"); return NULL; }
-    em_rnn_init(&g->rnn, "GRU", 3, c);
-    em_layer *l = em_layer_new(&gru_ops, g);
-    if (!l) free(g);
-    return l;
+    return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c);
 }

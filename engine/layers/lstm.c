@@ -80,12 +80,8 @@ static int lstm_forward_body(em_layer *l, const em_tensor *x, int training, em_t
     return em_rnn_finish_forward(r, y);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    int threads = em_rnn_threads_begin();
-    int rc = lstm_forward_body(l, x, training, y);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_forward_single_threaded(lstm_forward_body, l, x, training, y);
 }
 
 /* dz (4U) for one row from dh, the running dc (updated to dL/dc_prev). */
@@ -147,12 +143,8 @@ static int lstm_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     return em_rnn_finish_backward(l, r, dx);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    int threads = em_rnn_threads_begin();
-    int rc = lstm_backward_body(l, dy, dx);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_backward_single_threaded(lstm_backward_body, l, dy, dx);
 }
 
 static void lstm_destroy(em_layer *l) {
@@ -167,11 +159,5 @@ static void lstm_destroy(em_layer *l) {
 static const em_layer_ops lstm_ops = {"LSTM", lstm_build, lstm_forward, lstm_backward, lstm_destroy};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
-    if (em_rnn_config_check("LSTM", c)) return NULL;
-    lstm *s = calloc(1, sizeof *s);
-    if (!s) { em_fail("LSTM: out of memory"); return NULL; }
-    em_rnn_init(&s->rnn, "LSTM", 4, c);
-    em_layer *l = em_layer_new(&lstm_ops, s);
-    if (!l) free(s);
-    return l;
+    return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, c);
 }

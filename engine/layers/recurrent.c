@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -39,11 +40,16 @@ const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
     return &((const em_rnn *)l->self)->cfg;
 }
 
-void em_rnn_init(em_rnn *r, const char *type, int gates, const em_rnn_config *c) {
-    memset(r, 0, sizeof *r);
+em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates, const em_rnn_config *c) {
+    if (em_rnn_config_check(ops->type, c)) return NULL;
+    em_rnn *r = calloc(1, self_size);
+    if (!r) { em_fail("%s: out of memory", ops->type); return NULL; }
     r->cfg = *c;
-    r->type = type;
+    r->type = ops->type;
     r->gates = gates;
+    em_layer *l = em_layer_new(ops, r);
+    if (!l) free(r);
+    return l;
 }
 
 void em_rnn_release(em_rnn *r) {
@@ -404,4 +410,20 @@ int em_rnn_threads_begin(void) {
 
 void em_rnn_threads_end(int previous) {
     if (previous != 1) openblas_set_num_threads(previous);
+}
+
+int em_rnn_forward_single_threaded(int (*body)(em_layer *, const em_tensor *, int, em_tensor *), em_layer *l,
+                                   const em_tensor *x, int training, em_tensor *y) {
+    int threads = em_rnn_threads_begin();
+    int rc = body(l, x, training, y);
+    em_rnn_threads_end(threads);
+    return rc;
+}
+
+int em_rnn_backward_single_threaded(int (*body)(em_layer *, const em_tensor *, em_tensor *), em_layer *l,
+                                    const em_tensor *dy, em_tensor *dx) {
+    int threads = em_rnn_threads_begin();
+    int rc = body(l, dy, dx);
+    em_rnn_threads_end(threads);
+    return rc;
 }

@@ -92,8 +92,10 @@ typedef struct em_rnn {
  * order.  l must be a built SimpleRNN, LSTM or GRU. */
 int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training);
 
-/* Fill the common part; gates per cell type. */
-void em_rnn_init(em_rnn *r, const char *type, int gates, const em_rnn_config *c);
+/* A new cell layer: checks c, allocates the cell's state (self_size bytes,
+ * zeroed, an em_rnn first) and fills the common part; gates per cell type,
+ * the type name from ops. */
+em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates, const em_rnn_config *c);
 void em_rnn_release(em_rnn *r);
 
 /* Build: checks a rank-3 input with known features, adds kernel,
@@ -150,5 +152,12 @@ void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int6
  * em_rnn_threads_end. */
 int em_rnn_threads_begin(void);
 void em_rnn_threads_end(int previous);
+
+/* A cell's forward / backward pass run between em_rnn_threads_begin and
+ * em_rnn_threads_end: the cells' ops call their bodies through these. */
+int em_rnn_forward_single_threaded(int (*body)(em_layer *, const em_tensor *, int, em_tensor *), em_layer *l,
+                                   const em_tensor *x, int training, em_tensor *y);
+int em_rnn_backward_single_threaded(int (*body)(em_layer *, const em_tensor *, em_tensor *), em_layer *l,
+                                    const em_tensor *dy, em_tensor *dx);
 
 #endif

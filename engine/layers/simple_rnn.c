@@ -28,12 +28,8 @@ static int srnn_forward_body(em_layer *l, const em_tensor *x, int training, em_t
     return em_rnn_finish_forward(r, y);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int srnn_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    int threads = em_rnn_threads_begin();
-    int rc = srnn_forward_body(l, x, training, y);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_forward_single_threaded(srnn_forward_body, l, x, training, y);
 }
 
 static int srnn_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
@@ -55,12 +51,8 @@ static int srnn_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     return em_rnn_finish_backward(l, r, dx);
 }
 
-/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
 static int srnn_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    int threads = em_rnn_threads_begin();
-    int rc = srnn_backward_body(l, dy, dx);
-    em_rnn_threads_end(threads);
-    return rc;
+    return em_rnn_backward_single_threaded(srnn_backward_body, l, dy, dx);
 }
 
 static void srnn_destroy(em_layer *l) {
@@ -72,11 +64,5 @@ static void srnn_destroy(em_layer *l) {
 static const em_layer_ops simple_rnn_ops = {"SimpleRNN", srnn_build, srnn_forward, srnn_backward, srnn_destroy};
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c) {
-    if (em_rnn_config_check("SimpleRNN", c)) return NULL;
-    simple_rnn *s = calloc(1, sizeof *s);
-    if (!s) { em_fail("SimpleRNN: out of memory"); return NULL; }
-    em_rnn_init(&s->rnn, "SimpleRNN", 1, c);
-    em_layer *l = em_layer_new(&simple_rnn_ops, s);
-    if (!l) free(s);
-    return l;
+    return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, c);
 }
