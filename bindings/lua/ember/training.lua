@@ -245,6 +245,30 @@ local function install(Sequential)
     return history
   end
 
+  -- fit's training and validation arrays: validation_data as given, or the
+  -- last validation_split fraction of x, y (Keras: taken before any
+  -- shuffling).  Errors are raised at fit's caller.
+  local function split_validation(x, y, opts)
+    local split = opts.validation_split or 0
+    if type(split) ~= "number" or split < 0 or split >= 1 then
+      error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 3)
+    end
+    if opts.validation_data ~= nil then
+      local vd = opts.validation_data
+      if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
+        error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 3)
+      end
+      check_xy("fit: validation_data", vd[1], vd[2], 3)
+      return x, y, vd[1], vd[2]
+    elseif split > 0 then
+      local n = x:size(1)
+      local split_at = math.floor(n * (1 - split))
+      return train.rows(x, 1, split_at), train.rows(y, 1, split_at),
+        train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
+    end
+    return x, y, nil, nil
+  end
+
   -- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
   --            validation_data = {x_val, y_val}, shuffle = true, initial_epoch = 0})
   function Sequential:fit(x, y, opts)
@@ -259,25 +283,8 @@ local function install(Sequential)
     local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
     local shuffle = opts.shuffle
     if shuffle == nil then shuffle = true end
-    local split = opts.validation_split or 0
-    if type(split) ~= "number" or split < 0 or split >= 1 then
-      error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 2)
-    end
     local x_val, y_val
-    if opts.validation_data ~= nil then
-      local vd = opts.validation_data
-      if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
-        error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 2)
-      end
-      check_xy("fit: validation_data", vd[1], vd[2])
-      x_val, y_val = vd[1], vd[2]
-    elseif split > 0 then
-      -- Keras: the LAST fraction of the arrays, taken before any shuffling.
-      local n = x:size(1)
-      local split_at = math.floor(n * (1 - split))
-      x_val, y_val = train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
-      x, y = train.rows(x, 1, split_at), train.rows(y, 1, split_at)
-    end
+    x, y, x_val, y_val = split_validation(x, y, opts)
     -- int32 labels become float32 once here, not in every batch's loss call
     if y.dtype ~= "float32" then y = y:float() end
     if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
