@@ -78,12 +78,53 @@ local function match_layers(entries, data, path)
   return mapping, file_layers
 end
 
+-- Every weight the model needs is in the file with the model's shape, and
+-- the file holds nothing else; raises (level 0) naming the first mismatch.
+local function check_file_matches(entries, mapping, file_layers, data, path)
+  local claimed = {}
+  for i, e in ipairs(entries) do
+    local fname = mapping[i]
+    claimed[fname] = true
+    for j, p in ipairs(e.params) do
+      local key = fname .. "/" .. e.names[j]
+      local w = data[key]
+      if w == nil then
+        error(("load_weights: %s has no weight '%s' (for %s/%s)"):format(path, key, e.layer.name, e.names[j]), 0)
+      end
+      if shape_str(w.shape) ~= shape_str(p.shape) then
+        error(("load_weights: weight '%s' has shape %s in %s but %s/%s expects %s")
+          :format(key, shape_str(w.shape), path, e.layer.name, e.names[j], shape_str(p.shape)), 0)
+      end
+    end
+  end
+  for lname in pairs(file_layers) do
+    if not claimed[lname] then
+      error(("load_weights: %s holds weights for layer '%s', which this model does not have"):format(path, lname), 0)
+    end
+  end
+  for key in pairs(data) do
+    local lname, wname = key:match("^(.*)/([^/]+)$")
+    local known = false
+    for i, e in ipairs(entries) do
+      if mapping[i] == lname then for _, n in ipairs(e.names) do if n == wname then known = true end end end
+    end
+    if not known then
+      error(("load_weights: %s holds '%s', which the model's layer has no weight for"):format(path, key), 0)
+    end
+  end
+end
+
+-- The arguments of save_weights / load_weights (errors at their caller).
+local function check_target(model, who, path)
+  if type(path) ~= "string" then
+    error(("%s: argument 'path' expected a string, got %s"):format(who, type(path)), 3)
+  end
+  if not model.built then error(who .. ": the model is not built yet", 3) end
+end
+
 function M.install(Sequential)
   function Sequential:save_weights(path)
-    if type(path) ~= "string" then
-      error(("save_weights: argument 'path' expected a string, got %s"):format(type(path)), 2)
-    end
-    if not self.built then error("save_weights: the model is not built yet", 2) end
+    check_target(self, "save_weights", path)
     local save = ember_io("save")
     local tbl = {}
     for _, e in ipairs(weight_layers(self)) do
@@ -103,10 +144,7 @@ function M.install(Sequential)
   end
 
   function Sequential:load_weights(path)
-    if type(path) ~= "string" then
-      error(("load_weights: argument 'path' expected a string, got %s"):format(type(path)), 2)
-    end
-    if not self.built then error("load_weights: the model is not built yet", 2) end
+    check_target(self, "load_weights", path)
     local load = ember_io("load")
     local ok, data = pcall(load, path)
     if not ok then error("load_weights: " .. tostring(data), 2) end
@@ -116,39 +154,8 @@ function M.install(Sequential)
     local entries = weight_layers(self)
     local ok2, mapping, file_layers = pcall(match_layers, entries, data, path)
     if not ok2 then error(mapping, 2) end
-    -- Check everything first.
-    local claimed = {}
-    for i, e in ipairs(entries) do
-      local fname = mapping[i]
-      claimed[fname] = true
-      for j, p in ipairs(e.params) do
-        local key = fname .. "/" .. e.names[j]
-        local w = data[key]
-        if w == nil then
-          error(("load_weights: %s has no weight '%s' (for %s/%s)"):format(path, key, e.layer.name, e.names[j]), 2)
-        end
-        if shape_str(w.shape) ~= shape_str(p.shape) then
-          error(("load_weights: weight '%s' has shape %s in %s but %s/%s expects %s")
-            :format(key, shape_str(w.shape), path, e.layer.name, e.names[j], shape_str(p.shape)), 2)
-        end
-      end
-    end
-    for lname in pairs(file_layers) do
-      if not claimed[lname] then
-        error(("load_weights: %s holds weights for layer '%s', which this model does not have"):format(path, lname), 2)
-      end
-    end
-    for _, key in ipairs((function() local t = {} for k in pairs(data) do t[#t + 1] = k end return t end)()) do
-      local lname, wname = key:match("^(.*)/([^/]+)$")
-      local known = false
-      for i, e in ipairs(entries) do
-        if mapping[i] == lname then for _, n in ipairs(e.names) do if n == wname then known = true end end end
-      end
-      if not known then
-        error(("load_weights: %s holds '%s', which the model's layer has no weight for"):format(path, key), 2)
-      end
-    end
-    -- Then apply.
+    local ok3, err = pcall(check_file_matches, entries, mapping, file_layers, data, path)
+    if not ok3 then error(err, 2) end  -- everything is checked before any weight changes
     for i, e in ipairs(entries) do
       for j, p in ipairs(e.params) do p:copy_(data[mapping[i] .. "/" .. e.names[j]]:float()) end
     end
