@@ -1,5 +1,5 @@
 /* core.train: the C half of training, called by the Lua fit loop
- * (bindings/lua/ember/models.lua) and by custom loops:
+ * (bindings/lua/ember/training.lua) and by custom loops:
  *   Optimizer(kind, config)            -> optimizer userdata; opt:step(params, grads [, lr]), opt:iterations()
  *   loss(name, y_pred, y_true [, grad]) -> mean loss (grad, a tensor, receives dLoss/dy_pred)
  *   metric(name, y_pred, y_true)       -> mean metric
@@ -37,14 +37,27 @@ static int opt_gc(lua_State *L) {
     return 0;
 }
 
+/* Index of name in the NULL-terminated list names, or raises
+ * "unknown <what> '<name>' (valid: <names, comma-separated>)". */
+static int check_name(lua_State *L, const char *what, const char *name, const char *const *names) {
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0) return i;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "unknown %s '%s' (valid: ", what, name);
+    luaL_addvalue(&b);
+    for (int i = 0; names[i]; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, names[i]);
+    }
+    luaL_addchar(&b, ')');
+    luaL_pushresult(&b);
+    return lua_error(L);
+}
+
 static int l_optimizer(lua_State *L) {
-    static const char *const display[] = {"SGD", "RMSprop", "Adam"};
-    const char *name = luaL_checkstring(L, 1);
-    int kind = -1;
-    for (int i = 0; em_optimizer_names[i]; i++)
-        if (strcmp(name, em_optimizer_names[i]) == 0) kind = i;
-    if (kind < 0) return luaL_error(L, "unknown optimizer '%s' (valid: sgd, rmsprop, adam)", name);
-    const char *fn = display[kind];
+    int kind = check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
+    const char *fn = em_optimizer_class_names[kind];
     em_opt_config c = em_optimizer_defaults((em_opt_kind)kind);
     c.lr = lt_opt_number(L, 2, fn, "lr", c.lr);
     c.decay = lt_opt_number(L, 2, fn, "decay", c.decay);
@@ -120,12 +133,7 @@ static int l_loss(lua_State *L) {
 
 static int l_metric(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
-    int k = -1;
-    for (int i = 0; em_metric_names[i]; i++)
-        if (strcmp(name, em_metric_names[i]) == 0) k = i;
-    if (k < 0)
-        return luaL_error(L, "unknown metric '%s' (valid: binary_accuracy, categorical_accuracy, "
-                             "sparse_categorical_accuracy, mae)", name);
+    int k = check_name(L, "metric", name, em_metric_names);
     em_tensor *p = lt_check(L, 2, name, "y_pred");
     em_tensor *t = lt_check(L, 3, name, "y_true");
     double v;

@@ -7,7 +7,7 @@
 #include "../core/error.h"
 
 const char *const em_optimizer_names[] = {"sgd", "rmsprop", "adam", NULL};
-static const char *const display[] = {"SGD", "RMSprop", "Adam"};
+const char *const em_optimizer_class_names[] = {"SGD", "RMSprop", "Adam"};
 
 em_opt_config em_optimizer_defaults(em_opt_kind kind) {
     em_opt_config c = {0};
@@ -20,7 +20,7 @@ em_opt_config em_optimizer_defaults(em_opt_kind kind) {
 }
 
 em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg) {
-    const char *who = display[kind];
+    const char *who = em_optimizer_class_names[kind];
     if (!(cfg->lr >= 0)) { em_fail("%s: lr must be >= 0, got %g", who, cfg->lr); return NULL; }
     if (!(cfg->decay >= 0)) { em_fail("%s: decay must be >= 0, got %g", who, cfg->decay); return NULL; }
     if (!(cfg->momentum >= 0)) { em_fail("%s: momentum must be >= 0, got %g", who, cfg->momentum); return NULL; }
@@ -53,7 +53,7 @@ void em_optimizer_free(em_optimizer *o) {
 }
 
 static int check_args(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads) {
-    const char *who = display[o->kind];
+    const char *who = em_optimizer_class_names[o->kind];
     char a[160], b[160];
     if (o->nslots && n != o->nslots)
         return em_fail("%s.step: got %d parameters but this optimizer's state was made for %d "

@@ -16,6 +16,7 @@
 typedef enum { EM_OPT_SGD = 0, EM_OPT_RMSPROP, EM_OPT_ADAM } em_opt_kind;
 
 extern const char *const em_optimizer_names[];  /* "sgd", "rmsprop", "adam", NULL */
+extern const char *const em_optimizer_class_names[];  /* Keras's: "SGD", "RMSprop", "Adam" (for messages) */
 
 typedef struct {
     double lr, decay;
