@@ -1,6 +1,7 @@
 /* The Lua face of em_layer: a userdata ("ember.CoreLayer") owning one engine
- * layer.  The Keras-shaped layer objects of the Lua side (bindings/lua/ember/
- * layers*.lua) hold one of these as `self.core` and call its methods:
+ * layer.  The Keras-shaped layer objects of the Lua side (core.lua,
+ * recurrent.lua, conv.lua in bindings/lua/ember/layers/) hold one of these
+ * as `self.core` and call its methods:
  *
  *   core:build(input_shape)     -> output_shape   (shapes include the batch dim;
  *                                                  ember.None for unknown dims)

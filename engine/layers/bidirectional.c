@@ -21,12 +21,6 @@
 
 const char *const em_merge_mode_names[] = {"concat", "sum", "mul", "ave", NULL};
 
-int em_merge_mode_parse(const char *who, const char *name, em_merge_mode *out) {
-    for (int i = 0; em_merge_mode_names[i]; i++)
-        if (strcmp(name, em_merge_mode_names[i]) == 0) { *out = (em_merge_mode)i; return 0; }
-    return em_fail("%s: unknown merge_mode '%s' (valid: concat, sum, mul, ave)", who, name);
-}
-
 typedef struct {
     em_layer *fwd, *bwd;  /* not owned */
     em_merge_mode mode;

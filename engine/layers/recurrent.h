@@ -46,8 +46,7 @@ em_layer *em_lstm_new(const em_rnn_config *c);
 em_layer *em_gru_new(const em_rnn_config *c);
 
 typedef enum { EM_MERGE_CONCAT = 0, EM_MERGE_SUM, EM_MERGE_MUL, EM_MERGE_AVE } em_merge_mode;
-extern const char *const em_merge_mode_names[];  /* NULL-terminated */
-int em_merge_mode_parse(const char *who, const char *name, em_merge_mode *out);
+extern const char *const em_merge_mode_names[];  /* NULL-terminated, in enum order (the binding's choice list) */
 
 /* Wrap two recurrent layers of the same config, the second with
  * go_backwards flipped.  The wrapper does NOT own them (the caller keeps
