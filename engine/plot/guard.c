@@ -106,6 +106,23 @@ int em_plot_has_device(const char *device) {
 
 enum { STAGE_NONE, STAGE_STREAM, STAGE_INIT };
 
+/* After the run: 0 when the file was written and is not empty; otherwise
+ * removes it and fails with what PLplot (or its stderr, `said`) reported. */
+static int check_outcome(const em_plot_page *page, int failed, int no_device, const char *said) {
+    struct stat st;
+    if (!failed && (stat(page->path, &st) != 0 || st.st_size == 0)) {
+        failed = 1;
+        remember("the output file is empty");
+    }
+    if (!failed) return 0;
+    remove(page->path);
+    if (no_device)
+        return em_fail("em_figure_save: PLplot has no '%s' output device (is plplot-driver-cairo installed?)",
+                       page->device);
+    return em_fail("em_figure_save: PLplot failed to draw '%s': %s", page->path,
+                   plplot_said[0] ? plplot_said : said[0] ? said : "unknown error");
+}
+
 int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *data) {
     if (busy) return em_fail("em_figure_save: another figure is being drawn (PLplot is not re-entrant)");
     FILE *fp = fopen(page->path, "wb");
@@ -166,17 +183,5 @@ int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *da
     plsabort(NULL);
     quiet_end(&quiet, said, sizeof said);
     busy = 0;
-
-    struct stat st;
-    if (!failed && (stat(page->path, &st) != 0 || st.st_size == 0)) {
-        failed = 1;
-        remember("the output file is empty");
-    }
-    if (!failed) return 0;
-    remove(page->path);
-    if (no_device)
-        return em_fail("em_figure_save: PLplot has no '%s' output device (is plplot-driver-cairo installed?)",
-                       page->device);
-    return em_fail("em_figure_save: PLplot failed to draw '%s': %s", page->path,
-                   plplot_said[0] ? plplot_said : said[0] ? said : "unknown error");
+    return check_outcome(page, failed, no_device, said);
 }
