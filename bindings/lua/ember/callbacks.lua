@@ -45,6 +45,24 @@ local function check_opts(who, opts, allowed)
   return opts or {}
 end
 
+-- Typed option checks: a wrong value is an error naming the option.
+local function check_types(who, opts, types)
+  for key, want in pairs(types) do
+    local v = opts[key]
+    if v ~= nil then
+      local ok
+      if want == "count" then ok = math.type(v) == "integer" and v >= 0
+      elseif want == "positive" then ok = math.type(v) == "integer" and v >= 1
+      elseif want == "number" then ok = type(v) == "number" and v == v
+      else ok = type(v) == want end
+      if not ok then
+        local what = ({ count = "an integer >= 0", positive = "an integer >= 1", number = "a number" })[want] or ("a " .. want)
+        error(("%s: option '%s' expected %s, got %s"):format(who, key, what, tostring(v)), 3)
+      end
+    end
+  end
+end
+
 -- "auto": maximise accuracies, minimise everything else (Keras's rule).
 local function better_fn(who, mode, monitor, min_delta)
   mode = mode or "auto"
@@ -63,6 +81,8 @@ M.EarlyStopping_class = EarlyStopping
 function M.EarlyStopping(opts)
   opts = check_opts("EarlyStopping", opts, { monitor = true, patience = true, min_delta = true, mode = true,
     restore_best_weights = true, verbose = true, baseline = true })
+  check_types("EarlyStopping", opts, { monitor = "string", patience = "count", min_delta = "number", mode = "string",
+    restore_best_weights = "boolean", verbose = "count", baseline = "number" })
   local self = setmetatable({
     monitor = opts.monitor or "val_loss", patience = opts.patience or 0,
     min_delta = math.abs(opts.min_delta or 0), restore_best_weights = opts.restore_best_weights or false,
@@ -115,6 +135,8 @@ function M.ModelCheckpoint(filepath, opts)
   end
   opts = check_opts("ModelCheckpoint", opts, { monitor = true, save_best_only = true, mode = true, verbose = true,
     save_weights_only = true, period = true })
+  check_types("ModelCheckpoint", opts, { monitor = "string", save_best_only = "boolean", mode = "string",
+    verbose = "count", save_weights_only = "boolean", period = "positive" })
   local self = setmetatable({ filepath = filepath, monitor = opts.monitor or "val_loss",
     save_best_only = opts.save_best_only or false, verbose = opts.verbose or 0, period = opts.period or 1 }, ModelCheckpoint)
   self.better, self.best = better_fn("ModelCheckpoint", opts.mode, self.monitor, 0)

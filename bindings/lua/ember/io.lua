@@ -17,6 +17,10 @@ function io_.read_csv(path, opts)
   for k in pairs(opts or {}) do
     if not KEYS[k] then error(("read_csv: unknown option '%s'"):format(tostring(k)), 2) end
   end
+  if type(path) ~= "string" then
+    error(("read_csv: argument 'path' expected a string, got %s"):format(type(path)), 2)
+  end
+  if not core.fs.exists(path) then error(("read_csv: argument 'path': no file '%s'"):format(path), 2) end
   return core.data.read_csv(path, opts)
 end
 

@@ -65,7 +65,11 @@ local function mode_of(fn, mode)
   if mode ~= nil and type(mode) ~= "string" then
     error(("%s: argument 'mode' expected a string, got %s"):format(fn, type(mode)), 3)
   end
-  return mode or "binary"
+  mode = mode or "binary"
+  if mode ~= "binary" and mode ~= "count" and mode ~= "freq" and mode ~= "tfidf" then
+    error(("%s: option 'mode' must be one of \"binary\", \"count\", \"freq\", \"tfidf\", got %q"):format(fn, mode), 3)
+  end
+  return mode
 end
 
 function Tokenizer:sequences_to_matrix(seqs, mode)
@@ -74,6 +78,9 @@ end
 
 function Tokenizer:texts_to_matrix(texts, mode)
   mode = mode_of("texts_to_matrix", mode)
+  if type(texts) ~= "table" then
+    error(("texts_to_matrix: argument 'texts' expected a list of strings, got %s"):format(type(texts)), 2)
+  end
   return self._core:matrix(self._core:to_sequences(texts), mode)
 end
 

@@ -56,6 +56,15 @@ local function require_compiled(self, who)
   end
 end
 
+-- Run f(...) and re-raise its error as "<prefix>: <message>" (without the
+-- position of the Lua line that re-raised it), so a layer's or a loss's
+-- complaint about a batch names the call and the argument at fault.
+local function blame(prefix, f, ...)
+  local ok, a, b = pcall(f, ...)
+  if ok then return a, b end
+  error(prefix .. ": " .. tostring(a):gsub("^%[ember%][^:]*:%d+: ", ""), 0)
+end
+
 local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 
 local function install(Sequential)
@@ -79,8 +88,8 @@ local function install(Sequential)
     self:ensure_built(x, "fit")
     local buf = buffers(self)
     self:zero_grads()
-    local pred = self:forward(x, true)
-    local loss = train.loss(self.loss, pred, y, buf.grad)
+    local pred = blame("fit: argument 'x'", self.forward, self, x, true)
+    local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
     if not is_finite(loss) then
       error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
         :format(tostring(loss), where or "this batch"), 0)
@@ -93,8 +102,8 @@ local function install(Sequential)
 
   function Sequential:_test_batch(x, y)
     self:ensure_built(x, "evaluate")
-    local pred = self:forward(x, false)
-    return train.loss(self.loss, pred, y), self:_metric_values(pred, y)
+    local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
+    return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), self:_metric_values(pred, y)
   end
 
   -- Mean loss and metrics over arrays, in batches (weighted by batch size).
