@@ -178,6 +178,24 @@ function ModelCheckpoint:on_epoch_end(epoch, logs)
   self.model:save_weights(path)
 end
 
+-- TerminateOnNaN(): as Keras, stops training when a batch's loss is NaN or
+-- infinite.  Without it fit raises an error naming the epoch and batch;
+-- with it fit returns the History instead (the bad batch is not applied).
+local TerminateOnNaN = class(Callback)
+M.TerminateOnNaN_class = TerminateOnNaN
+function M.TerminateOnNaN(opts)
+  check_opts("TerminateOnNaN", opts, {})
+  return setmetatable({}, TerminateOnNaN)
+end
+
+function TerminateOnNaN:on_batch_end(batch, logs)
+  local loss = logs and logs.loss
+  if loss and (loss ~= loss or loss == math.huge or loss == -math.huge) then
+    print(("Batch %d: Invalid loss, terminating training"):format(batch))
+    self.model.stop_training = true
+  end
+end
+
 -- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}
 function M.LambdaCallback(fns)
   local self = setmetatable({}, class(Callback))

@@ -91,6 +91,9 @@ local function install(Sequential)
     local pred = blame("fit: argument 'x'", self.forward, self, x, true)
     local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
     if not is_finite(loss) then
+      -- With a TerminateOnNaN callback, fit ends gracefully (Keras): the
+      -- batch is reported to the callbacks but not applied.
+      if self._terminate_on_nan then return loss, self:_metric_values(pred, y) end
       error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
         :format(tostring(loss), where or "this batch"), 0)
     end
@@ -165,6 +168,10 @@ local function install(Sequential)
         error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
       end
       cbs[#cbs + 1] = cb
+    end
+    self._terminate_on_nan = nil
+    for _, cb in ipairs(cbs) do
+      if getmetatable(cb) == callbacks_mod.TerminateOnNaN_class then self._terminate_on_nan = true end
     end
     for _, cb in ipairs(cbs) do
       if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
@@ -280,6 +287,7 @@ local function install(Sequential)
         bar:update(first + count - 1, border)
         call_all(cbs, "on_batch_end", batch, blogs)
         batch = batch + 1
+        if self.stop_training then break end  -- Keras checks after every batch
       end
       local means = {}
       for i = 1, #self.metrics do means[i] = sums[i] / n end
@@ -434,6 +442,7 @@ local function install(Sequential)
         blogs.batch, blogs.size = step - 1, xb:size(1)
         bar:update(step, border)
         call_all(cbs, "on_batch_end", step - 1, blogs)
+        if self.stop_training then break end
       end
       local means = {}
       for i = 1, #self.metrics do means[i] = sums[i] / total end
