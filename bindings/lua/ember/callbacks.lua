@@ -199,7 +199,8 @@ end
 -- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}
 function M.LambdaCallback(fns)
   local self = setmetatable({}, class(Callback))
-  for k, f in pairs(fns or {}) do self[k] = f end
+  -- Keras calls the given functions with (epoch or batch, logs): no self.
+  for k, f in pairs(fns or {}) do self[k] = function(_, ...) return f(...) end end
   return self
 end
 
