@@ -149,4 +149,40 @@ describe("reliability regressions", function()
     assert.is_true(same_weights(m:get_weights(), snaps[3]))
     assert.is_false(same_weights(snaps[3], snaps[5]))
   end)
+
+  -- ---- resources ----
+  it("refuses a 10^12-element tensor with a clear error, before allocating", function()
+    local mem = "more than this machine's [%d.]+ [KMGT]?B of physical memory"
+    assert.error_matches(function() ember.zeros { 1e12 } end, "zeros: argument 'shape' {1000000000000} needs 3.6 TB, " .. mem)
+    assert.error_matches(function() ember.rand { 1e6, 1e6 } end, "rand: argument 'shape' {1000000,1000000} needs")
+    assert.error_matches(function() ember.full({ 1e4, 1e4, 1e4 }, 1) end, "full: argument 'shape' .* needs")
+    assert.error_matches(function() ember.zeros { 2 ^ 40, 2 } end, "zeros: argument 'shape' .* has more than 1099511627776 elements")
+    assert.error_matches(function() ember.zeros({ 1e12 }, { dtype = "int32" }) end, "physical memory")
+  end)
+
+  it("refuses to read a file larger than memory (a sparse 8 TB file)", function()
+    local path = os.tmpname()
+    assert.is_true(os.execute("truncate -s 8T " .. path))
+    local mem = "needs 8.0 TB, more than this machine's [%d.]+ [KMGT]?B of physical memory"
+    assert.error_matches(function() ember.load(path) end, "load: reading '.*' %(8796093022208 bytes%) " .. mem)
+    assert.error_matches(function() ember.fs.read(path) end, "fs.read: reading '.*' %(8796093022208 bytes%) " .. mem)
+    assert.error_matches(function() ember.io.read_csv(path) end, mem)
+    assert.error_matches(function() ember.datasets.jena_climate.load { path = path } end, mem)
+    os.remove(path)
+  end)
+
+  -- ---- nothing lost: figures ----
+  it("a failed plot save keeps the previous figure", function()
+    local path = os.tmpname() .. ".png"
+    ember.plot.line { y = { 1, 2, 3 }, file = path }
+    local before = assert(io.open(path, "rb")):read("a")
+    assert.is_true(#before > 100)
+    assert.has_error(function() ember.plot.line { y = { 1, "x" }, file = path } end)
+    assert.equals(before, assert(io.open(path, "rb")):read("a"))
+    local dir = path:match("^(.*)/")
+    for name in io.popen("ls " .. dir):lines() do
+      assert.is_nil(name:find(path:match("[^/]+$") .. ".tmp", 1, true), "temp file left: " .. name)
+    end
+    os.remove(path)
+  end)
 end)

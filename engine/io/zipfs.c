@@ -13,6 +13,7 @@
 #include <zip.h>
 
 #include "../core/error.h"
+#include "../core/tensor.h"
 
 /* ---- string lists ---- */
 
@@ -318,6 +319,12 @@ static int read_plain(const char *path, char **data, size_t *len) {
     if (S_ISDIR(st.st_mode)) return em_fail("fs.read: '%s' is a folder, not a file", path);
     FILE *f = fopen(path, "rb");
     if (!f) return em_fail("fs.read: cannot open '%s': %s", path, strerror(errno));
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' (%lld bytes)", path, (long long)st.st_size);
+    if (em_check_memory("fs.read", what, (double)st.st_size)) {
+        fclose(f);
+        return -1;
+    }
     size_t cap = st.st_size > 0 ? (size_t)st.st_size : 4096, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
@@ -347,6 +354,9 @@ static int read_member(archive *a, const char *inner, char **data, size_t *len) 
     zip_stat_t zs;
     if (zip_stat_index(a->za, m->index, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
         return em_fail("fs.read: cannot stat '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' in '%s' (%llu bytes)", inner, a->path, (unsigned long long)zs.size);
+    if (em_check_memory("fs.read", what, (double)zs.size)) return -1;
     char *buf = malloc((size_t)zs.size + 1);
     if (!buf) return em_fail("fs.read: out of memory for '%s' (%llu bytes)", inner, (unsigned long long)zs.size);
     zip_file_t *zf = zip_fopen_index(a->za, m->index, 0);
