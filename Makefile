@@ -25,7 +25,7 @@ BINDINGS_SRC := $(filter-out bindings/tools_embed_lua.c,$(wildcard bindings/*.c)
 LUA_SRC      := $(shell find bindings/lua -name '*.lua' | sort)
 HEADERS      := $(shell find engine bindings -name '*.h')
 
-.PHONY: all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs
+.PHONY: all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
 
 all: ember
 
@@ -46,6 +46,10 @@ build/embed_lua: bindings/tools_embed_lua.c
 
 build/lua_modules.c: build/embed_lua $(LUA_SRC)
 	build/embed_lua bindings/lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
+
+# The optimizer kernels' sqrtf vectorizes only without errno semantics
+# (their arguments are never negative).
+build/engine/train/optimizers.o build-debug/engine/train/optimizers.o: CFLAGS_COMMON += -fno-math-errno
 
 OBJS       := $(patsubst %.c,build/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build/lua_modules.o
 DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build-debug/lua_modules.o
@@ -156,6 +160,26 @@ datasets:
 	@mkdir -p datasets
 	@for f in "$(EMBER_SHARED)"/datasets/*; do ln -sfn "$$(realpath "$$f")" datasets/; done
 	@ls -l datasets
+
+# make reproduce: every chapter-6 listing at the book's settings (hours on
+# two cores), then out/ch06/RESULTS.md beside the book's figures.
+# REPRODUCE_ARGS passes options to the runner, e.g.
+#   make reproduce REPRODUCE_ARGS='--only 6-23,6-27'   (a subset)
+#   make reproduce REPRODUCE_ARGS='--resume'           (skip listings already done)
+#   make reproduce REPRODUCE_ARGS='--table'            (only rewrite RESULTS.md)
+reproduce: ember
+	@test -e datasets/aclImdb.zip || $(MAKE) --no-print-directory datasets || \
+	  $(MAKE) --no-print-directory datasets EMBER_SHARED=../../shared
+	./ember scripts/reproduce/ch06.lua $(REPRODUCE_ARGS)
+
+# make demo: install what is missing, build, put the data in place, and
+# train listing 6-7 (IMDB, Embedding + Dense, 10 epochs: about a minute).
+demo: deps
+	@$(MAKE) --no-print-directory ember
+	@test -e datasets/aclImdb.zip || $(MAKE) --no-print-directory datasets || \
+	  $(MAKE) --no-print-directory datasets EMBER_SHARED=../../shared
+	./ember scripts/ch06/6-7_imdb_embedding_dense.lua --out out/demo
+	@echo "demo: the plots are out/demo/6-7_acc.png and out/demo/6-7_loss.png"
 
 clean:
 	rm -rf build build-debug build-fuzz build-vg ember ember-debug ember-vg

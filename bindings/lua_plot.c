@@ -280,8 +280,19 @@ static void add_named(lua_State *L, const char *key, const char *fn) {
     lua_setfield(L, -2, key);
 }
 
+/* core.plot.style_error(fmt): nil when fmt is a valid matplotlib format
+ * string, else why not (for the Lua half's own messages). */
+static int l_style_error(lua_State *L) {
+    const char *fmt = luaL_checkstring(L, 1);
+    em_style style;
+    if (em_style_parse(fmt, &style) == 0) return 0;
+    lua_pushstring(L, em_error());
+    return 1;
+}
+
 void ember_open_plot(lua_State *L) {
-    static const luaL_Reg FUNCS[] = {{"draw", l_figure}, {"tick_step", l_tick_step}, {NULL, NULL}};
+    static const luaL_Reg FUNCS[] = {
+        {"draw", l_figure}, {"tick_step", l_tick_step}, {"style_error", l_style_error}, {NULL, NULL}};
     luaL_newlib(L, FUNCS);
     add_named(L, "figure", "ember.plot.figure");
     add_named(L, "line", "ember.plot.line");

@@ -19,7 +19,20 @@ static int tensor_gc(lua_State *L) {
     return 0;
 }
 
+/* Lua's collector only sees the small userdata; tell it about the storage
+ * allocated since the last call (at least 1 MiB at a time), so loops that
+ * make big temporaries collect them instead of growing without bound. */
+static void account_storage(lua_State *L) {
+    static size_t pending;
+    pending += em_storage_take_allocated();
+    if (pending < ((size_t)1 << 20)) return;
+    size_t kb = pending >> 10;
+    pending = 0;
+    lua_gc(L, LUA_GCSTEP, kb > INT32_MAX ? INT32_MAX : (int)kb);
+}
+
 em_tensor *lt_new(lua_State *L) {
+    account_storage(L);
     em_tensor *t = lua_newuserdatauv(L, sizeof(em_tensor), 0);
     memset(t, 0, sizeof *t);
     luaL_setmetatable(L, EMBER_TENSOR_MT);
@@ -123,15 +136,16 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
 }
 
 /* Pushes opts[key] (or nil) and returns its type. */
-static int opt_field(lua_State *L, int idx, const char *key) {
+static int opt_field(lua_State *L, int idx, const char *fn, const char *key) {
     if (lua_isnoneornil(L, idx)) { lua_pushnil(L); return LUA_TNIL; }
-    if (!lua_istable(L, idx)) luaL_error(L, "options must be a table, got %s", luaL_typename(L, idx));
+    if (!lua_istable(L, idx) || lt_test(L, idx))
+        luaL_error(L, "%s: options must be a table such as {%s = ...}, got %s", fn, key, describe(L, idx));
     return lua_getfield(L, idx, key);
 }
 
 int64_t lt_opt_int(lua_State *L, int idx, const char *fn, const char *key, int64_t def, int64_t lo, int64_t hi) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
     if (!isnum) luaL_error(L, "%s: option '%s' expected an integer, got %s", fn, key, describe(L, -1));
@@ -143,7 +157,7 @@ int64_t lt_opt_int(lua_State *L, int idx, const char *fn, const char *key, int64
 
 double lt_opt_number(lua_State *L, int idx, const char *fn, const char *key, double def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "%s: option '%s' expected a number, got %s", fn, key, describe(L, -1));
     double v = lua_tonumber(L, -1);
     if (v != v) luaL_error(L, "%s: option '%s' expected a number, got NaN", fn, key);
@@ -153,7 +167,7 @@ double lt_opt_number(lua_State *L, int idx, const char *fn, const char *key, dou
 
 int lt_opt_bool(lua_State *L, int idx, const char *fn, const char *key, int def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (!lua_isboolean(L, -1)) luaL_error(L, "%s: option '%s' expected a boolean, got %s", fn, key, describe(L, -1));
     int v = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -162,7 +176,7 @@ int lt_opt_bool(lua_State *L, int idx, const char *fn, const char *key, int def)
 
 const char *lt_opt_string(lua_State *L, int idx, const char *fn, const char *key, const char *def) {
     idx = lua_absindex(L, idx);
-    if (opt_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (opt_field(L, idx, fn, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: option '%s' expected a string, got %s", fn, key, describe(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);  /* the string stays alive: it is anchored in the options table */
@@ -330,7 +344,7 @@ static int l_arange(lua_State *L) {
     int optidx = lua_istable(L, 3) ? 3 : 4;
     if (!isfinite(a)) return luaL_error(L, "arange: argument 'start' must be a finite number, got %f", a);
     if (!isfinite(b)) return luaL_error(L, "arange: argument 'stop' must be a finite number, got %f", b);
-    if (step == 0 || !isfinite(step)) return luaL_error(L, "arange: argument 'step' must be a finite non-zero number");
+    if (step == 0 || !isfinite(step)) return luaL_error(L, "arange: step must be a non-zero number");
     int isint = lua_isinteger(L, 1) && lua_isinteger(L, 2) && (lua_isnoneornil(L, 3) || lua_istable(L, 3) || lua_isinteger(L, 3));
     em_dtype dt = lt_opt_dtype(L, optidx, "arange", isint ? EM_INT32 : EM_FLOAT32);
     double count = floor((b - a) / step) + 1;
@@ -360,7 +374,7 @@ static int l_seed(lua_State *L) {
 /* Read 1-based indices from the stack starting at first into idx[]. */
 static void check_indices(lua_State *L, const char *fn, const em_tensor *t, int first, int64_t *idx) {
     int given = lua_gettop(L) - first + 1;
-    if (given < t->ndim)
+    if (given != t->ndim)
         luaL_error(L, "%s: %d indices given for a tensor of %d dimensions", fn, given, t->ndim);
     for (int d = 0; d < t->ndim; d++) {
         int64_t i = lt_check_int(L, first + d, fn, "index", INT64_MIN, INT64_MAX);
@@ -565,6 +579,15 @@ static int l_copy(lua_State *L) {
     if (!em_same_shape(t, src)) {
         char a[160], b[160];
         return luaL_error(L, "copy_: shapes %s and %s differ", em_tensor_shape_str(t, a, sizeof a), em_tensor_shape_str(src, b, sizeof b));
+    }
+    if (t->dtype != src->dtype)
+        return luaL_error(L, "copy_: cannot copy %s data into a %s tensor (convert with :float() or :int())",
+                          em_dtype_name(src->dtype), em_dtype_name(t->dtype));
+    if (src->storage == t->storage) {
+        /* Overlapping views (t:copy_(t:t())): copy through a snapshot. */
+        em_tensor *snap = lt_new(L);
+        if (em_tensor_clone(snap, src)) return lt_raise(L);
+        src = snap;
     }
     if (em_tensor_copy(t, src)) return lt_raise(L);
     lua_settop(L, 1);

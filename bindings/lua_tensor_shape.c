@@ -100,7 +100,8 @@ static int read_target_shape(lua_State *L, const char *fn, int64_t *shape) {
         lua_Integer v = lua_tointegerx(L, -1, &isnum);
         if (!isnum || v < -1)
             return luaL_error(L, "%s: argument 'shape' entry %I must be a non-negative integer or -1, got %s", fn, i,
-                              luaL_tolstring(L, -1, NULL));
+                              lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING
+                                  ? lua_tostring(L, -1) : luaL_typename(L, -1));
         shape[i - 1] = v;
         lua_pop(L, 1);
     }

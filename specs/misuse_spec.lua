@@ -303,7 +303,7 @@ local cases = {
   { "fit_on_texts", "texts", function() P.Tokenizer {}:fit_on_texts { "a", 3 } end },
   { "texts_to_sequences", "texts", function() tok():texts_to_sequences(nil) end },
   { "texts_to_sequences", "texts", function() tok():texts_to_sequences { {} } end },
-  { "texts_to_matrix", "mode", function() tok():texts_to_matrix({ "a" }, { mode = "onehot" }) end },
+  { "sequences_to_matrix", "mode", function() tok():texts_to_matrix({ "a" }, { mode = "onehot" }) end },
   { "texts_to_matrix", "texts", function() tok():texts_to_matrix(5) end },
   { "sequences_to_matrix", "sequences", function() tok():sequences_to_matrix("x") end },
   { "pad_sequences", "sequences", function() P.pad_sequences(nil) end },
@@ -354,7 +354,7 @@ local cases = {
 
   -- io, fs
   { "read_csv", "path", function() ember.io.read_csv(nil) end },
-  { "read_csv", "path", function() ember.io.read_csv(dir .. "/none.csv") end },
+  { "fs.read", "none.csv", function() ember.io.read_csv(dir .. "/none.csv") end },
   { "read_csv", "skip_columns", function() ember.io.read_csv(jena_csv(), { skip_columns = -1 }) end },
   { "read_csv", "dtype", function() ember.io.read_csv(jena_csv(), { dtype = "uint8" }) end },
   { "read_csv", "header", function() ember.io.read_csv(jena_csv(), { header = "yes" }) end },

@@ -120,6 +120,42 @@ describe("Sequential training", function()
     assert.are_not.same(flat_weights(a), flat_weights(c))
   end)
 
+  it("gives bit-identical weights in two separate processes", function()
+    local code = [[ember.seed(5)
+local L = ember.layers
+local x = ember.randn{200, 10}
+local y = ember.randint(0, 1, {200})
+local m = ember.Sequential{L.Dense(32, {activation = "relu", input_dim = 10}), L.Dropout(0.3), L.Dense(1, {activation = "sigmoid"})}
+m:compile{optimizer = "adam", loss = "binary_crossentropy"}
+m:fit(x, y, {epochs = 3, batch_size = 16, verbose = 0})
+for _, w in ipairs(m:get_weights()) do for _, v in ipairs(w:reshape{w:numel()}:totable()) do io.write(string.format("%a ", v)) end end]]
+    local a, b = run_capture(code), run_capture(code)
+    assert.is_true(#a > 1000, a)
+    assert.equal(a, b)
+  end)
+
+  it("builds from the first batch when no layer declares an input shape", function()
+    local x, y = separable(32, 10, 1)
+    ember.seed(1)
+    local model = ember.Sequential { L.Dense(4, { activation = "relu" }), L.Dense(1, { activation = "sigmoid" }) }
+    assert.is_false(model.built)
+    model:compile { optimizer = "sgd", loss = "binary_crossentropy", metrics = { "acc" } }
+    model:fit(x, y, { epochs = 1, verbose = 0 })
+    assert.is_true(model.built)
+    assert.truthy(capture_summary(model):find("Total params: 49", 1, true))
+    assert.error_matches(function() ember.Sequential():fit(x, y) end, "fit: the model must be compiled")
+    local empty = ember.Sequential()
+    empty:compile { optimizer = "sgd", loss = "mse" }
+    assert.error_matches(function() empty:fit(x, y) end, "fit: the model has no layers")
+  end)
+
+  it("counts epochs from initial_epoch", function()
+    local x, y = separable(32, 10, 1)
+    local h = mlp(1):fit(x, y, { epochs = 4, initial_epoch = 2, verbose = 0 })
+    assert.same({ 2, 3 }, h.epoch)
+    assert.equal(2, #h.history.loss)
+  end)
+
   it("validates on the LAST fraction of the data, taken before shuffling", function()
     local x, y = separable(100, 10, 3)
     local model = mlp(1)
@@ -189,6 +225,38 @@ describe("Sequential training", function()
       "argument 'generator' expected a callable")
   end)
 
+  it("passes a gradient check through the whole C chain (Embedding, Flatten, Dropout, Dense)", function()
+    ember.seed(3)
+    local model = ember.Sequential { L.Embedding(20, 3, { input_length = 4 }), L.Flatten(), L.Dropout(0.3),
+      L.Dense(5, { activation = "tanh" }), L.Dense(3, { activation = "softmax" }) }
+    assert.truthy(model:chain())
+    local x = ember.randint(0, 19, { 6, 4 })
+    assert.is_true(require("support.gradcheck").check(model, x, { training = true, seed = 5 }))
+  end)
+
+  it("runs layers written in Lua through the generic path (the layer contract)", function()
+    local Scale = {}
+    Scale.__index = Scale
+    function Scale:build(shape) self.output_shape = shape; self.built = true; return shape end
+    function Scale:forward(x) return x * 2 end
+    function Scale:backward(dy) return dy * 2 end
+    function Scale:params() return {}, {}, {} end
+    function Scale:zero_grads() end
+    function Scale:count_params() return 0 end
+    function Scale:get_weights() return {} end
+    function Scale:set_weights() end
+    local scale = setmetatable({ name = "scale_1", type = "Scale", trainable = true }, Scale)
+    ember.seed(2)
+    local model = ember.Sequential { L.Dense(4, { activation = "tanh", input_dim = 10 }), scale, L.Dense(1, { activation = "sigmoid" }) }
+    assert.is_nil(model:chain())
+    assert.is_true(require("support.gradcheck").check(model, ember.randn { 3, 10 }, { check_input = false }))
+    model:compile { optimizer = "adam", loss = "binary_crossentropy", metrics = { "acc" } }
+    local x, y = separable(64, 10, 1)
+    local h = model:fit(x, y, { epochs = 5, verbose = 0 })
+    assert.is_true(h.history.loss[5] < h.history.loss[1])
+    assert.truthy(capture_summary(model):find("scale_1 (Scale)              (None, 4)                 0", 1, true))
+  end)
+
   it("supports a custom loop with forward, backward and optimizer:step", function()
     local x, y = separable(128, 10, 9)
     ember.seed(4)
@@ -245,11 +313,48 @@ describe("callbacks and interruption", function()
     assert.is_true(#h.epoch < 10)
   end)
 
+  it("EarlyStopping restores the weights of the best epoch", function()
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    local scripted, snapshots = { 1.0, 0.5, 0.7, 0.8, 0.9 }, {}
+    -- runs before EarlyStopping: replaces the monitored value and records the weights
+    local script = ember.callbacks.LambdaCallback { on_epoch_end = function(epoch, logs)
+      logs.loss = scripted[epoch + 1]
+      snapshots[epoch + 1] = flat_weights(model)
+    end }
+    local es = ember.callbacks.EarlyStopping { monitor = "loss", patience = 1, restore_best_weights = true }
+    local h = model:fit(x, y, { epochs = 5, callbacks = { script, es }, verbose = 0 })
+    assert.same({ 0, 1, 2 }, h.epoch)
+    assert.are_not.same(snapshots[2], snapshots[3])
+    assert.same(snapshots[2], flat_weights(model))
+  end)
+
+  it("ModelCheckpoint saves every epoch, or only improvements of the monitored value", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    model:fit(x, y, { epochs = 2, verbose = 0,
+      callbacks = { ember.callbacks.ModelCheckpoint(dir .. "/all.{epoch:02d}.npz") } })
+    local w = ember.load(dir .. "/all.02.npz")
+    assert.same(model.layers[1]:get_weights()[1]:totable(), w[model.layers[1].name .. "/kernel"]:totable())
+    assert.truthy(io.open(dir .. "/all.01.npz"))
+    local scripted = { 1.0, 2.0, 0.5 }
+    local script = ember.callbacks.LambdaCallback { on_epoch_end = function(epoch, logs) logs.val_loss = scripted[epoch + 1] end }
+    model:fit(x, y, { epochs = 3, verbose = 0, callbacks = { script,
+      ember.callbacks.ModelCheckpoint(dir .. "/best.{epoch:02d}.npz", { save_best_only = true, monitor = "val_loss" }) } })
+    assert.truthy(io.open(dir .. "/best.01.npz"))
+    assert.is_nil(io.open(dir .. "/best.02.npz"))
+    assert.truthy(io.open(dir .. "/best.03.npz"))
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("Ctrl-C (the host's 'interrupted!' error) returns the History so far", function()
     local x, y = separable(64, 10, 1)
     local model = mlp(2)
     local batches = 0
-    local interrupter = ember.callbacks.LambdaCallback { on_batch_end = function(_, b)
+    local interrupter = ember.callbacks.LambdaCallback { on_batch_end = function()
       batches = batches + 1
       if batches == 5 then error("stdin:1: interrupted!") end
     end }
@@ -346,6 +451,93 @@ describe("weights", function()
     good[1]:fill_(0.5)
     model:set_weights(good)
     assert.equal(0.5, model.layers[1]:get_weights()[1]:get(1, 1))
+  end)
+
+  -- The .npz reader/writer comes from the tensor area; these specs check the
+  -- Lua-side logic (names, matching, all-or-nothing, atomic rename) against
+  -- an in-memory stand-in for ember.save / ember.load.
+  describe("with a stand-in for ember.save / ember.load", function()
+    local store, real_save, real_load
+    before_each(function()
+      store, real_save, real_load = { files = {} }, ember.save, ember.load
+      ember.save = function(path, tbl)
+        if store.fail then error("disk full") end
+        local copy = {}
+        for k, v in pairs(tbl) do copy[k] = v:clone() end
+        local f = assert(io.open(path, "w")); f:write("npz stand-in"); f:close()
+        store.files[#store.files + 1] = path
+        store.last = copy
+      end
+      -- Returns what was saved last (the file itself only has to exist).
+      ember.load = function(path)
+        local f = io.open(path, "r")
+        if not f then error("load: cannot open " .. path) end
+        f:close()
+        return store.last
+      end
+    end)
+    after_each(function() ember.save, ember.load = real_save, real_load end)
+
+    local function saved_model(seed)
+      local model = mlp(seed)
+      local path = os.tmpname() .. ".npz"
+      model:save_weights(path)
+      return model, path
+    end
+
+    it("writes every weight as <layer>/<weight> through a temporary file renamed into place", function()
+      local model, path = saved_model(1)
+      local keys = {}
+      for k in pairs(store.last) do keys[#keys + 1] = k end
+      table.sort(keys)
+      local d1, d2 = model.layers[1].name, model.layers[3].name
+      local want = { d1 .. "/bias", d1 .. "/kernel", d2 .. "/bias", d2 .. "/kernel" }
+      table.sort(want)
+      assert.same(want, keys)
+      assert.equal(1, #store.files)
+      assert.is_true(store.files[1] ~= path and store.files[1]:sub(1, #path) == path)  -- written under a temporary name
+      assert.is_nil(io.open(store.files[1], "r"))  -- and renamed away
+      assert.truthy(io.open(path, "r"))
+      os.remove(path)
+    end)
+
+    it("keeps the old file when saving fails", function()
+      local model, path = saved_model(1)
+      store.fail = true
+      assert.error_matches(function() model:save_weights(path) end, "save_weights: .*disk full")
+      local f = io.open(path, "r")
+      assert.equal("npz stand-in", f:read("a"))
+      f:close()
+      os.remove(path)
+    end)
+
+    it("loads into a model whose auto names differ, matching layers of each type in order", function()
+      local model, path = saved_model(1)
+      local other = mlp(2)
+      assert.are_not.same(flat_weights(model), flat_weights(other))
+      other:load_weights(path)
+      assert.same(flat_weights(model), flat_weights(other))
+      os.remove(path)
+    end)
+
+    it("names the first mismatch and changes nothing", function()
+      local _, path = saved_model(1)
+      ember.seed(3)
+      local wrong = ember.Sequential { L.Dense(16, { input_shape = { 10 } }), L.Dense(2) }
+      local before = flat_weights(wrong)
+      assert.error_matches(function() wrong:load_weights(path) end,
+        "load_weights: weight 'dense_%d+/kernel' has shape {16,1} in .* but dense_%d+/kernel expects {16,2}")
+      assert.same(before, flat_weights(wrong))  -- the first layer matched, yet was not changed
+      local bigger = ember.Sequential { L.Dense(16, { input_shape = { 10 } }), L.Dense(1), L.Dense(1) }
+      assert.error_matches(function() bigger:load_weights(path) end,
+        "load_weights: .* has no weights for layer dense_%d+ %(Dense%): it holds 2 layer%(s%) of that kind")
+      local smaller = ember.Sequential { L.Dense(16, { input_shape = { 10 } }) }
+      assert.error_matches(function() smaller:load_weights(path) end,
+        "holds weights for layer 'dense_%d+', which this model does not have")
+      local nobias = ember.Sequential { L.Dense(16, { input_shape = { 10 }, use_bias = false }), L.Dense(1, { use_bias = false }) }
+      assert.error_matches(function() nobias:load_weights(path) end, "which the model's layer has no weight for")
+      os.remove(path)
+    end)
   end)
 
   local has_io = type(ember.save) == "function" and type(ember.load) == "function"

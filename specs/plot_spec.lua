@@ -182,6 +182,17 @@ describe("ember.plot", function()
       assert.equal(3, count(svg, BLUE_FILL))
     end)
 
+    it("reads a strided tensor view (a data column) exactly like the same list", function()
+      local data = ember.randn {500, 3}
+      local column = data:select(2, 2)
+      local list = {}
+      for i = 1, 500 do list[i] = data:get(i, 2) end
+      local a = read(plot.line {y = column, file = dir .. "/col_view.png"})
+      local b = read(plot.line {y = list, file = dir .. "/col_list.png"})
+      assert.equal(#b, #a)
+      assert.is_true(a == b)
+    end)
+
     it("plots a constant series (flat range widened as matplotlib does)", function()
       assert.truthy(plot.line {y = {2, 2, 2}, file = dir .. "/flat.png"})
       assert.truthy(plot.line {y = {0}, file = dir .. "/one.png"})
@@ -197,6 +208,19 @@ describe("ember.plot", function()
       assert.truthy(count(svg, BLUE_STROKE) >= 1)
     end)
 
+    it("plots the History that model:fit returns", function()
+      ember.seed(3)
+      local x, y = ember.randn {64, 4}, ember.zeros {64, 1}
+      for i = 1, 64 do y:set(i, 1, x:get(i, 1) > 0 and 1 or 0) end
+      local model = ember.Sequential()
+      model:add(ember.layers.Dense(1, {activation = "sigmoid", input_shape = {4}}))
+      model:compile {optimizer = "rmsprop", loss = "binary_crossentropy", metrics = {"acc"}}
+      local history = model:fit(x, y, {epochs = 3, batch_size = 16, validation_split = 0.25, verbose = 0})
+      local svg = read(plot.history(history, {metrics = {"acc", "val_acc"}, file = dir .. "/fit.svg"}))
+      assert.equal(4, count(svg, BLUE_FILL))  -- 3 epochs + the legend dot
+      assert.truthy(count(svg, BLUE_STROKE) >= 1)
+    end)
+
     it("plots accuracy from a plain metrics table", function()
       local h = fake_history(10).history
       local path = plot.history(h, {metrics = {"acc", "val_acc"}, file = dir .. "/acc.png",
@@ -204,6 +228,13 @@ describe("ember.plot", function()
       local w, hh = png_size(read(path))
       assert.equal(640, w)
       assert.equal(480, hh)
+    end)
+
+    it("takes tensors, labels and styles", function()
+      local h = {loss = ember.tensor {0.5, 0.4, 0.3}, val_loss = {0.6, 0.5, 0.5}}
+      local svg = read(plot.history(h, {labels = {"train", "val"}, styles = {"rs", "b--"}, file = dir .. "/ls.svg"}))
+      assert.equal(0, count(svg, BLUE_FILL))
+      assert.equal(4, count(svg, "fill:rgb(100%,0%,0%)"))  -- 3 red squares + legend
     end)
 
     it("draws only the metrics asked for", function()
@@ -325,6 +356,10 @@ describe("ember.plot", function()
         "ember.plot.history: option 'metrics' expected a non-empty list of metric names such as {\"loss\", \"val_loss\"}, got \"loss\"")
       assert.has_error(function() plot.history({loss = {1, 2}}, {labels = {"a", "b"}, file = png()}) end,
         "ember.plot.history: option 'labels' expected a list of 1 strings (one per metric), got table")
+      assert.error_matches(function() plot.history({loss = {1, 2}}, {styles = {"bq"}, file = png()}) end,
+        "^ember%.plot%.history: option 'styles' entry 1: unknown character 'q' in style \"bq\"")
+      assert.has_error(function() plot.history({loss = ember.zeros {2, 2}}, {file = png()}) end,
+        "ember.plot.history: history metric 'loss' expected a list of numbers or a 1-D tensor, got a 2-D tensor")
       assert.error_matches(function() plot.history({loss = {1, 2}}, {file = dir .. "/h.gif"}) end,
         "^ember%.plot%.history: option 'file' expected a path ending in %.png, %.svg or %.pdf")
       assert.error_matches(function() plot.history({loss = {1, 2}}, {file = dir .. "/nope/h.png"}) end,

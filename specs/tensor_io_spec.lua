@@ -232,6 +232,8 @@ describe("malformed files", function()
   it("reports a missing file and bad argument types", function()
     assert.error_matches(function() ember.load(dir .. "/missing.npy") end,
       "load: cannot open '.*/missing.npy': No such file or directory")
+    assert.error_matches(function() ember.load(dir) end, "load: cannot read '")
+    assert.has_error(function() ember.load("/dev/null") end, "load: '/dev/null' is not a regular file")
     assert.has_error(function() ember.load(42) end, "load: argument 'path' expected a string, got 42")
     assert.has_error(function() ember.save(nil, T { 1 }) end, "save: argument 'path' expected a string, got nil")
     assert.has_error(function() ember.save(dir .. "/x.npy", 5) end,

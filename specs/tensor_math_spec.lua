@@ -149,6 +149,30 @@ describe("unary math", function()
     assert.same({ 4, 0.25 }, T { 2, 0.5 }:square():totable())
   end)
 
+  it("computes exp, sigmoid and tanh to float precision over their whole range", function()
+    local xs = ember.arange(-4000, 4000):float() / 100 -- -40 .. 40 in steps of 0.01
+    local e, s, t = xs:exp():totable(), xs:sigmoid():totable(), xs:tanh():totable()
+    local worst = 0
+    local function check(expected, got)
+      local err = math.abs(expected - got) / math.max(math.abs(expected), 1e-38)
+      if err > worst then worst = err end
+    end
+    for i, x in ipairs(xs:totable()) do
+      check(math.exp(x), e[i])
+      check(1 / (1 + math.exp(-x)), s[i])
+      local m = math.exp(-2 * math.abs(x))
+      check((x < 0 and -1 or 1) * (1 - m) / (1 + m), t[i])
+    end
+    assert.is_true(worst < 2.4e-7, "worst relative error " .. worst) -- 2 float32 ulps
+    local special = T { 0 / 0, 1 / 0, -1 / 0, 100, -120 }
+    local ex, th, sg = special:exp():totable(), special:tanh():totable(), special:sigmoid():totable()
+    assert.is_true(ex[1] ~= ex[1] and th[1] ~= th[1] and sg[1] ~= sg[1])
+    assert.same({ 1 / 0, 0, 1 / 0, 0 }, { ex[2], ex[3], ex[4], ex[5] })
+    assert.same({ 1, -1, 1, -1 }, { th[2], th[3], th[4], th[5] })
+    assert.same({ 1, 0, 1, 0 }, { sg[2], sg[3], sg[4], sg[5] })
+    assert.equal(0, T { -0.0 }:tanh():get(1))
+  end)
+
   it("keeps int32 for neg/abs/relu/clamp and gives float32 otherwise", function()
     local i = I { -3, 2 }
     assert.equal("int32", i:abs().dtype)
@@ -301,6 +325,12 @@ describe("matmul and dot", function()
     assert.same({ 1, 2, 1 }, T { 1, 2 }:dot(m):totable())
     assert.same({ { 2, 0 }, { 0, 1 } }, m:dot(m:t()):totable())
     assert.equal(14, v:dot(v))
+    local sq = T { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }
+    local col = sq:t()[2] -- {2, 5, 8}, a strided view
+    assert.equal(93, col:dot(col))
+    assert.same({ 36, 81, 126 }, sq:dot(col):totable())
+    assert.same({ 78, 93, 108 }, col:dot(sq):totable())
+    assert.same({ 78, 93, 108 }, sq:t():dot(col):totable())
   end)
 
   it("reports shapes that do not align, wrong dtypes and ranks", function()
@@ -325,6 +355,13 @@ describe("matmul and dot", function()
     assert.equal(1, ember.num_threads())
     ember.set_num_threads(n)
     assert.has_error(function() ember.set_num_threads(0) end, "set_num_threads: argument 'n' must be in [1, 1024], got 0")
+  end)
+
+  it("takes the start-up thread count from EMBER_NUM_THREADS", function()
+    local p = io.popen("EMBER_NUM_THREADS=1 " .. arg[-1] .. " -e 'io.write(ember.num_threads())'")
+    local out = p:read("a")
+    p:close()
+    assert.equal("1", out)
   end)
 end)
 

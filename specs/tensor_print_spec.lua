@@ -81,7 +81,7 @@ describe("tostring", function()
     local script = dir .. "/cmp.py"
     local f = assert(io.open(script, "w"))
     f:write("import numpy as np, glob, sys\nbad = [p for p in sorted(glob.glob(sys.argv[1] + '/c*.npy'))\n"
-      .. "       if str(np.load(p)) != open(p[:-4] + '.txt').read()]\nprint(bad)\nsys.exit(1 if bad else 0)\n")
+      .. "       if str(np.load(p)) != open(p[:-4] + '.txt').read()]\nif bad: print(bad)\nsys.exit(1 if bad else 0)\n")
     f:close()
     local ok = os.execute(py .. ' "' .. script .. '" "' .. dir .. '"')
     os.execute('rm -rf "' .. dir .. '"')

@@ -57,6 +57,12 @@ describe("losses", function()
     assert.is_true(close(want, ember.losses.compute("sparse_categorical_crossentropy", p, ids), 1e-6))
     assert.is_true(close(want, ember.losses.compute("sparse_categorical_crossentropy", p, ember.tensor { { 1 }, { 2 } }), 1e-6))
     loss_gradcheck("sparse_categorical_crossentropy", p, ids)
+    -- rows that do not sum to 1: Keras clips each p to [1e-7, 1 - 1e-7] first,
+    -- then normalises through log-softmax: row 2 becomes three equal values
+    local q = ember.tensor { { 0.4, 1.0, 0.6 }, { 2, 1, 1 } }
+    assert.is_true(close((math.log(2) + math.log(3)) / 2,
+      ember.losses.compute("sparse_categorical_crossentropy", q, ids), 1e-6))
+    loss_gradcheck("sparse_categorical_crossentropy", ember.tensor { { 0.4, 0.9, 0.6 }, { 0.3, 0.2, 0.5 } }, ids)
     assert.error_matches(function() ember.losses.compute("sparse_categorical_crossentropy", p, ember.tensor { 1, 3 }) end,
       "target 3 in row 2 is not a class id in %[0, 3%)")
   end)

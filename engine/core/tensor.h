@@ -54,6 +54,11 @@ int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape
  * buffers that layers keep across batches: no allocation in steady state. */
 int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
 
+/* Bytes of tensor storage allocated since the last call (then reset).
+ * The Lua bindings feed this to Lua's garbage collector, which otherwise
+ * sees only the small userdata and would let big dead tensors pile up. */
+size_t em_storage_take_allocated(void);
+
 /* Drop *t's reference to its storage and leave *t empty. */
 void em_tensor_release(em_tensor *t);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../io/numparse.h"
 
 /* Count the space-separated fields of [p, end). */
 static int64_t count_fields(const char *p, const char *end) {
@@ -26,9 +27,9 @@ static const char *line_end(const char *p, const char *end) {
 static int parse_values(const char *p, const char *end, int64_t dim, float *row, const char *name, int64_t line) {
     for (int64_t k = 0; k < dim; k++) {
         while (p < end && *p == ' ') p++;
-        char *stop;
-        double v = strtod(p, &stop);  /* stops at the space or the line end */
-        if (stop == p || (stop < end && *stop != ' '))
+        double v;
+        const char *stop = em_parse_double(p, end, &v);
+        if (stop == p || (stop < end && *stop != ' ' && *stop != '\r'))
             return em_fail("glove: %s line %lld: value %lld is not a number", name, (long long)line, (long long)k + 1);
         row[k] = (float)v;
         p = stop;

@@ -30,7 +30,27 @@ int em_timeseries_init(em_timeseries *g, const em_tensor *data) {
     return 0;
 }
 
-void em_timeseries_free(em_timeseries *g) { em_tensor_release(&g->data); }
+void em_timeseries_free(em_timeseries *g) {
+    em_tensor_release(&g->data);
+    for (int i = 0; i < EM_TS_POOL; i++) {
+        em_tensor_release(&g->pool_samples[i]);
+        em_tensor_release(&g->pool_targets[i]);
+    }
+}
+
+static int unshared(const em_tensor *t) { return !t->storage || t->storage->refcount == 1; }
+
+/* A pool slot whose buffers nobody else holds; if the caller holds them
+ * all, the oldest slot lets go of its buffers (the caller keeps them) and
+ * gets fresh ones. */
+static int pick_slot(em_timeseries *g) {
+    for (int i = 0; i < EM_TS_POOL; i++)
+        if (unshared(&g->pool_samples[i]) && unshared(&g->pool_targets[i])) return i;
+    int i = g->pool_next++ % EM_TS_POOL;
+    em_tensor_release(&g->pool_samples[i]);
+    em_tensor_release(&g->pool_targets[i]);
+    return i;
+}
 
 int64_t em_timeseries_steps(const em_timeseries *g) { return (g->lookback + g->step - 1) / g->step; }
 
@@ -57,13 +77,17 @@ int em_timeseries_next(em_timeseries *g, em_tensor *samples, em_tensor *targets)
     }
     int64_t steps = em_timeseries_steps(g), cols = g->data.shape[1];
     int64_t sshape[3] = {n, steps, cols};
-    if (em_tensor_alloc(samples, EM_FLOAT32, 3, sshape) || em_tensor_alloc(targets, EM_FLOAT32, 1, &n)) return -1;
+    int slot = pick_slot(g);
+    em_tensor *ps = &g->pool_samples[slot], *pt = &g->pool_targets[slot];
+    if (em_tensor_resize(ps, EM_FLOAT32, 3, sshape) || em_tensor_resize(pt, EM_FLOAT32, 1, &n)) return -1;
     const em_tensor *d = &g->data;
     for (int64_t j = 0; j < n; j++) {
         int64_t r = g->shuffle ? first + (int64_t)em_rand_below((uint64_t)(g->max_index - first + 1)) : start + j;
-        copy_sample(g, r, steps, em_f32(samples) + j * steps * cols);
-        em_f32(targets)[j] = em_f32(d)[(r + g->delay - 1) * d->strides[0] + (g->target_column - 1) * d->strides[1]];
+        copy_sample(g, r, steps, em_f32(ps) + j * steps * cols);  /* every element is written */
+        em_f32(pt)[j] = em_f32(d)[(r + g->delay - 1) * d->strides[0] + (g->target_column - 1) * d->strides[1]];
     }
     if (!g->shuffle) g->next_row = start + n;
+    em_tensor_view(samples, ps);
+    em_tensor_view(targets, pt);
     return 0;
 }

@@ -17,8 +17,15 @@
 
 #include "../core/tensor.h"
 
+/* Batch buffers the generator recycles: a buffer is reused only once the
+ * caller holds no view of it any more (its storage refcount is back to 1),
+ * so a batch the caller keeps is never overwritten. */
+#define EM_TS_POOL 4
+
 typedef struct {
     em_tensor data;  /* a view of the 2-D float32 series (retained) */
+    em_tensor pool_samples[EM_TS_POOL], pool_targets[EM_TS_POOL];
+    int pool_next;
     int64_t lookback, delay, min_index, max_index, step, batch_size, target_column;
     int shuffle, reverse;
     int64_t next_row;  /* sequential mode: the next batch's first row */
@@ -33,8 +40,9 @@ void em_timeseries_free(em_timeseries *g);
 /* Timesteps per sample: ceil(lookback / step). */
 int64_t em_timeseries_steps(const em_timeseries *g);
 
-/* The next batch into *samples {n, steps, columns} and *targets {n} (both
- * empty; allocated here). */
+/* The next batch: *samples {n, steps, columns} and *targets {n} become
+ * views of the generator's buffers (recycled as above; no allocation in
+ * steady state).  Both must be empty. */
 int em_timeseries_next(em_timeseries *g, em_tensor *samples, em_tensor *targets);
 
 #endif

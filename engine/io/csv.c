@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "numparse.h"
 
 typedef struct {
     const char *text, *end, *name;
@@ -85,14 +86,14 @@ static int parse_number(const csv_reader *r, const char *fs, const char *fe, int
         return em_fail("read_csv: %s line %lld, column %lld%s%s%s: %s", r->name, (long long)r->line,
                        (long long)col + 1, *colname ? " (" : "", colname, *colname ? ")" : "",
                        n == 0 ? "empty field, expected a number" : "field too long to be a number");
-    memcpy(buf, fs, n);
-    buf[n] = '\0';
-    char *stop;
-    *v = strtod(buf, &stop);
-    while (*stop == ' ') stop++;
-    if (stop == buf || *stop)
+    const char *stop = em_parse_double(fs, fe, v);
+    while (stop < fe && *stop == ' ') stop++;
+    if (stop == fs || stop != fe) {
+        memcpy(buf, fs, n);
+        buf[n] = '\0';
         return em_fail("read_csv: %s line %lld, column %lld%s%s%s: '%s' is not a number", r->name, (long long)r->line,
                        (long long)col + 1, *colname ? " (" : "", colname, *colname ? ")" : "", buf);
+    }
     return 0;
 }
 

@@ -6,14 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <zip.h>
 
 #include "../core/error.h"
 #include "../core/tensor.h"
+#include "zip_archive.h"
 
 /* ---- string lists ---- */
 
@@ -42,168 +39,12 @@ int em_strlist_push(em_strlist *l, const char *s, size_t len) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* ---- the archive cache ---- */
-
-typedef struct {
-    char *name;          /* member name without a trailing '/' */
-    zip_uint64_t index;  /* libzip index */
-    int is_dir;
-} member;
-
-typedef struct {
-    char *path;
-    struct stat st;  /* identity of the file when opened: reopen on change */
-    void *map;       /* the whole archive, mapped: libzip reads it from memory */
-    size_t map_len;
-    zip_t *za;
-    member *members;  /* sorted by name */
-    size_t n;
-} archive;
-
-#define CACHE_SLOTS 4
-static archive cache[CACHE_SLOTS];
-static unsigned cache_clock;  /* round-robin eviction */
-
-static void archive_close(archive *a) {
-    if (a->za) zip_discard(a->za);
-    if (a->map) munmap(a->map, a->map_len);
-    for (size_t i = 0; i < a->n; i++) free(a->members[i].name);
-    free(a->members);
-    free(a->path);
-    memset(a, 0, sizeof *a);
-}
-
-void em_fs_close_all(void) {
-    for (int i = 0; i < CACHE_SLOTS; i++) archive_close(&cache[i]);
-}
-
-static int cmp_member(const void *a, const void *b) {
-    return strcmp(((const member *)a)->name, ((const member *)b)->name);
-}
-
-/* Read the central directory once into a sorted name index. */
-static int archive_index(archive *a) {
-    zip_int64_t count = zip_get_num_entries(a->za, 0);
-    a->members = calloc(count > 0 ? (size_t)count : 1, sizeof *a->members);
-    if (!a->members) return em_fail("fs: out of memory indexing '%s'", a->path);
-    for (zip_int64_t i = 0; i < count; i++) {
-        const char *name = zip_get_name(a->za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
-        if (!name || !name[0] || name[0] == '/') continue;
-        size_t len = strlen(name);
-        int is_dir = name[len - 1] == '/';
-        member *m = &a->members[a->n];
-        m->name = strndup(name, is_dir ? len - 1 : len);
-        if (!m->name) return em_fail("fs: out of memory indexing '%s'", a->path);
-        m->index = (zip_uint64_t)i;
-        m->is_dir = is_dir;
-        a->n++;
-    }
-    qsort(a->members, a->n, sizeof *a->members, cmp_member);
-    return 0;
-}
-
-/* Map the file and open it through a buffer source: libzip on a file
- * source stats the file once per entry (50,000 syscalls for aclImdb.zip). */
-static int archive_map(archive *a, const char *path, const struct stat *st) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return em_fail("fs: cannot open zip archive '%s': %s", path, strerror(errno));
-    a->map_len = (size_t)st->st_size;
-    a->map = a->map_len ? mmap(NULL, a->map_len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (a->map == MAP_FAILED) {
-        a->map = NULL;
-        return em_fail("fs: cannot map zip archive '%s': %s", path, strerror(errno));
-    }
-    return 0;
-}
-
-static int archive_open(archive *a, const char *path, const struct stat *st) {
-    /* libzip converts every entry's DOS time with mktime(); with TZ unset,
-     * glibc re-stats /etc/localtime on each call (50,000 times for
-     * aclImdb.zip).  Naming the same zone explicitly lets glibc cache it. */
-    if (!getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
-    if (archive_map(a, path, st)) return -1;
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(a->map, a->map_len, 0, &ze);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
-    if (!za) {
-        em_fail("fs: cannot open zip archive '%s': %s", path, zip_error_strerror(&ze));
-        zip_error_fini(&ze);
-        if (src) zip_source_free(src);
-        if (a->map) munmap(a->map, a->map_len);
-        a->map = NULL;
-        return -1;
-    }
-    zip_error_fini(&ze);
-    a->za = za;
-    a->st = *st;
-    a->path = strdup(path);
-    if (!a->path || archive_index(a)) {
-        archive_close(a);
-        return a->path ? -1 : em_fail("fs: out of memory");
-    }
-    return 0;
-}
-
-static int same_file(const struct stat *a, const struct stat *b) {
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-static archive *archive_get(const char *path, const struct stat *st) {
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        archive *a = &cache[i];
-        if (!a->path || strcmp(a->path, path) != 0) continue;
-        if (same_file(&a->st, st)) return a;
-        archive_close(a);  /* the file changed under us */
-    }
-    archive *slot = NULL;
-    for (int i = 0; i < CACHE_SLOTS && !slot; i++)
-        if (!cache[i].path) slot = &cache[i];
-    if (!slot) {
-        slot = &cache[cache_clock++ % CACHE_SLOTS];
-        archive_close(slot);
-    }
-    return archive_open(slot, path, st) ? NULL : slot;
-}
-
-/* First member whose name is >= key. */
-static size_t lower_bound(const archive *a, const char *key) {
-    size_t lo = 0, hi = a->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(a->members[mid].name, key) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
-static const member *find_member(const archive *a, const char *name) {
-    size_t i = lower_bound(a, name);
-    return i < a->n && strcmp(a->members[i].name, name) == 0 ? &a->members[i] : NULL;
-}
-
-/* Folders need not have their own entries: "a/b" implies the folder "a". */
-static int member_is_dir(const archive *a, const char *inner) {
-    if (!inner[0]) return 1;
-    const member *m = find_member(a, inner);
-    if (m) return m->is_dir;
-    size_t len = strlen(inner);
-    char key[len + 2];
-    memcpy(key, inner, len);
-    key[len] = '/';
-    key[len + 1] = '\0';
-    size_t i = lower_bound(a, key);
-    return i < a->n && strncmp(a->members[i].name, key, len + 1) == 0;
-}
-
 /* ---- splitting a path at its archive ---- */
 
 typedef struct {
     char *archive;      /* NULL when the path is a plain path */
     const char *inner;  /* member path inside the archive ("" = its root) */
-    struct stat st;     /* of the archive */
+    struct stat st;     /* of the em_zip_archive */
     char buf[];         /* storage for archive + inner */
 } split_path;
 
@@ -249,10 +90,10 @@ int em_fs_kind_of(const char *path, em_fs_kind *kind) {
         struct stat st;
         if (stat(path, &st) == 0) *kind = S_ISDIR(st.st_mode) ? EM_FS_DIR : EM_FS_FILE;
     } else {
-        archive *a = archive_get(sp->archive, &sp->st);
+        em_zip_archive *a = em_zip_get(sp->archive, &sp->st);
         if (!a) rc = -1;
-        else if (member_is_dir(a, sp->inner)) *kind = EM_FS_DIR;
-        else if (find_member(a, sp->inner)) *kind = EM_FS_FILE;
+        else if (em_zip_is_dir(a, sp->inner)) *kind = EM_FS_DIR;
+        else if (em_zip_find(a, sp->inner)) *kind = EM_FS_FILE;
     }
     free(sp);
     return rc;
@@ -273,8 +114,8 @@ static int listdir_plain(const char *path, em_strlist *out) {
 
 /* Children of inner: names under "inner/", cut at their next '/'.  The
  * index is sorted, so every name of one child is contiguous. */
-static int listdir_archive(const archive *a, const char *inner, em_strlist *out) {
-    if (!member_is_dir(a, inner))
+static int listdir_archive(const em_zip_archive *a, const char *inner, em_strlist *out) {
+    if (!em_zip_is_dir(a, inner))
         return em_fail("fs.listdir: '%s' is not a folder in the archive '%s'", inner, a->path);
     size_t plen = strlen(inner);
     char prefix[plen + 2];
@@ -283,7 +124,7 @@ static int listdir_archive(const archive *a, const char *inner, em_strlist *out)
     prefix[plen] = '\0';
     const char *last = NULL;
     size_t last_len = 0;
-    for (size_t i = lower_bound(a, prefix); i < a->n; i++) {
+    for (size_t i = em_zip_lower_bound(a, prefix); i < a->n; i++) {
         const char *name = a->members[i].name;
         if (strncmp(name, prefix, plen) != 0) break;
         const char *child = name + plen;
@@ -304,7 +145,7 @@ int em_fs_listdir(const char *path, em_strlist *out) {
     if (!sp->archive) {
         rc = listdir_plain(path, out);
     } else {
-        archive *a = archive_get(sp->archive, &sp->st);
+        em_zip_archive *a = em_zip_get(sp->archive, &sp->st);
         rc = a ? listdir_archive(a, sp->inner, out) : -1;
     }
     free(sp);
@@ -345,41 +186,6 @@ static int read_plain(const char *path, char **data, size_t *len) {
     return 0;
 }
 
-static int read_member(archive *a, const char *inner, char **data, size_t *len) {
-    const member *m = find_member(a, inner);
-    if (!m || m->is_dir) {
-        if (member_is_dir(a, inner)) return em_fail("fs.read: '%s' in '%s' is a folder, not a file", inner, a->path);
-        return em_fail("fs.read: no member '%s' in the archive '%s'", inner, a->path);
-    }
-    zip_stat_t zs;
-    if (zip_stat_index(a->za, m->index, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
-        return em_fail("fs.read: cannot stat '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
-    char what[4200];
-    snprintf(what, sizeof what, "reading '%s' in '%s' (%llu bytes)", inner, a->path, (unsigned long long)zs.size);
-    if (em_check_memory("fs.read", what, (double)zs.size)) return -1;
-    char *buf = malloc((size_t)zs.size + 1);
-    if (!buf) return em_fail("fs.read: out of memory for '%s' (%llu bytes)", inner, (unsigned long long)zs.size);
-    zip_file_t *zf = zip_fopen_index(a->za, m->index, 0);
-    if (!zf) {
-        free(buf);
-        return em_fail("fs.read: cannot open '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
-    }
-    zip_int64_t got = 0, r = 0;
-    while ((zip_uint64_t)got < zs.size && (r = zip_fread(zf, buf + got, zs.size - (zip_uint64_t)got)) > 0) got += r;
-    int bad = r < 0 || (zip_uint64_t)got != zs.size;
-    char msg[256];
-    if (bad) snprintf(msg, sizeof msg, "%s", zip_file_strerror(zf));
-    zip_fclose(zf);
-    if (bad) {
-        free(buf);
-        return em_fail("fs.read: corrupt member '%s' in '%s': %s", inner, a->path, msg);
-    }
-    buf[got] = '\0';
-    *data = buf;
-    *len = (size_t)got;
-    return 0;
-}
-
 int em_fs_read(const char *path, char **data, size_t *len) {
     *data = NULL;
     *len = 0;
@@ -389,8 +195,8 @@ int em_fs_read(const char *path, char **data, size_t *len) {
     if (!sp->archive || !sp->inner[0]) {
         rc = read_plain(path, data, len);
     } else {
-        archive *a = archive_get(sp->archive, &sp->st);
-        rc = a ? read_member(a, sp->inner, data, len) : -1;
+        em_zip_archive *a = em_zip_get(sp->archive, &sp->st);
+        rc = a ? em_zip_read(a, sp->inner, data, len) : -1;
     }
     free(sp);
     return rc;
@@ -406,3 +212,5 @@ double em_fs_mtime(const char *path) {
     free(sp);
     return ok ? (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec * 1e-9 : -1;
 }
+
+void em_fs_close_all(void) { em_zip_close_all(); }

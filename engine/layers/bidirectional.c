@@ -82,7 +82,7 @@ static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     if (rc) return -1;
     int64_t rows = b->seq ? B * T : B, out_u = b->mode == EM_MERGE_CONCAT ? 2 * U : U;
     int64_t shape[3] = {B, b->seq ? T : out_u, out_u};
-    if (em_tensor_resize(&b->y, EM_FLOAT32, b->seq ? 3 : 2, shape)) return -1;
+    if (em_rnn_output_buffer(&b->y, b->seq ? 3 : 2, shape)) return -1;
     const float *f = em_f32(&b->yf), *k = em_f32(&b->yb);
     float *o = em_f32(&b->y);
     for (int64_t i = 0; i < rows; i++) {
@@ -144,7 +144,7 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     b->bwd->trainable = l->trainable;
     em_tensor dxf = {0}, dxb = {0};
     if (em_layer_backward(b->fwd, &b->dyf, &dxf)) return -1;
-    int rc = em_tensor_resize(&b->dx, EM_FLOAT32, dxf.ndim, dxf.shape) || em_tensor_copy(&b->dx, &dxf);
+    int rc = em_rnn_output_buffer(&b->dx, dxf.ndim, dxf.shape) || em_tensor_copy(&b->dx, &dxf);
     em_tensor_release(&dxf);
     if (rc || em_layer_backward(b->bwd, &b->dyb, &dxb)) return -1;
     float *o = em_f32(&b->dx);

@@ -8,24 +8,30 @@
  * zero (backward).  That wastes (span-1)/tp of the work (about 1% for the
  * book's models) and lets every GEMM cover the whole batch.
  *
- * Two schemes, both im2col-free:
- *  - stride 1, dilation 1 ("window" scheme): the window of row q is the
- *    CONTIGUOUS slice P[q*cin, (q+k)*cin), i.e. row q of an im2col matrix is
- *    already in memory.  Rows q = r, r+k, r+2k... do not overlap, so they
- *    form a legal BLAS matrix with lda = k*cin.  k GEMMs (one per residue r)
- *    with K = k*cin do the whole convolution; the backward passes use the
- *    same trick (dX as the full correlation of dZ with the flipped kernel).
- *  - otherwise ("shifted" scheme): k accumulated GEMMs, tap j multiplying the
- *    rows q*stride + j*dilation (lda = stride*cin) by kernel slice j.
+ * Stride 1, dilation 1 ("window" scheme, every listing of the chapter): the
+ * window of row q is the CONTIGUOUS slice P[q*cin, (q+k)*cin), i.e. row q of
+ * an im2col matrix is already in memory, overlapping its neighbours.
+ *  - With AVX-512, conv_gemm.c's kernels read those overlapping rows in
+ *    place: forward (K = k*cin), dW, and dX as the full correlation of dZ
+ *    (k-1 zero lead rows) with the flipped kernel, channels padded to 16.
+ *    When dZ is mostly zeros (behind ReLU and max pooling) and the cost
+ *    model says so, conv_sparse.c computes dW and dX from its nonzeros only.
+ *  - Otherwise OpenBLAS: rows q = r, r+k, r+2k... do not overlap, so they
+ *    form a legal BLAS matrix with lda = k*cin; k GEMMs, one per residue r.
+ * Other strides and dilations ("shifted" scheme): k accumulated OpenBLAS
+ * GEMMs, tap j multiplying the rows q*stride + j*dilation (lda = stride*cin)
+ * by kernel slice j.
  */
 #include "conv1d.h"
 
 #include <cblas.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
 #include "conv_gemm.h"
+#include "conv_sparse.h"
 #include "initializers.h"
 #include "reuse_buffer.h"
 
@@ -45,6 +51,9 @@ typedef struct {
     em_tensor wflip;   /* k*filters x cin: flipped, transposed kernel for dX */
     em_tensor dwt;     /* filters x k*cin: dW transposed (window scheme) */
     em_tensor dxp;     /* batch*tp x cin, dX in padded coordinates */
+    /* nonzero lists of a sparse dZ (see conv_sparse.h) and the kernel
+     * rearranged as k x filters x cin for the sparse dX */
+    em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, sp_cursor, wj;
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
 
@@ -288,6 +297,51 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
     }
 }
 
+/* Sparse dZ (window scheme only): list the nonzeros of the first q_valid
+ * rows (the rest are zero), then dW and dX from the lists alone. */
+static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
+    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
+    int64_t rp = s->q_valid + 1, cp = F + 1;
+    if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &slack) ||
+        em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
+        em_buffer_reuse(&s->sp_col_q, EM_INT32, 1, &n) || em_buffer_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n) ||
+        em_buffer_reuse(&s->sp_cursor, EM_INT32, 1, &F))
+        return -1;
+    z->rows = s->q_valid;
+    z->F = F;
+    z->nnz = nnz;
+    z->row_ptr = em_i32(&s->sp_row_ptr);
+    z->row_f = em_i32(&s->sp_row_f);
+    z->row_v = em_f32(&s->sp_row_v);
+    z->col_ptr = em_i32(&s->sp_col_ptr);
+    z->col_q = em_i32(&s->sp_col_q);
+    z->col_v = em_f32(&s->sp_col_v);
+    em_sparse_dz_fill(z, dz);
+    return 0;
+}
+
+static int sparse_grad_kernel(conv1d *s, const em_sparse_dz *z, const float *P, float *dW) {
+    int64_t K = s->c.kernel_size * s->cin, F = s->c.filters, tshape[2] = {F, K};
+    if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
+    float *dwt = em_f32(&s->dwt);
+    memset(dwt, 0, sizeof(float) * (size_t)(F * K));
+    em_sparse_grad_kernel(z, P, s->cin, K, dwt, em_i32(&s->sp_cursor));
+    for (int64_t i = 0; i < K; i++)
+        for (int64_t f = 0; f < F; f++) dW[i * F + f] += dwt[f * K + i];
+    return 0;
+}
+
+static int sparse_grad_input(conv1d *s, const em_sparse_dz *z, const float *W, float *dxp, int64_t ld) {
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, wshape[3] = {k, F, cin};
+    if (em_buffer_reuse(&s->wj, EM_FLOAT32, 3, wshape)) return -1;
+    float *wj = em_f32(&s->wj);
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t c = 0; c < cin; c++)
+            for (int64_t f = 0; f < F; f++) wj[(j * F + f) * cin + c] = W[(j * cin + c) * F + f];
+    em_sparse_grad_input(z, wj, k, cin, dxp, ld, s->batch * s->tp);
+    return 0;
+}
+
 static const float *contiguous_dy(conv1d *s, const em_tensor *dy) {
     if (em_is_contiguous(dy)) return em_f32(dy);
     if (em_buffer_reuse(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape) || em_tensor_copy(&s->dybuf, dy)) return NULL;
@@ -317,12 +371,18 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
     fill_dz(s, dyp, dz);
     const float *P = input_rows(s), *W = em_f32(&l->params[0]);
-    if (l->trainable) {
-        if (grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
-        if (s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
-    }
     float *dxp = in_place ? em_f32(&s->dx) : em_f32(&s->dxp);
-    if (grad_input(s, W, dzbuf, dxp, ld)) return -1;
+    int64_t nnz = window_scheme(s) ? em_count_nonzero(dz, s->q_valid * F) : 0;
+    if (window_scheme(s) && nnz < INT32_MAX && em_sparse_dz_worth(nnz, s->q_valid, F, s->c.kernel_size, s->cin)) {
+        em_sparse_dz z;
+        if (sparse_lists(s, dz, nnz, &z)) return -1;
+        if (l->trainable && sparse_grad_kernel(s, &z, P, em_f32(&l->grads[0]))) return -1;
+        if (sparse_grad_input(s, &z, W, dxp, ld)) return -1;
+    } else {
+        if (l->trainable && grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
+        if (grad_input(s, W, dzbuf, dxp, ld)) return -1;
+    }
+    if (l->trainable && s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
     if (!in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
     em_tensor_release(&s->xview);  /* let the producer reuse its buffer next batch */
     s->have_forward = 0;
@@ -332,7 +392,9 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
 
 static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
-    em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx};
+    em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx,
+                          &s->sp_row_ptr, &s->sp_row_f, &s->sp_row_v, &s->sp_col_ptr, &s->sp_col_q,
+                          &s->sp_col_v, &s->sp_cursor, &s->wj};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }

@@ -1,57 +1,6 @@
 #include "conv_gemm.h"
 
-#include <pthread.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-/* ---- fork/join over disjoint ranges ---- */
-
-typedef void (*range_fn)(void *ctx, int64_t lo, int64_t hi);
-
-typedef struct {
-    range_fn fn;
-    void *ctx;
-    int64_t lo, hi;
-} range_task;
-
-static void *run_range(void *p) {
-    range_task *t = p;
-    t->fn(t->ctx, t->lo, t->hi);
-    return NULL;
-}
-
-static int thread_count(void) {
-    const char *env = getenv("EMBER_NUM_THREADS");
-    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 16 ? 16 : (int)n;
-}
-
-/* Run fn over [0, n) split into per-thread ranges that are multiples of
- * `align`; small jobs (under `min_work` units of work) stay on this thread. */
-static void parallel_ranges(int64_t n, int64_t align, double work, double min_work, range_fn fn, void *ctx) {
-    int nt = thread_count();
-    int64_t blocks = (n + align - 1) / align;
-    if (nt > blocks) nt = (int)blocks;
-    if (nt <= 1 || work < min_work) {
-        fn(ctx, 0, n);
-        return;
-    }
-    range_task tasks[16];
-    pthread_t threads[16];
-    int started[16] = {0};
-    for (int i = 0; i < nt; i++) {
-        tasks[i].fn = fn;
-        tasks[i].ctx = ctx;
-        tasks[i].lo = blocks * i / nt * align;
-        tasks[i].hi = i == nt - 1 ? n : blocks * (i + 1) / nt * align;
-    }
-    for (int i = 1; i < nt; i++) started[i] = pthread_create(&threads[i], NULL, run_range, &tasks[i]) == 0;
-    run_range(&tasks[0]);
-    for (int i = 1; i < nt; i++) {
-        if (started[i]) pthread_join(threads[i], NULL);
-        else run_range(&tasks[i]);  /* no thread available: do it here */
-    }
-}
+#include "conv_parallel.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -121,7 +70,7 @@ void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, in
                    int64_t ldc) {
     if (rows <= 0) return;
     rows_job j = {A, B, lda, K, n, ldc, C};
-    parallel_ranges(rows, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
+    em_parallel_dynamic(rows, 8 * ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
 }
 
 /* C[kk0 + r][16v..] += sum_q A[q*lda + kk0 + r] * D[q*ldd + 16v..] for r < R, q < rows. */
@@ -192,7 +141,7 @@ void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D,
                       float *C) {
     if (rows <= 0 || K <= 0) return;
     tn_job j = {A, D, lda, ldd, rows, n, C};
-    parallel_ranges(K, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, tn_range, &j);
+    em_parallel_ranges(K, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, tn_range, &j);
 }
 
 #else /* no AVX-512: Conv1D keeps to OpenBLAS */
@@ -201,7 +150,6 @@ int em_cgemm_supported(int64_t n) { (void)n; return 0; }
 void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
                    int64_t ldc) {
     (void)A; (void)lda; (void)rows; (void)B; (void)K; (void)n; (void)C; (void)ldc;
-    (void)parallel_ranges;
 }
 void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
                       float *C) {

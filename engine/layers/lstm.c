@@ -34,6 +34,27 @@ static inline void lstm_row_forward(const em_rnn_config *c, int64_t U, float *z,
     for (int64_t j = 0; j < U; j++) h[j] = o[j] * ac[j];
 }
 
+/* The default pair (sigmoid gates, tanh) fused into one vectorizable loop. */
+static int lstm_default_activations(const em_rnn_config *c) {
+    return c->recurrent_activation == EM_ACT_SIGMOID && c->activation == EM_ACT_TANH;
+}
+
+static inline void lstm_row_forward_fast(int64_t U, float *restrict z, const float *restrict cprev,
+                                         float *restrict cnext, float *restrict ac, float *restrict h) {
+    for (int64_t j = 0; j < U; j++) {
+        float i = em_fast_sigmoid(z[j]), f = em_fast_sigmoid(z[U + j]);
+        float g = em_fast_tanh(z[2 * U + j]), o = em_fast_sigmoid(z[3 * U + j]);
+        z[j] = i;
+        z[U + j] = f;
+        z[2 * U + j] = g;
+        z[3 * U + j] = o;
+        float c = f * cprev[j] + i * g, a = em_fast_tanh(c);
+        cnext[j] = c;
+        ac[j] = a;
+        h[j] = o * a;
+    }
+}
+
 static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
@@ -44,13 +65,17 @@ static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     memset(cs, 0, sizeof(float) * (size_t)BU);
+    int fast = lstm_default_activations(&r->cfg);
     int threads = em_rnn_threads_begin();
     for (int64_t s = 0; s < T; s++) {
         float *z = zx + s * B * GU;
         if (s > 0) em_rnn_recurrent_gemm(r, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
-        for (int64_t b = 0; b < B; b++)
-            lstm_row_forward(&r->cfg, U, z + b * GU, cs + s * BU + b * U, cs + (s + 1) * BU + b * U,
-                             ac + s * BU + b * U, hs + (s + 1) * BU + b * U);
+        for (int64_t b = 0; b < B; b++) {
+            float *cp = cs + s * BU + b * U, *cn = cs + (s + 1) * BU + b * U, *a = ac + s * BU + b * U,
+                  *h = hs + (s + 1) * BU + b * U;
+            if (fast) lstm_row_forward_fast(U, z + b * GU, cp, cn, a, h);
+            else lstm_row_forward(&r->cfg, U, z + b * GU, cp, cn, a, h);
+        }
     }
     em_rnn_threads_end(threads);
     return em_rnn_finish_forward(r, y);
@@ -76,6 +101,20 @@ static inline void lstm_row_backward(const em_rnn_config *c, int64_t U, const fl
     em_act_backward(c->activation, dg, dg, g, 1, U);
 }
 
+static inline void lstm_row_backward_fast(int64_t U, const float *restrict z, const float *restrict cprev,
+                                          const float *restrict ac, const float *restrict dh, float *restrict dc,
+                                          float *restrict dz) {
+    for (int64_t j = 0; j < U; j++) {
+        float i = z[j], f = z[U + j], g = z[2 * U + j], o = z[3 * U + j], a = ac[j], d = dh[j];
+        float dct = dc[j] + d * o * (1.0f - a * a);
+        dz[j] = dct * g * i * (1.0f - i);
+        dz[U + j] = dct * cprev[j] * f * (1.0f - f);
+        dz[2 * U + j] = dct * i * (1.0f - g * g);
+        dz[3 * U + j] = d * a * o * (1.0f - o);
+        dc[j] = dct * f;
+    }
+}
+
 static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
@@ -86,12 +125,15 @@ static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     const float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
     memset(dc, 0, sizeof(float) * (size_t)BU);
+    int fast = lstm_default_activations(&r->cfg);
     int threads = em_rnn_threads_begin();
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, dy, s, dh);
-        for (int64_t b = 0; b < B; b++)
-            lstm_row_backward(&r->cfg, U, zx + (s * B + b) * GU, cs + s * BU + b * U, ac + s * BU + b * U,
-                              dh + b * U, dc + b * U, dz + (s * B + b) * GU);
+        for (int64_t b = 0; b < B; b++) {
+            const float *z = zx + (s * B + b) * GU, *cp = cs + s * BU + b * U, *a = ac + s * BU + b * U;
+            if (fast) lstm_row_backward_fast(U, z, cp, a, dh + b * U, dc + b * U, dz + (s * B + b) * GU);
+            else lstm_row_backward(&r->cfg, U, z, cp, a, dh + b * U, dc + b * U, dz + (s * B + b) * GU);
+        }
         if (s > 0) em_rnn_recurrent_dh(r, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
     }
     em_rnn_threads_end(threads);

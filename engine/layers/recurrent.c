@@ -182,14 +182,14 @@ int em_rnn_finish_forward(em_rnn *r, em_tensor *y) {
     const float *hs = em_f32(&r->hs);
     if (r->cfg.return_sequences) {
         int64_t shape[3] = {B, T, U};
-        if (em_tensor_resize(&r->y, EM_FLOAT32, 3, shape)) return -1;
+        if (em_rnn_output_buffer(&r->y, 3, shape)) return -1;
         float *out = em_f32(&r->y);
         for (int64_t s = 0; s < T; s++)
             for (int64_t b = 0; b < B; b++)
                 memcpy(out + (b * T + s) * U, hs + ((s + 1) * B + b) * U, sizeof(float) * (size_t)U);
     } else {
         int64_t shape[2] = {B, U};
-        if (em_tensor_resize(&r->y, EM_FLOAT32, 2, shape)) return -1;
+        if (em_rnn_output_buffer(&r->y, 2, shape)) return -1;
         memcpy(em_f32(&r->y), hs + T * B * U, sizeof(float) * (size_t)(B * U));
     }
     em_tensor_view(y, &r->y);
@@ -295,6 +295,19 @@ void em_rnn_add_dy(const em_rnn *r, const em_tensor *dy, int64_t s, float *dh) {
     }
 }
 
+int em_rnn_output_buffer(em_tensor *t, int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i] > 0 ? shape[i] : 0;
+    if (t->storage && t->dtype == EM_FLOAT32 && t->storage->nbytes >= (size_t)n * sizeof(float)) {
+        t->ndim = ndim;
+        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+        em_contiguous_strides(ndim, shape, t->strides);
+        t->offset = 0;
+        return 0;
+    }
+    return em_tensor_resize(t, EM_FLOAT32, ndim, shape);
+}
+
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld) {
     for (int64_t i = 0; i < rows; i++) {
         const float *row = m + i * ld;
@@ -305,7 +318,7 @@ void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int6
 int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
     int64_t B = r->batch, T = r->time, F = r->features, U = r->cfg.units, G = r->gates, GU = G * U, rows = T * B;
     int64_t s_tbf[3] = {T, B, F}, s_btf[3] = {B, T, F};
-    if (em_tensor_resize(&r->dx_tm, EM_FLOAT32, 3, s_tbf) || em_tensor_resize(&r->dx, EM_FLOAT32, 3, s_btf))
+    if (em_tensor_resize(&r->dx_tm, EM_FLOAT32, 3, s_tbf) || em_rnn_output_buffer(&r->dx, 3, s_btf))
         return -1;
     const float *dz = em_f32(&r->dz), *xt = em_f32(&r->x_tm), *w = em_f32(&l->params[EM_RNN_KERNEL]);
     float *dxt = em_f32(&r->dx_tm);
@@ -351,44 +364,13 @@ int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
 
 /* ---- fast activations ---------------------------------------------------------- */
 
-/* exp(x) for x in about [-87, 88], Cephes expf polynomial, branch-free so
- * the loops calling it vectorize; relative error about 2 ulp. */
-static inline float fast_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    /* round to nearest with the 1.5*2^23 trick: floorf would not vectorize */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float f = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float z = f * f;
-    float p = ((((1.9875691500e-4f * f + 1.3981999507e-3f) * f + 8.3334519073e-3f) * f + 4.1665795894e-2f) * f +
-               1.6666665459e-1f) * f + 5.0000001201e-1f;
-    p = p * z + f + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);  /* 2^n; memcpy (not a union) vectorizes */
-    return p * scale;
-}
-
-static inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
-
-/* tanh: the Cephes odd polynomial near 0 (keeps relative accuracy for tiny
- * x), 1 - 2/(e^{2|x|}+1) elsewhere, both computed and one selected. */
-static inline float fast_tanh(float x) {
-    float a = fabsf(x);
-    float s = x * x;
-    float small = ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s +
-                    1.33314422036e-1f) * s - 3.33332819422e-1f) * s * x + x;
-    float big = 1.0f - 2.0f / (fast_exp(2.0f * a) + 1.0f);
-    big = x < 0 ? -big : big;
-    return a < 0.625f ? small : big;
-}
-
 void em_rnn_act(em_activation a, float *y, const float *x, int64_t n) {
     switch (a) {
     case EM_ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) y[i] = fast_sigmoid(x[i]);
+        for (int64_t i = 0; i < n; i++) y[i] = em_fast_sigmoid(x[i]);
         break;
     case EM_ACT_TANH:
-        for (int64_t i = 0; i < n; i++) y[i] = fast_tanh(x[i]);
+        for (int64_t i = 0; i < n; i++) y[i] = em_fast_tanh(x[i]);
         break;
     default:
         em_act_forward(a, y, x, 1, n);

@@ -19,6 +19,9 @@
 #ifndef EMBER_RECURRENT_H
 #define EMBER_RECURRENT_H
 
+#include <math.h>
+#include <string.h>
+
 #include "activations.h"
 #include "layer.h"
 
@@ -129,8 +132,45 @@ void em_rnn_recurrent_kernel_grad(em_rnn *r, float *durec, const float *h, const
  * dx (B, T, F) in the input's time order; *dx a view of it. */
 int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx);
 
+/* Size an output buffer (y, dx) that is handed out as a view.  As the layer
+ * protocol says, the next call reuses it even if a caller still holds the
+ * old view: em_tensor_resize would instead allocate and zero a fresh buffer
+ * (8 MB for the IMDB input gradient) every batch. */
+int em_rnn_output_buffer(em_tensor *t, int ndim, const int64_t *shape);
+
 /* Column sums of m (rows x n, row stride ld) added into out. */
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld);
+
+/* exp(x) for x in about [-87, 88], Cephes expf polynomial, branch-free so
+ * the loops calling it vectorize; relative error about 2 ulp. */
+static inline float em_fast_exp(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    /* round to nearest with the 1.5*2^23 trick: floorf would not vectorize */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float f = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float z = f * f;
+    float p = ((((1.9875691500e-4f * f + 1.3981999507e-3f) * f + 8.3334519073e-3f) * f + 4.1665795894e-2f) * f +
+               1.6666665459e-1f) * f + 5.0000001201e-1f;
+    p = p * z + f + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);  /* 2^n; memcpy (not a union) vectorizes */
+    return p * scale;
+}
+
+static inline float em_fast_sigmoid(float x) { return 1.0f / (1.0f + em_fast_exp(-x)); }
+
+/* tanh: the Cephes odd polynomial near 0 (keeps relative accuracy for tiny
+ * x), 1 - 2/(e^{2|x|}+1) elsewhere, both computed and one selected. */
+static inline float em_fast_tanh(float x) {
+    float a = fabsf(x);
+    float s = x * x;
+    float small = ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s +
+                    1.33314422036e-1f) * s - 3.33332819422e-1f) * s * x + x;
+    float big = 1.0f - 2.0f / (em_fast_exp(2.0f * a) + 1.0f);
+    big = x < 0 ? -big : big;
+    return a < 0.625f ? small : big;
+}
 
 /* Fast vectorizable activations for the gate kernels (sigmoid and tanh via
  * a polynomial exp accurate to a few ulp; the others via em_act_forward). */

@@ -1,9 +1,15 @@
+/* No FP-exception traps: lets GCC turn the selects in fastmath.h into
+ * vector blends (with trapping math it keeps them as branches and the
+ * exp/sigmoid/tanh loops stay scalar).  Ember never reads FP flags. */
+#pragma GCC optimize("no-trapping-math")
+
 #include "unary.h"
 
 #include <math.h>
 
 #include "../core/error.h"
 #include "../layers/activations.h"
+#include "fastmath.h"
 
 static const char *const names[EM_FN_COUNT] = {"neg",     "abs", "relu", "clamp", "square", "tanh",
                                                "sigmoid", "exp", "log",  "sqrt",  "pow"};
@@ -21,9 +27,10 @@ static void apply_f32(float *o, const float *a, int64_t n, em_unary_fn fn, float
     /* clamp keeps NaN as NaN (numpy's clip does too). */
     case EM_FN_CLAMP: for (int64_t i = 0; i < n; i++) o[i] = a[i] < p ? p : a[i] > q ? q : a[i]; break;
     case EM_FN_RELU: em_act_forward(EM_ACT_RELU, o, a, 1, n); break;
-    case EM_FN_TANH: em_act_forward(EM_ACT_TANH, o, a, 1, n); break;
-    case EM_FN_SIGMOID: em_act_forward(EM_ACT_SIGMOID, o, a, 1, n); break;
-    case EM_FN_EXP: for (int64_t i = 0; i < n; i++) o[i] = expf(a[i]); break;
+    /* Vectorizable versions (fastmath.h): libm's are scalar calls. */
+    case EM_FN_TANH: for (int64_t i = 0; i < n; i++) o[i] = em_tanhf_fast(a[i]); break;
+    case EM_FN_SIGMOID: for (int64_t i = 0; i < n; i++) o[i] = em_sigmoidf_fast(a[i]); break;
+    case EM_FN_EXP: for (int64_t i = 0; i < n; i++) o[i] = em_expf_fast(a[i]); break;
     case EM_FN_LOG: for (int64_t i = 0; i < n; i++) o[i] = logf(a[i]); break;
     case EM_FN_SQRT: for (int64_t i = 0; i < n; i++) o[i] = sqrtf(a[i]); break;
     case EM_FN_POW:

@@ -61,7 +61,8 @@ static int by_count_then_first_seen(const void *a, const void *b) {
     int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
     int64_t ci = sort_words[i].count, cj = sort_words[j].count;
     if (ci != cj) return ci > cj ? -1 : 1;
-    return (i > j) - (i < j);
+    int32_t fi = sort_words[i].first_seen, fj = sort_words[j].first_seen;
+    return (fi > fj) - (fi < fj);
 }
 
 int em_tokenizer_rank(em_tokenizer *t) {
@@ -83,10 +84,15 @@ int em_tokenizer_rank(em_tokenizer *t) {
     index_word[0] = -1;
     if (shift) index_word[1] = -2;
     t->oov_index = shift ? 1 : 0;
-    for (size_t r = 0; r < n; r++) {
-        em_word *e = &t->vocab.words[order[r]];
+    if (em_vocab_reorder(&t->vocab, order)) {
+        free(order);
+        free(index_word);
+        return -1;
+    }
+    for (size_t r = 0; r < n; r++) {  /* entry r now holds the word of rank r + 1 */
+        em_word *e = &t->vocab.words[r];
         e->index = (int32_t)(r + 1 + (size_t)shift);
-        index_word[e->index] = order[r];
+        index_word[e->index] = (int32_t)r;
     }
     if (shift) {
         int64_t k = em_vocab_find(&t->vocab, t->oov_token, strlen(t->oov_token));

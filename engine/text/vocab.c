@@ -56,8 +56,7 @@ int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len) {
     return probe(v, w, len, word_hash(w, len), &slot);
 }
 
-static int grow_slots(em_vocab *v) {
-    size_t n = v->nslots ? v->nslots * 2 : 1024;
+static int rebuild_slots(em_vocab *v, size_t n) {
     em_vocab_slot *slots = malloc(n * sizeof *slots);
     if (!slots) return em_fail("Tokenizer: out of memory (vocabulary of %zu words)", v->n);
     for (size_t i = 0; i < n; i++) slots[i].word = -1;
@@ -70,6 +69,18 @@ static int grow_slots(em_vocab *v) {
     v->slots = slots;
     v->nslots = n;
     return 0;
+}
+
+static int grow_slots(em_vocab *v) { return rebuild_slots(v, v->nslots ? v->nslots * 2 : 1024); }
+
+int em_vocab_reorder(em_vocab *v, const int32_t *order) {
+    if (!v->n) return 0;
+    em_word *words = malloc(v->cap * sizeof *words);
+    if (!words) return em_fail("Tokenizer: out of memory");
+    for (size_t i = 0; i < v->n; i++) words[i] = v->words[order[i]];
+    free(v->words);
+    v->words = words;
+    return rebuild_slots(v, v->nslots);  /* inserted in the new order: early entries probe least */
 }
 
 static int append_word(em_vocab *v, const char *w, size_t len, uint32_t h) {
@@ -90,7 +101,8 @@ static int append_word(em_vocab *v, const char *w, size_t len, uint32_t h) {
     }
     memcpy(v->arena + v->arena_len, w, len);
     v->arena[v->arena_len + len] = '\0';  /* words are C strings too */
-    v->words[v->n] = (em_word){.off = v->arena_len, .len = (uint32_t)len, .hash = h, .last_doc = -1};
+    v->words[v->n] = (em_word){.off = v->arena_len, .len = (uint32_t)len, .hash = h, .last_doc = -1,
+                               .first_seen = (int32_t)v->n};
     v->arena_len += len + 1;
     v->n++;
     return 0;

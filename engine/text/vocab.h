@@ -1,6 +1,8 @@
-/* A word -> entry hash table (open addressing, linear probing) whose entries keep
- * their insertion order, as Keras's OrderedDict word_counts does: that
- * order breaks ties between equal counts. */
+/* A word -> entry hash table (open addressing, linear probing).  Each entry
+ * remembers when it was first inserted (Keras's OrderedDict word_counts
+ * order, which breaks ties between equal counts), so the entries themselves
+ * may be reordered: the Tokenizer puts them in rank order, which keeps the
+ * frequent words' slots and entries close together in cache. */
 #ifndef EMBER_VOCAB_H
 #define EMBER_VOCAB_H
 
@@ -15,6 +17,7 @@ typedef struct {
     int64_t docs;      /* documents containing it (word_docs) */
     int64_t last_doc;  /* last document that counted towards docs */
     int32_t index;     /* word_index value, 0 until ranked */
+    int32_t first_seen;  /* insertion number */
 } em_word;
 
 typedef struct {
@@ -25,7 +28,7 @@ typedef struct {
 typedef struct {
     char *arena;
     size_t arena_len, arena_cap;
-    em_word *words;  /* insertion order */
+    em_word *words;  /* insertion order until em_vocab_reorder */
     size_t n, cap;
     em_vocab_slot *slots;
     size_t nslots;   /* a power of two, at least 2n */
@@ -36,6 +39,10 @@ void em_vocab_free(em_vocab *v);
 int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len);
 /* Index of word, inserting it (count 0) if new; -1 on out of memory. */
 int64_t em_vocab_intern(em_vocab *v, const char *w, size_t len);
+
+/* Put the entries in the given order (order[i] = old position of the new
+ * i-th entry, a permutation of 0..n-1) and rebuild the slots in that order. */
+int em_vocab_reorder(em_vocab *v, const int32_t *order);
 
 static inline const char *em_vocab_word(const em_vocab *v, size_t i) { return v->arena + v->words[i].off; }
 

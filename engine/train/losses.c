@@ -61,41 +61,55 @@ static double bce(const float *p, const float *t, float *g, int64_t n) {
     return sum * scale;
 }
 
-/* Categorical CE over rows of length c, with targets given as a dense row
- * (tdense) or a class id per row (tid).  q = p / sum(p), clipped; the
- * gradient goes through both the normalisation and the clip. */
-static int cce(const char *who, const float *p, const float *tdense, const float *tid, float *g, int64_t rows,
-               int64_t c, double *out) {
+/* Categorical CE over rows of length c: q = p / sum(p), clipped; the
+ * gradient goes through both the normalisation and the clip:
+ * with a_j = dLoss_row/dq_j (0 where clipped), dLoss/dp_k = (a_k - sum_j a_j q_j) / s. */
+static double cce(const float *p, const float *t, float *g, int64_t rows, int64_t c) {
     double total = 0, scale = rows ? 1.0 / (double)rows : 0;
     for (int64_t r = 0; r < rows; r++) {
-        const float *pr = p + r * c;
+        const float *pr = p + r * c, *tr = t + r * c;
         double s = 0;
         for (int64_t j = 0; j < c; j++) s += pr[j];
-        int64_t cls = -1;
-        if (tid) {
-            double v = tid[r];
-            if (!(v >= 0 && v < (double)c && v == floor(v)))
-                return em_fail("%s: target %g in row %lld is not a class id in [0, %lld)", who, v, (long long)r + 1,
-                               (long long)c);
-            cls = (int64_t)v;
-        }
-        /* a_j = dLoss_row / dq_j (0 where clipped); loss_row = -sum t_j log clip(q_j) */
         double dot = 0, loss_row = 0;
         for (int64_t j = 0; j < c; j++) {
-            double tj = tid ? (j == cls) : tdense[r * c + j];
-            if (tj == 0) continue;
-            double q = pr[j] / s, qc = clipd(q);
-            loss_row -= tj * log(qc);
-            if (q > EPS && q < 1 - EPS) dot += (-tj / q) * q;
+            if (tr[j] == 0) continue;
+            double q = pr[j] / s;
+            loss_row -= tr[j] * log(clipd(q));
+            if (q > EPS && q < 1 - EPS) dot -= tr[j];  /* a_j q_j = -t_j */
         }
         total += loss_row;
         if (!g) continue;
         float *gr = g + r * c;
         for (int64_t j = 0; j < c; j++) {
-            double tj = tid ? (j == cls) : tdense[r * c + j];
             double q = pr[j] / s;
-            double aj = (tj != 0 && q > EPS && q < 1 - EPS) ? -tj / q : 0;
+            double aj = (tr[j] != 0 && q > EPS && q < 1 - EPS) ? -tr[j] / q : 0;
             gr[j] = (float)(scale * (aj - dot) / s);
+        }
+    }
+    return total * scale;
+}
+
+/* Sparse categorical CE as Keras 2's TF backend computes it: q = clip(p),
+ * logits = log q, then softmax cross-entropy, i.e. -log(q_y / sum_j q_j).
+ * dLoss/dp_k = [p_k inside the clip] * (1/S - [k == y] / q_y), per row. */
+static int scce(const char *who, const float *p, const float *tid, float *g, int64_t rows, int64_t c, double *out) {
+    double total = 0, scale = rows ? 1.0 / (double)rows : 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *pr = p + r * c;
+        double v = tid[r];
+        if (!(v >= 0 && v < (double)c && v == floor(v)))
+            return em_fail("%s: target %g in row %lld is not a class id in [0, %lld)", who, v, (long long)r + 1,
+                           (long long)c);
+        int64_t cls = (int64_t)v;
+        double s = 0;
+        for (int64_t j = 0; j < c; j++) s += clipd(pr[j]);
+        double qy = clipd(pr[cls]);
+        total += -log(qy / s);
+        if (!g) continue;
+        float *gr = g + r * c;
+        for (int64_t j = 0; j < c; j++) {
+            int inside = pr[j] > EPS && pr[j] < 1 - EPS;
+            gr[j] = inside ? (float)(scale * (1.0 / s - (j == cls ? 1.0 / qy : 0.0))) : 0.0f;
         }
     }
     *out = total * scale;
@@ -132,8 +146,8 @@ int em_loss_compute(em_loss_kind kind, const em_tensor *y_pred, const em_tensor 
         int64_t n = rows * cols;
         switch (kind) {
         case EM_LOSS_BCE: *loss = bce(p, t, g, n); break;
-        case EM_LOSS_CCE: rc = cce(who, p, t, NULL, g, rows, cols, loss); break;
-        case EM_LOSS_SCCE: rc = cce(who, p, NULL, t, g, rows, cols, loss); break;
+        case EM_LOSS_CCE: *loss = cce(p, t, g, rows, cols); break;
+        case EM_LOSS_SCCE: rc = scce(who, p, t, g, rows, cols, loss); break;
         case EM_LOSS_MSE:
         case EM_LOSS_MAE: *loss = elementwise(kind, p, t, g, n); break;
         }

@@ -7,7 +7,8 @@
  *                             where the clip is active.
  *   categorical_crossentropy  p / sum(p) per row, clipped, -sum(t log p).
  *   sparse_categorical_crossentropy  targets are class ids 0..C-1 (as Keras),
- *                             int32 or integral float32, shape (N) or (N, 1).
+ *                             int32 or integral float32, shape (N) or (N, 1);
+ *                             -log(clip(p_y) / sum clip(p)) as Keras's TF backend.
  *   mse, mae                  mean of (p - t)^2, |p - t|.
  * Targets must have as many elements as the predictions (N vs (N, 1) is
  * fine) except for the sparse loss, which takes one id per row. */

@@ -29,7 +29,10 @@ int em_metric_compute(em_metric_kind kind, const em_tensor *y_pred, const em_ten
     switch (kind) {
     case EM_MET_BINARY_ACC:
         count = rows * cols;
-        for (int64_t i = 0; i < count; i++) sum += (double)t[i] == (p[i] > 0.5f ? 1.0 : 0.0);
+        /* Keras 2: mean(equal(y_true, round(y_pred))), round half to even.
+         * Differs from p > 0.5 when outputs leave [0, 1] (listing 6-46's
+         * linear last layer): 1.7 rounds to 2, which is not label 1. */
+        for (int64_t i = 0; i < count; i++) sum += (double)t[i] == nearbyint((double)p[i]);
         break;
     case EM_MET_CATEGORICAL_ACC:
         count = rows;

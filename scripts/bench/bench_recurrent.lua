@@ -44,41 +44,67 @@ local function inputs(case)
   return ember.randint(1, 9999, { 128, case.T }), ember.randint(0, 1, { 128 }):float()
 end
 
+-- A python3 that can import torch: the one on PATH, or Debian's (a pyenv
+-- shim may shadow /usr/bin/python3, where python3-torch installs).
+local function torch_python()
+  for _, py in ipairs { "python3", "/usr/bin/python3" } do
+    if os.execute(py .. " -c 'import torch' >/dev/null 2>&1") then return py end
+  end
+end
+
 local function torch_times()
   if os.getenv("EMBER_BENCH_TORCH") == "0" then return nil, "skipped (EMBER_BENCH_TORCH=0)" end
-  if not os.execute("python3 -c 'import torch' >/dev/null 2>&1") then return nil, "not importable" end
+  local py = torch_python()
+  if not py then return nil, "torch is not importable" end
   local dir = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "scripts/bench"
-  local p = io.popen("python3 " .. dir .. "/torch_recurrent.py 2 5 2>&1")
+  local p = io.popen(py .. " " .. dir .. "/torch_recurrent.py 2 5 2>&1")
   local out = {}
   for line in p:lines() do
     local key, ms = line:match("^(%S+) ([%d.]+)$")
     if key then out[key] = tonumber(ms) end
+    out.version = out.version or line:match("^torch (%S+)$")
   end
   p:close()
   return out
 end
 
+local function load_average()
+  local f = io.open("/proc/loadavg")
+  if not f then return "unknown" end
+  local s = f:read("l")
+  f:close()
+  return s:match("^(%S+ %S+ %S+)")
+end
+
 bench.section("Recurrent layers: one training batch (forward + backward + RMSprop), batch 128")
-print("machine shared with other jobs: figures are noisy, medians of 5 runs")
+print(("machine shared with other jobs (load average %s): figures are noisy, medians of 5 runs")
+  :format(load_average()))
 local ember_ms = {}
 ember.seed(1)
 for _, case in ipairs(cases) do
   local model = case.model()
   model:compile { optimizer = ember.optimizers.RMSprop { lr = 1e-3 }, loss = case.loss or "binary_crossentropy" }
   local x, y = inputs(case)
+  local cpu0 = os.clock()  -- process CPU time, all threads: wall >> cpu means a busy machine
   local median = bench.time(case.label, function() model:train_on_batch(x, y) end, { warmup = 1, runs = 5 })
+  local cpu_ms = (os.clock() - cpu0) / 6 * 1e3
   ember_ms[case.key] = median * 1e3
-  print(("    %.0f samples/s, peak RSS %.0f MiB"):format(128 / median, bench.mib(ember.peak_rss())))
+  print(("    %.0f samples/s, CPU %.0f ms per batch (mean), peak RSS %.0f MiB"):format(128 / median, cpu_ms,
+    bench.mib(ember.peak_rss())))
+  model = nil
+  collectgarbage()
 end
 
 print()
-for key, ref in pairs(reference_ms) do
+for _, key in ipairs { "imdb_lstm", "jena_gru" } do
+  local ref = reference_ms[key]
   print(("%-18s Ember %.1f ms vs PyTorch reference %d ms: %.1fx faster (goal >= 3x)")
     :format(key, ember_ms[key], ref, ref / ember_ms[key]))
 end
 local torch, why = torch_times()
 if torch then
-  print("\nPyTorch measured now, same shapes (CPU, 2 threads):")
+  print(("\nPyTorch %s measured now, same shapes (CPU, 2 threads, load average %s):")
+    :format(torch.version or "?", load_average()))
   for _, case in ipairs(cases) do
     local t = torch[case.key]
     if t then

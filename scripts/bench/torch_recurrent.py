@@ -87,6 +87,7 @@ cases = [
     ("jena_gru", Jena(False), series, targets, mae),
     ("jena_stacked_gru", Jena(True), series, targets, mae),
 ]
+print("torch", torch.__version__, flush=True)
 only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
 for key, model, x, y, loss_fn in cases:
     if only and key not in only:

@@ -11,7 +11,7 @@ local opt = ember.optimizers.Adam{lr = 0.01}
 local grad = ember.zeros{0}                                 -- reused dLoss/dPredictions buffer
 for epoch = 1, 20 do
   for first = 1, 512, 64 do
-    local xb, yb = ember.core.train.rows(x, first, 64), ember.core.train.rows(y, first, 64)
+    local xb, yb = x:narrow(1, first, 64), y:narrow(1, first, 64)
     model:zero_grads()
     local pred = model:forward(xb, true)
     local loss = ember.losses.compute("binary_crossentropy", pred, yb, grad)

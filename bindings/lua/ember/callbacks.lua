@@ -196,11 +196,18 @@ function TerminateOnNaN:on_batch_end(batch, logs)
   end
 end
 
--- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}
+-- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}: the
+-- functions get Keras's arguments (no self).
+local lambda_hooks = { on_train_begin = true, on_train_end = true, on_epoch_begin = true, on_epoch_end = true,
+  on_batch_begin = true, on_batch_end = true }
 function M.LambdaCallback(fns)
+  if type(fns) ~= "table" then error(("LambdaCallback: expected a table of functions, got %s"):format(type(fns)), 2) end
   local self = setmetatable({}, class(Callback))
-  -- Keras calls the given functions with (epoch or batch, logs): no self.
-  for k, f in pairs(fns or {}) do self[k] = function(_, ...) return f(...) end end
+  for k, f in pairs(fns) do
+    if not lambda_hooks[k] then error(("LambdaCallback: unknown hook '%s'"):format(tostring(k)), 2) end
+    if type(f) ~= "function" then error(("LambdaCallback: hook '%s' expected a function, got %s"):format(k, type(f)), 2) end
+    self[k] = function(_, ...) return f(...) end
+  end
   return self
 end
 

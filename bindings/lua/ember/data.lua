@@ -6,6 +6,7 @@
 -- the copying is in C (engine/data/timeseries.c); shuffling draws from the
 -- engine's RNG, so ember.seed(n) reproduces the batches.
 local core = require "ember.core"
+local at = require("ember.calls").at
 
 local data = {}
 
@@ -18,7 +19,7 @@ function data.timeseries_generator(series, opts)
       if not KEYS[k] then error(("timeseries_generator: unknown option '%s'"):format(tostring(k)), 2) end
     end
   end
-  return core.data.timeseries_generator(series, opts)
+  return at(2, core.data.timeseries_generator, series, opts)
 end
 
 return data

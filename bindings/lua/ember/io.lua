@@ -5,6 +5,7 @@
 -- skip_columns} float32 (or int32 with dtype = "int32").  The path may go
 -- inside a zip.
 local core = require "ember.core"
+local at = require("ember.calls").at
 
 local io_ = {}
 
@@ -20,8 +21,7 @@ function io_.read_csv(path, opts)
   if type(path) ~= "string" then
     error(("read_csv: argument 'path' expected a string, got %s"):format(type(path)), 2)
   end
-  if not core.fs.exists(path) then error(("read_csv: argument 'path': no file '%s'"):format(path), 2) end
-  return core.data.read_csv(path, opts)
+  return at(2, core.data.read_csv, path, opts)
 end
 
 return io_

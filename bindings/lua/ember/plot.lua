@@ -30,8 +30,15 @@ local PAIR_COLORS = {"b", "r", "g", "m", "c", "y", "k"}
 -- How the book's titles and axis labels spell a metric.
 local METRIC_WORDS = {acc = "accuracy", accuracy = "accuracy", loss = "loss", mae = "MAE", mse = "MSE"}
 
+-- Raise at the first caller outside this module, as C functions do.
 local function fail(fmt, ...)
-  error(FN .. ": " .. string.format(fmt, ...), 3)
+  local here, level = debug.getinfo(1, "S").source, 2
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info or info.source ~= here then break end
+    level = level + 1
+  end
+  error(FN .. ": " .. string.format(fmt, ...), level)
 end
 
 local function is_tensor(v)
@@ -108,7 +115,12 @@ end
 -- The values of one metric, checked here so that errors name the metric.
 local function metric_values(metrics, name)
   local values = metrics[name]
-  if is_tensor(values) then return values, values:size(1) end
+  if is_tensor(values) then
+    if values:dim() ~= 1 then
+      fail("history metric '%s' expected a list of numbers or a 1-D tensor, got a %d-D tensor", name, values:dim())
+    end
+    return values, values:size(1)
+  end
   if type(values) ~= "table" then
     fail("history metric '%s' expected a list of numbers, got %s", name, describe(values))
   end
@@ -184,6 +196,10 @@ function plot.history(history, options)
   check_metric_names(metrics, names)
   local labels = optional_list(options, "labels", #names)
   local styles = optional_list(options, "styles", #names)
+  for i, style in ipairs(styles or {}) do
+    local why = core.plot.style_error(style)
+    if why then fail("option 'styles' entry %d: %s", i, why) end
+  end
 
   local pair_of, npairs = {}, 0
   local series = {}

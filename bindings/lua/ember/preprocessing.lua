@@ -9,6 +9,7 @@
 -- index j sits in column j + 1.
 local core = require "ember.core"
 local text = core.text
+local at = require("ember.calls").at
 
 local P = {}
 
@@ -46,18 +47,18 @@ function P.Tokenizer(opts, ...)
     if config.num_words ~= nil then error("Tokenizer: num_words given twice", 2) end
     config.num_words, config[1] = config[1], nil
   end
-  local self = { _core = text.Tokenizer(config), num_words = config.num_words,
+  local self = { _core = at(2, text.Tokenizer, config), num_words = config.num_words,
                  oov_token = config.oov_token, char_level = config.char_level or false }
   return setmetatable(self, Tokenizer)
 end
 
 function Tokenizer:fit_on_texts(texts)
-  self._core:fit(texts)
+  at(2, self._core.fit, self._core, texts)
   rawset(self, "_vocab", nil)
 end
 
 function Tokenizer:texts_to_sequences(texts)
-  return self._core:to_sequences(texts)
+  return at(2, self._core.to_sequences, self._core, texts)
 end
 
 local function mode_of(fn, mode)
@@ -65,15 +66,11 @@ local function mode_of(fn, mode)
   if mode ~= nil and type(mode) ~= "string" then
     error(("%s: argument 'mode' expected a string, got %s"):format(fn, type(mode)), 3)
   end
-  mode = mode or "binary"
-  if mode ~= "binary" and mode ~= "count" and mode ~= "freq" and mode ~= "tfidf" then
-    error(("%s: option 'mode' must be one of \"binary\", \"count\", \"freq\", \"tfidf\", got %q"):format(fn, mode), 3)
-  end
-  return mode
+  return mode or "binary"
 end
 
 function Tokenizer:sequences_to_matrix(seqs, mode)
-  return self._core:matrix(seqs, mode_of("sequences_to_matrix", mode))
+  return at(2, self._core.matrix, self._core, seqs, mode_of("sequences_to_matrix", mode))
 end
 
 function Tokenizer:texts_to_matrix(texts, mode)
@@ -81,7 +78,8 @@ function Tokenizer:texts_to_matrix(texts, mode)
   if type(texts) ~= "table" then
     error(("texts_to_matrix: argument 'texts' expected a list of strings, got %s"):format(type(texts)), 2)
   end
-  return self._core:matrix(self._core:to_sequences(texts), mode)
+  local seqs = at(2, self._core.to_sequences, self._core, texts)
+  return at(2, self._core.matrix, self._core, seqs, mode)
 end
 
 P.Sequences = text.Sequences

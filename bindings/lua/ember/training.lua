@@ -258,6 +258,9 @@ local function install(Sequential)
       x_val, y_val = train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
       x, y = train.rows(x, 1, split_at), train.rows(y, 1, split_at)
     end
+    -- int32 labels become float32 once here, not in every batch's loss call
+    if y.dtype ~= "float32" then y = y:float() end
+    if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
     local n = x:size(1)
     if n == 0 then error("fit: no training samples", 2) end
     self:ensure_built(x, who)
@@ -313,6 +316,7 @@ local function install(Sequential)
     local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
     local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
     self:ensure_built(x, "evaluate")
+    if y.dtype ~= "float32" then y = y:float() end
     return self:_evaluate_arrays(x, y, batch_size, verbose)
   end
 

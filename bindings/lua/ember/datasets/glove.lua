@@ -10,6 +10,7 @@
 local core = require "ember.core"
 local fs = require "ember.fs"
 local paths = require "ember.datasets.paths"
+local at = require("ember.calls").at
 
 local glove = {}
 local URL = "https://nlp.stanford.edu/data/glove.6B.zip"
@@ -41,7 +42,7 @@ end
 
 function glove.load(path)
   local file = resolve("glove.load", path)
-  local words, vectors = core.data.glove_parse(file)
+  local words, vectors = at(2, core.data.glove_parse, file)
   local row = {}
   for i, w in ipairs(words) do row[w] = i end  -- a repeated word: the last line wins, as with a dict
   return setmetatable({ words = words, vectors = vectors, dim = vectors:size(2), path = file, _row = row }, Index)

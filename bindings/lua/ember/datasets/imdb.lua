@@ -1,6 +1,8 @@
 -- ember.datasets.imdb: the Large Movie Review Dataset, read from
 -- datasets/aclImdb or datasets/aclImdb.zip (in place, never extracted).
 --
+-- find() -> the aclImdb root folder (for walking it the book's way).
+--
 -- load_raw{subset = "train" | "test", path = ROOT} -> texts, labels
 --   texts: Lua list of review strings; labels: int32 tensor (neg 0, pos 1).
 --   Order (stable, documented): every neg review, then every pos review,
@@ -23,6 +25,7 @@ local core = require "ember.core"
 local fs = require "ember.fs"
 local paths = require "ember.datasets.paths"
 local P = require "ember.preprocessing"
+local at = require("ember.calls").at
 
 local imdb = {}
 local URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -45,22 +48,29 @@ local function find_root(fn, path)
   return (paths.find(fn, "the IMDB reviews (aclImdb/ or aclImdb.zip)", { "aclImdb", "aclImdb.zip/aclImdb" }, URL, 3))
 end
 
+local LABELS = { neg = 0, pos = 1 }
+
 local function read_subset(fn, root, subset)
   local texts, labels = {}, {}
-  for label, value in pairs { neg = 0, pos = 1 } do labels[label] = value end
   for _, label in ipairs { "neg", "pos" } do
     local dir = fs.join(root, subset, label)
-    if not fs.isdir(dir) then error(("%s: no folder '%s' (an aclImdb folder holds train/ and test/, each with neg/ and pos/)"):format(fn, dir), 3) end
+    if not fs.isdir(dir) then
+      error(("%s: no folder '%s' (an aclImdb folder holds train/ and test/, each with neg/ and pos/)"):format(fn, dir), 3)
+    end
     for _, name in ipairs(fs.listdir(dir)) do
       if name:sub(-4) == ".txt" then
         texts[#texts + 1] = fs.read(dir .. "/" .. name)
-        labels[#texts] = labels[label]
+        labels[#texts] = LABELS[label]
       end
     end
   end
-  local y = core.zeros({ #texts }, { dtype = "int32" })
-  for i = 1, #texts do if labels[i] == 1 then y:set(i, 1) end end
-  return texts, y
+  return texts, core.tensor(labels, { dtype = "int32" })
+end
+
+-- imdb.find() -> the aclImdb folder (plain, or inside aclImdb.zip) in the
+-- data folders; an error naming every place looked when there is none.
+function imdb.find()
+  return find_root("imdb.find", nil)
 end
 
 function imdb.load_raw(opts)
@@ -125,7 +135,7 @@ function imdb.load_data(opts)
   if opts.oov_char == false then copts.oov_char, copts.no_oov_char = nil, true end
   copts.path, copts.cache = nil, nil
   -- check the options before the (slow) first build
-  core.data.imdb_encode(core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }),
+  at(2, core.data.imdb_encode, core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }),
     core.text.Sequences {}, core.zeros({ 0 }, { dtype = "int32" }), copts)
   local root = find_root(fn, opts.path)
   local cpath = cache_path(root)

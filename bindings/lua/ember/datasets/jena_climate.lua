@@ -7,11 +7,24 @@
 local fs = require "ember.fs"
 local paths = require "ember.datasets.paths"
 local io_ = require "ember.io"
+local at = require("ember.calls").at
 
 local jena = {}
 local URL = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
 local NAME = "jena_climate_2009_2016.csv"
 local SURROGATE = "jena_climate_2009_2016-surrogate.csv.zip/" .. NAME
+
+-- jena.find() -> the path of the real file, else of the stand-in (noted on
+-- stderr once); an error naming every place looked when there is neither.
+function jena.find(fn)
+  local path = paths.find(fn or "jena_climate.find", NAME,
+    { NAME, "jena_climate/" .. NAME, NAME .. ".zip/" .. NAME, SURROGATE }, URL, 2)
+  if path:find("surrogate", 1, true) then
+    paths.note_once("note: using the synthetic stand-in for the Jena climate record (" .. path
+      .. "); figures computed on it are not the real record's")
+  end
+  return path
+end
 
 function jena.load(opts)
   local fn = "jena_climate.load"
@@ -22,13 +35,9 @@ function jena.load(opts)
     if type(path) ~= "string" then error(fn .. ": option 'path' expected a string, got " .. type(path), 2) end
     if not fs.exists(path) then error(("%s: no file '%s'"):format(fn, path), 2) end
   else
-    path = paths.find(fn, NAME, { NAME, "jena_climate/" .. NAME, NAME .. ".zip/" .. NAME, SURROGATE }, URL, 2)
+    path = jena.find(fn)
   end
-  if path:find("surrogate", 1, true) then
-    paths.note_once("note: using the synthetic stand-in for the Jena climate record (" .. path
-      .. "); figures computed on it are not the real record's")
-  end
-  return io_.read_csv(path, { header = true, skip_columns = 1 })
+  return at(2, io_.read_csv, path, { header = true, skip_columns = 1 })
 end
 
 return jena

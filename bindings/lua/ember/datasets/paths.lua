@@ -1,6 +1,6 @@
--- Where the datasets are: a directory set by set_data_dir (scripts'
--- --data DIR), then $EMBER_DATA, then ./datasets (make datasets links the
--- shared files there).  find() tries each candidate name in each place, and
+-- Where the datasets are: $EMBER_DATA, then ./datasets (make datasets
+-- links the shared files there) -- or only the folder given to
+-- set_data_dir (scripts' --data DIR; set_data_dir(nil) undoes it).  find() tries each candidate name in each place, and
 -- fails with a message naming the file, every place looked and the download
 -- address.
 local fs = require "ember.fs"
@@ -16,8 +16,8 @@ function paths.set_data_dir(dir)
 end
 
 function paths.data_dirs()
+  if override then return { override } end
   local dirs = {}
-  if override then dirs[#dirs + 1] = override end
   local env = os.getenv("EMBER_DATA")
   if env and env ~= "" then dirs[#dirs + 1] = env end
   dirs[#dirs + 1] = "datasets"

@@ -1,0 +1,227 @@
+#include "conv_sparse.h"
+
+#include <string.h>
+
+#include "conv_parallel.h"
+
+int64_t em_count_nonzero(const float *dz, int64_t n) {
+    int64_t nnz = 0;
+    for (int64_t i = 0; i < n; i++) nnz += dz[i] != 0.0f;
+    return nnz;
+}
+
+/* Cost model fitted to single-thread CPU times on the chapter's shapes
+ * (cycles): the dense kernels take ~1 cycle per 16-float FMA vector plus a
+ * little per output, 2*K/16 vectors per (row, filter); the sparse loops
+ * ~2.06 cycles per vector (one L2 load per FMA) plus ~40 per nonzero for
+ * listing it and walking the lists, ceil(K/16) + k*ceil(cin/16) vectors per
+ * nonzero.  IMDB's first Conv1D behind MaxPooling1D(5) (18% nonzero) halves
+ * its backward; Jena's 14-channel Conv1D behind MaxPooling1D(3) stays dense. */
+int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t cin) {
+    if (!em_sparse_supported()) return 0;
+    double K = (double)(k * cin);
+    double vec_sparse = (double)((k * cin + 15) / 16 + k * ((cin + 15) / 16));
+    double dense = (double)rows * (double)F * (2.0 * K / 16.0 + 1.5);
+    double sparse = (double)nnz * (2.06 * vec_sparse + 40.0);
+    return sparse < dense;
+}
+
+/* By-row lists of row q: AVX-512 compress-stores 16 columns at a time
+ * (branch-free; a scalar loop mispredicts on every random nonzero). */
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e);
+
+void em_sparse_dz_fill(em_sparse_dz *z, const float *dz) {
+    int64_t F = z->F, e = 0;
+    memset(z->col_ptr, 0, sizeof(int32_t) * (size_t)(F + 1));
+    for (int64_t q = 0; q < z->rows; q++) {
+        z->row_ptr[q] = (int32_t)e;
+        e = list_row(z, dz + q * F, e);
+    }
+    z->row_ptr[z->rows] = (int32_t)e;
+    for (int64_t f = 0; f < F; f++) z->col_ptr[f + 1] += z->col_ptr[f];
+    /* scatter by filter, rows ascending; col_ptr[f] walks to the end of f */
+    for (int64_t q = 0; q < z->rows; q++)
+        for (int32_t i = z->row_ptr[q]; i < z->row_ptr[q + 1]; i++) {
+            int32_t pos = z->col_ptr[z->row_f[i]]++;
+            z->col_q[pos] = (int32_t)q;
+            z->col_v[pos] = z->row_v[i];
+        }
+    for (int64_t f = F; f > 0; f--) z->col_ptr[f] = z->col_ptr[f - 1];
+    z->col_ptr[0] = 0;
+}
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+int em_sparse_supported(void) { return 1; }
+
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i one = _mm512_set1_epi32(1);
+    for (int64_t f0 = 0; f0 < z->F; f0 += 16) {
+        int64_t width = z->F - f0 < 16 ? z->F - f0 : 16;
+        __mmask16 in = (__mmask16)((1u << width) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(in, row + f0);
+        __mmask16 nz = _mm512_mask_cmp_ps_mask(in, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        /* compress in registers, store whole vectors (the lists have 16
+         * entries of slack): Zen 4 microcodes compress-to-memory (~100x slower) */
+        _mm512_storeu_ps(z->row_v + e, _mm512_maskz_compress_ps(nz, v));
+        _mm512_storeu_si512(z->row_f + e,
+                            _mm512_maskz_compress_epi32(nz, _mm512_add_epi32(iota, _mm512_set1_epi32((int)f0))));
+        int32_t *count = z->col_ptr + 1 + f0;
+        _mm512_mask_storeu_epi32(count, in, _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(in, count), nz,
+                                                                   _mm512_maskz_loadu_epi32(in, count), one));
+        e += __builtin_popcount((unsigned)nz);
+    }
+    return e;
+}
+
+#define CHUNK 8 /* vectors of 16 floats held in registers per pass */
+
+static __mmask16 vec_mask(int v, int nv, __mmask16 last) { return v == nv - 1 ? last : (__mmask16)0xFFFF; }
+
+/* ---- dX: gather, one output row at a time ---- */
+
+typedef struct {
+    const em_sparse_dz *z;
+    const float *Wj;
+    int64_t k, cin, ld;
+    float *dx;
+} gx_job;
+
+static inline __attribute__((always_inline)) void gx_chunk(int NV, __mmask16 last, const gx_job *j, int64_t t,
+                                                           int64_t c0) {
+    const em_sparse_dz *z = j->z;
+    __m512 acc[CHUNK];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[v] = _mm512_setzero_ps();
+    for (int64_t tap = 0; tap < j->k && tap <= t; tap++) {
+        int64_t q = t - tap;
+        if (q >= z->rows) continue;
+        const float *wtap = j->Wj + tap * z->F * j->cin + c0;
+        for (int32_t e = z->row_ptr[q]; e < z->row_ptr[q + 1]; e++) {
+            __m512 s = _mm512_set1_ps(z->row_v[e]);
+            const float *w = wtap + (int64_t)z->row_f[e] * j->cin;
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++)
+                acc[v] = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(vec_mask(v, NV, last), w + 16 * v), acc[v]);
+        }
+    }
+    float *out = j->dx + t * j->ld + c0;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(out + 16 * v, vec_mask(v, NV, last), acc[v]);
+}
+
+#define DISPATCH_NV(NV, call, ...)                                                                 \
+    switch (NV) {                                                                                  \
+    case 8: call(8, __VA_ARGS__); break;                                                           \
+    case 7: call(7, __VA_ARGS__); break;                                                           \
+    case 6: call(6, __VA_ARGS__); break;                                                           \
+    case 5: call(5, __VA_ARGS__); break;                                                           \
+    case 4: call(4, __VA_ARGS__); break;                                                           \
+    case 3: call(3, __VA_ARGS__); break;                                                           \
+    case 2: call(2, __VA_ARGS__); break;                                                           \
+    default: call(1, __VA_ARGS__); break;                                                          \
+    }
+
+/* Column chunks of up to CHUNK vectors; the last vector of the last chunk
+ * is masked to the `width` columns. */
+#define FOR_CHUNKS(width, body)                                                                    \
+    do {                                                                                           \
+        int64_t nvec_ = ((width) + 15) / 16;                                                       \
+        int rem_ = (int)((width) % 16);                                                            \
+        for (int64_t v0_ = 0; v0_ < nvec_; v0_ += CHUNK) {                                         \
+            int nv = nvec_ - v0_ < CHUNK ? (int)(nvec_ - v0_) : CHUNK;                             \
+            __mmask16 last = (v0_ + nv == nvec_ && rem_) ? (__mmask16)((1u << rem_) - 1) : 0xFFFF; \
+            int64_t c0 = v0_ * 16;                                                                 \
+            body;                                                                                  \
+        }                                                                                          \
+    } while (0)
+
+static void gx_range(void *ctx, int64_t lo, int64_t hi) {
+    const gx_job *j = ctx;
+    for (int64_t t = lo; t < hi; t++) FOR_CHUNKS(j->cin, DISPATCH_NV(nv, gx_chunk, last, j, t, c0));
+}
+
+void em_sparse_grad_input(const em_sparse_dz *z, const float *Wj, int64_t k, int64_t cin, float *dx, int64_t ld,
+                          int64_t out_rows) {
+    gx_job j = {z, Wj, k, cin, ld, dx};
+    em_parallel_dynamic(out_rows, 96, 2.0 * (double)z->nnz * (double)(k * cin), 4e6, gx_range, &j);
+}
+
+/* ---- dW: per filter, over chunks of rows kept in cache ---- */
+
+typedef struct {
+    const em_sparse_dz *z;
+    const float *A;
+    int64_t lda, K;
+    float *dWt;
+    int32_t *cursor;
+} gw_job;
+
+#define ROW_CHUNK 256
+
+static inline __attribute__((always_inline)) void gw_chunk(int NV, __mmask16 last, const gw_job *j, int64_t f,
+                                                           int32_t e0, int32_t e1, int64_t c0) {
+    const em_sparse_dz *z = j->z;
+    float *out = j->dWt + f * j->K + c0;
+    __m512 acc[CHUNK];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[v] = _mm512_maskz_loadu_ps(vec_mask(v, NV, last), out + 16 * v);
+    for (int32_t e = e0; e < e1; e++) {
+        __m512 s = _mm512_set1_ps(z->col_v[e]);
+        const float *a = j->A + (int64_t)z->col_q[e] * j->lda + c0;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++)
+            acc[v] = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(vec_mask(v, NV, last), a + 16 * v), acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(out + 16 * v, vec_mask(v, NV, last), acc[v]);
+}
+
+static void gw_range(void *ctx, int64_t flo, int64_t fhi) {
+    const gw_job *j = ctx;
+    const em_sparse_dz *z = j->z;
+    for (int64_t f = flo; f < fhi; f++) j->cursor[f] = z->col_ptr[f];
+    for (int64_t q0 = 0; q0 < z->rows; q0 += ROW_CHUNK) {
+        int64_t q1 = q0 + ROW_CHUNK;
+        for (int64_t f = flo; f < fhi; f++) {
+            int32_t e0 = j->cursor[f], e1 = e0, end = z->col_ptr[f + 1];
+            while (e1 < end && z->col_q[e1] < q1) e1++;
+            j->cursor[f] = e1;
+            if (e0 == e1) continue;
+            FOR_CHUNKS(j->K, DISPATCH_NV(nv, gw_chunk, last, j, f, e0, e1, c0));
+        }
+    }
+}
+
+void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt,
+                           int32_t *cursor) {
+    gw_job j = {z, A, lda, K, dWt, cursor};
+    em_parallel_ranges(z->F, 1, 2.0 * (double)z->nnz * (double)K, 4e6, gw_range, &j);
+}
+
+#else /* without AVX-512 the dense OpenBLAS path is used */
+
+int em_sparse_supported(void) { return 0; }
+
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
+    for (int64_t f = 0; f < z->F; f++) {
+        if (row[f] == 0.0f) continue;
+        z->row_f[e] = (int32_t)f;
+        z->row_v[e] = row[f];
+        z->col_ptr[f + 1]++;
+        e++;
+    }
+    return e;
+}
+void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt,
+                           int32_t *cursor) {
+    (void)z; (void)A; (void)lda; (void)K; (void)dWt; (void)cursor;
+}
+void em_sparse_grad_input(const em_sparse_dz *z, const float *Wj, int64_t k, int64_t cin, float *dx, int64_t ld,
+                          int64_t out_rows) {
+    (void)z; (void)Wj; (void)k; (void)cin; (void)dx; (void)ld; (void)out_rows;
+}
+
+#endif

@@ -1,0 +1,107 @@
+-- Conv1D models of section 6.4: one training batch (forward + loss +
+-- backward + RMSprop step, model:train_on_batch) at batch 128, and, when
+-- PyTorch is importable, the same shapes in PyTorch (scripts/bench/
+-- torch_conv.py) side by side.
+--   make bench BENCH=conv          (EMBER_BENCH_TORCH=0 skips PyTorch)
+local bench = require "bench"
+local L = ember.layers
+local None = ember.None
+
+-- PyTorch 1.13, CPU, measured on this 2-core machine (issue 5's reference);
+-- Ember must be >= 2x faster per batch on these two.
+local reference_ms = { imdb_conv1d = 180, jena_conv1d = 18 }
+
+local function relu_conv(filters, k, opts)
+  opts = opts or {}
+  opts.activation = "relu"
+  return L.Conv1D(filters, k, opts)
+end
+
+local cases = {
+  { key = "imdb_conv1d", T = 500, tokens = true, lr = 1e-4, loss = "binary_crossentropy",
+    label = "IMDB Conv1D (6-46): 128 x 500 tokens, Emb 128, 2x Conv1D(32,7)",
+    model = function()
+      return ember.Sequential {
+        L.Embedding(10000, 128, { input_length = 500 }),
+        relu_conv(32, 7), L.MaxPooling1D(5), relu_conv(32, 7), L.GlobalMaxPooling1D(), L.Dense(1),
+      }
+    end },
+  { key = "jena_conv1d", T = 240, loss = "mae",
+    label = "Jena Conv1D (6-47): 128 x 240 x 14, 3x Conv1D(32,5)",
+    model = function()
+      return ember.Sequential {
+        relu_conv(32, 5, { input_shape = { None, 14 } }), L.MaxPooling1D(3),
+        relu_conv(32, 5), L.MaxPooling1D(3), relu_conv(32, 5), L.GlobalMaxPooling1D(), L.Dense(1),
+      }
+    end },
+  { key = "jena_conv1d_gru", T = 480, loss = "mae", needs_gru = true,
+    label = "Jena Conv1D+GRU (6-49): 128 x 480 x 14, 2x Conv1D, GRU(32)",
+    model = function()
+      return ember.Sequential {
+        relu_conv(32, 5, { input_shape = { None, 14 } }), L.MaxPooling1D(3), relu_conv(32, 5),
+        L.GRU(32, { dropout = 0.1, recurrent_dropout = 0.5 }), L.Dense(1),
+      }
+    end },
+}
+
+local function inputs(case)
+  if case.tokens then return ember.randint(1, 9999, { 128, case.T }), ember.randint(0, 1, { 128 }):float() end
+  return ember.randn { 128, case.T, 14 }, ember.randn { 128 }
+end
+
+local function torch_times()
+  if os.getenv("EMBER_BENCH_TORCH") == "0" then return nil, "skipped (EMBER_BENCH_TORCH=0)" end
+  if not os.execute("python3 -c 'import torch' >/dev/null 2>&1") then return nil, "PyTorch not importable here" end
+  local dir = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "scripts/bench"
+  local p = io.popen("python3 " .. dir .. "/torch_conv.py 2 5 2>&1")
+  local out = {}
+  for line in p:lines() do
+    local key, ms = line:match("^(%S+) ([%d.]+)$")
+    if key then out[key] = tonumber(ms) end
+  end
+  p:close()
+  return out
+end
+
+bench.section("Conv1D models: one training batch (forward + backward + RMSprop), batch 128")
+local load = io.open("/proc/loadavg")
+print(("machine shared with other jobs (load average %s): wall figures are noisy, medians of 7 runs")
+  :format(load and load:read("l"):match("^(%S+)") or "?"))
+if load then load:close() end
+local ember_ms = {}
+ember.seed(1)
+for _, case in ipairs(cases) do
+  if case.needs_gru and not L.GRU then
+    print(("%-58s GRU not available yet"):format(case.label))
+  else
+    local model = case.model()
+    model:compile { optimizer = ember.optimizers.RMSprop { lr = case.lr or 1e-3 }, loss = case.loss }
+    local x, y = inputs(case)
+    local cpu0 = os.clock()
+    local median = bench.time(case.label, function() model:train_on_batch(x, y) end, { warmup = 2, runs = 7 })
+    local cpu = (os.clock() - cpu0) / 9  -- process CPU time (all threads) per batch, warmups included
+    ember_ms[case.key] = median * 1e3
+    print(("    %.0f samples/s, CPU %.1f ms per batch (all threads), peak RSS %.0f MiB")
+      :format(128 / median, cpu * 1e3, bench.mib(ember.peak_rss())))
+  end
+end
+
+print()
+for _, key in ipairs { "imdb_conv1d", "jena_conv1d" } do
+  local ref = reference_ms[key]
+  print(("%-16s Ember %.1f ms vs PyTorch reference %d ms: %.1fx faster (goal >= 2x)")
+    :format(key, ember_ms[key], ref, ref / ember_ms[key]))
+end
+local torch, why = torch_times()
+if torch then
+  print("\nPyTorch measured now, same shapes (CPU, 2 threads):")
+  for _, case in ipairs(cases) do
+    local t = torch[case.key]
+    if t and ember_ms[case.key] then
+      print(("%-16s PyTorch %8.1f ms   Ember %8.1f ms   ratio %.1fx"):format(case.key, t, ember_ms[case.key],
+        t / ember_ms[case.key]))
+    end
+  end
+else
+  print("PyTorch side by side: " .. why)
+end

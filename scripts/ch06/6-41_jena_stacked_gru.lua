@@ -1,0 +1,19 @@
+-- Listing 6-41: two stacked GRUs (the first returns its whole output
+-- sequence), both with dropout.  The book: a little better than 6-40.
+package.path = (arg[0]:match("^(.*/)") or "./") .. "?.lua;" .. package.path
+local ch06 = require "common"
+local layers = ember.layers
+
+local run = ch06.setup("6-41", { epochs = 40 })
+local g = ch06.jena(run)
+
+local model = ember.Sequential()
+model:add(layers.GRU(32, { dropout = 0.1, recurrent_dropout = 0.5, return_sequences = true,
+                           input_shape = { ember.None, g.float_data:size(2) } }))
+model:add(layers.GRU(64, { activation = "relu", dropout = 0.1, recurrent_dropout = 0.5 }))
+model:add(layers.Dense(1))
+model:compile { optimizer = ember.optimizers.RMSprop(), loss = "mae" }
+local history = model:fit_generator(g.train_gen, { steps_per_epoch = run:steps(500), epochs = run.epochs,
+  validation_data = g.val_gen, validation_steps = run:val_steps(g.val_steps), callbacks = run.callbacks })
+
+run:finish(history, { metric = "val_loss", degc = g.std:get(2) })
