@@ -22,6 +22,23 @@ describe("reliability regressions", function()
     assert.equals(0, #P.Sequences {})
   end)
 
+  -- fuzz_zipfs: listing an empty folder, or an empty file named .zip, called
+  -- qsort(NULL, 0, ...): undefined behaviour (UBSan aborts ./ember-debug).
+  it("lists empty folders and empty archives", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir .. "/empty")
+    assert.same({}, ember.fs.listdir(dir .. "/empty"))
+    local f = assert(io.open(dir .. "/e.zip", "wb"))
+    f:write("PK\5\6" .. ("\0"):rep(18))  -- an empty zip archive
+    f:close()
+    assert.same({}, ember.fs.listdir(dir .. "/e.zip"))
+    assert(io.open(dir .. "/z.zip", "wb")):close()  -- an empty file
+    local ok, err = pcall(ember.fs.listdir, dir .. "/z.zip")
+    assert.is_true(ok or type(err) == "string")
+    os.execute("rm -rf " .. dir)
+  end)
+
   -- ---- numerical safety ----
   local L = ember.layers
   local function diverging_model()

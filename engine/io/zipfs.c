@@ -150,7 +150,7 @@ int em_fs_listdir(const char *path, em_strlist *out) {
     }
     free(sp);
     if (rc) em_strlist_free(out);
-    else qsort(out->items, out->n, sizeof *out->items, cmp_str);
+    else if (out->n) qsort(out->items, out->n, sizeof *out->items, cmp_str);  /* qsort(NULL, 0) is UB */
     return rc;
 }
 
