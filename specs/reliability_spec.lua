@@ -39,6 +39,22 @@ describe("reliability regressions", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  -- fuzz_zipfs: a member whose directory entry claims 4 GB from 3 compressed
+  -- bytes made fs.read allocate 4 GB before finding the data short.  It is
+  -- now refused up front as corrupt.
+  it("refuses zip members whose size cannot come from their compressed bytes", function()
+    local src = assert(io.open("specs/fuzz/corpus/fuzz_zipfs/regress-huge-declared-size", "rb"))
+    local path = os.tmpname() .. ".zip"
+    local f = assert(io.open(path, "wb"))
+    f:write(src:read("a"))
+    f:close()
+    src:close()
+    assert.error_matches(function() ember.fs.read(path .. "/aclImdb/train/neg/1_2.txt") end,
+      "fs.read: corrupt member 'aclImdb/train/neg/1_2.txt' in '.*': 4211081219 bytes cannot come from 3 compressed bytes")
+    assert.equals(11, #ember.fs.read(path .. "/aclImdb/train/pos/0_9.txt"))
+    os.remove(path)
+  end)
+
   -- ---- numerical safety ----
   local L = ember.layers
   local function diverging_model()

@@ -160,6 +160,16 @@ int em_zip_read(em_zip_archive *a, const char *inner, char **data, size_t *len) 
     zip_stat_t zs;
     if (zip_stat_index(a->za, m->index, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
         return em_fail("fs.read: cannot stat '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
+    /* A corrupt or hostile directory entry may claim any size: bound it by
+     * what the compressed bytes can expand to (stored: as is; deflate: at
+     * most 1032:1), the compressed size itself bounded by the archive's. */
+    if ((zs.valid & ZIP_STAT_COMP_SIZE) && (zs.valid & ZIP_STAT_COMP_METHOD)) {
+        double comp = (double)zs.comp_size < (double)a->map_len ? (double)zs.comp_size : (double)a->map_len;
+        double most = zs.comp_method == ZIP_CM_STORE ? comp : zs.comp_method == ZIP_CM_DEFLATE ? comp * 1032 + 1024 : -1;
+        if (most >= 0 && (double)zs.size > most)
+            return em_fail("fs.read: corrupt member '%s' in '%s': %llu bytes cannot come from %llu compressed bytes",
+                           inner, a->path, (unsigned long long)zs.size, (unsigned long long)zs.comp_size);
+    }
     char what[4200];
     snprintf(what, sizeof what, "reading '%s' in '%s' (%llu bytes)", inner, a->path, (unsigned long long)zs.size);
     if (em_check_memory("fs.read", what, (double)zs.size)) return -1;
