@@ -53,6 +53,16 @@ describe("reliability regressions", function()
       "fs.read: corrupt member 'aclImdb/train/neg/1_2.txt' in '.*': 4211081219 bytes cannot come from 3 compressed bytes")
     assert.equals(11, #ember.fs.read(path .. "/aclImdb/train/pos/0_9.txt"))
     os.remove(path)
+    -- the same with an unsupported compression method: opened (and refused)
+    -- before any buffer of the claimed size is allocated
+    src = assert(io.open("specs/fuzz/corpus/fuzz_zipfs/regress-huge-size-unsupported-method", "rb"))
+    f = assert(io.open(path, "wb"))
+    f:write(src:read("a"))
+    f:close()
+    src:close()
+    assert.error_matches(function() ember.fs.read(path .. "/aclImdb/train/neg/1_2.txt") end,
+      "fs.read: cannot open 'aclImdb/train/neg/1_2.txt' in '.*': Compression method not supported")
+    os.remove(path)
   end)
 
   -- ---- numerical safety ----
