@@ -149,14 +149,15 @@ static int l_timeseries_generator(lua_State *L) {
     lua_getfield(L, 2, "delay");
     if (lua_isnil(L, -1)) return luaL_error(L, "%s: option 'delay' is required", fn);
     lua_pop(L, 2);
-    g->lookback = lt_opt_int(L, 2, fn, "lookback", 0, INT64_MIN, INT64_MAX);
-    g->delay = lt_opt_int(L, 2, fn, "delay", 0, INT64_MIN, INT64_MAX);
-    g->min_index = lt_opt_int(L, 2, fn, "min_index", 1, INT64_MIN, INT64_MAX);
-    g->max_index = lt_opt_int(L, 2, fn, "max_index", 0, 1, INT64_MAX);
+    /* int32 ranges here keep every sum below in int64; the engine checks the rest */
+    g->lookback = lt_opt_int(L, 2, fn, "lookback", 0, INT32_MIN, INT32_MAX);
+    g->delay = lt_opt_int(L, 2, fn, "delay", 0, INT32_MIN, INT32_MAX);
+    g->min_index = lt_opt_int(L, 2, fn, "min_index", 1, INT32_MIN, INT32_MAX);
+    g->max_index = lt_opt_int(L, 2, fn, "max_index", 0, 1, INT32_MAX);
     g->shuffle = lt_opt_bool(L, 2, fn, "shuffle", 0);
-    g->batch_size = lt_opt_int(L, 2, fn, "batch_size", 128, INT64_MIN, INT64_MAX);
-    g->step = lt_opt_int(L, 2, fn, "step", 6, INT64_MIN, INT64_MAX);
-    g->target_column = lt_opt_int(L, 2, fn, "target_column", 2, INT64_MIN, INT64_MAX);
+    g->batch_size = lt_opt_int(L, 2, fn, "batch_size", 128, INT32_MIN, INT32_MAX);
+    g->step = lt_opt_int(L, 2, fn, "step", 6, INT32_MIN, INT32_MAX);
+    g->target_column = lt_opt_int(L, 2, fn, "target_column", 2, INT32_MIN, INT32_MAX);
     g->reverse = lt_opt_bool(L, 2, fn, "reverse", 0);
     if (em_timeseries_init(g, data)) return lt_raise(L);
     return 1;
@@ -172,7 +173,7 @@ static void imdb_options(lua_State *L, int idx, em_imdb_options *o) {
     o->seed = (uint64_t)lt_opt_int(L, idx, fn, "seed", 113, 0, INT64_MAX);
     o->start_char = lt_opt_int(L, idx, fn, "start_char", 1, 0, INT32_MAX);
     o->oov_char = lt_opt_int(L, idx, fn, "oov_char", 2, 0, INT32_MAX);
-    o->index_from = lt_opt_int(L, idx, fn, "index_from", 3, 0, INT32_MAX);
+    o->index_from = lt_opt_int(L, idx, fn, "index_from", 3, 0, INT32_MAX / 2);  /* rank + index_from stays int32 */
     lua_getfield(L, idx, "no_start_char");
     if (lua_toboolean(L, -1)) o->start_char = -1;
     lua_getfield(L, idx, "no_oov_char");

@@ -1,4 +1,4 @@
--- Every chapter-6 script runs end to end on tiny fixture data
+-- Every chapter-6 script built on scripts/ch06/common.lua runs end to end on tiny fixture data
 -- (--epochs 1 --steps 2, EMBER_DATA pointing at fixtures made here):
 -- a small aclImdb folder, a small GloVe file, a short Jena-shaped CSV.
 -- It checks exit statuses, the results lines and the figures; the real
@@ -109,7 +109,13 @@ describe("chapter 6 scripts on fixture data", function()
     local names = {}
     local p = io.popen("ls " .. SCRIPTS)
     for name in p:lines() do
-      if name:match("^%d+%-%d+.*%.lua$") then names[#names + 1] = name end
+      -- the scripts built on common.lua; listings that only print the
+      -- book's data shapes (6-1 .. 6-36 of the data and tensor work) need
+      -- the full datasets and are covered by their own specs
+      local f = io.open(SCRIPTS .. "/" .. name)
+      local uses_common = f and f:read("a"):find('require "common"', 1, true)
+      if f then f:close() end
+      if name:match("^%d+%-%d+.*%.lua$") and uses_common then names[#names + 1] = name end
     end
     p:close()
     table.sort(names, function(a, b)  -- 6-14 before 6-15 and 6-18 (saved history, weights)

@@ -106,6 +106,13 @@ describe("jena_climate.load", function()
     assert.same({ 2, 2 }, data.shape)
   end)
 
+  it("splits rows as the book (200000 / 300000), proportionally on a shorter file", function()
+    local J = ember.datasets.jena_climate
+    assert.same({ 200000, 300000 }, { J.splits(420551) })
+    assert.same({ 3804, 5706 }, { J.splits(8000) })
+    assert.same({ 0, 1 }, { J.splits(ember.zeros { 2, 3 }) })
+  end)
+
   it("names the file, every place looked and the download address when missing", function()
     local empty = os.tmpname()
     os.remove(empty)

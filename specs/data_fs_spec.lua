@@ -67,6 +67,12 @@ describe("ember.fs", function()
       assert.error_matches(function() fs.read(bad .. "/x.txt") end, "cannot open zip archive")
       assert.error_matches(function() fs.exists(bad .. "/x.txt") end, "cannot open zip archive")
     end)
+    it("reports a damaged member (CRC) instead of returning bad bytes", function()
+      local bad = "specs/fixtures/corrupt_member.zip"
+      assert.same({ "notes.txt" }, fs.listdir(bad))
+      assert.has_error(function() fs.read(bad .. "/notes.txt") end,
+        "fs.read: corrupt member 'notes.txt' in '" .. bad .. "': CRC error")
+    end)
     it("checks argument types", function()
       assert.has_error(function() fs.read(42) end, "fs.read: argument 'path' expected a string, got 42")
       assert.has_error(function() fs.listdir() end, "fs.listdir: argument 'path' expected a string, got no value")

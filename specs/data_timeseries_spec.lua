@@ -128,6 +128,20 @@ describe("timeseries_generator", function()
     assert.same({ 4, 2, 3 }, s.shape)  -- rows 3..6
   end)
 
+  it("feeds Sequential:fit_generator directly", function()
+    local L = ember.layers
+    local model = ember.Sequential()
+    model:add(L.Flatten { input_shape = { 5, 3 } })
+    model:add(L.Dense(1))
+    model:compile { optimizer = "rmsprop", loss = "mae" }
+    local train = D.timeseries_generator(data, { lookback = 10, delay = 2, max_index = 30, shuffle = true, step = 2, batch_size = 8 })
+    local val = D.timeseries_generator(data, { lookback = 10, delay = 2, min_index = 31, step = 2, batch_size = 4 })
+    local history = model:fit_generator(train, { steps_per_epoch = 3, epochs = 2, validation_data = val,
+      validation_steps = 2, verbose = 0 })
+    assert.equal(2, #history.history.loss)
+    assert.is_number(history.history.val_loss[2])
+  end)
+
   describe("bad input", function()
     it("refuses arguments that leave no rows", function()
       assert.error_matches(function() D.timeseries_generator(data, { lookback = 30, delay = 1, min_index = 20, max_index = 45 }) end,

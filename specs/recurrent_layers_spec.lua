@@ -235,6 +235,23 @@ describe("recurrent layers", function()
       end
     end)
 
+    it("repeats under a seed with dropout (masks drawn before the halves run in parallel)", function()
+      local bi = built(L.Bidirectional(L.GRU(3, { dropout = 0.4, recurrent_dropout = 0.4, return_sequences = true })), 2)
+      local x = ember.randn { 4, 6, 2 }
+      ember.seed(21)
+      local a = bi:forward(x, true):clone()
+      ember.seed(21)
+      close(bi:forward(x, true), a, 0)
+    end)
+
+    it("reports an error from either half", function()
+      local bi = built(L.Bidirectional(L.LSTM(3)), 2)
+      assert.error_matches(function() bi:forward(ember.randn { 2, 5, 4 }) end,
+        "Bidirectional: expected input of shape {None,None,2}, got {2,5,4}")
+      assert.error_matches(function() bi:forward(ember.randint(0, 3, { 2, 5, 2 })) end,
+        "LSTM: expected a float32 input, got int32")
+    end)
+
     it("without return_sequences takes the backward layer's last step", function()
       ember.seed(7)
       local bi = built(L.Bidirectional(L.GRU(2), { merge_mode = "sum" }), 2)
@@ -296,6 +313,21 @@ describe("recurrent layers", function()
         "Bidirectional: argument 'layer' expected a SimpleRNN, LSTM or GRU layer, got number")
       local used = built(L.LSTM(2), 3)
       assert.error_matches(function() L.Bidirectional(used) end, "Bidirectional: the wrapped layer must not be built yet")
+    end)
+
+    it("an empty sequence", function()
+      assert.error_matches(function() L.LSTM(2):forward(ember.zeros { 2, 0, 3 }) end,
+        "LSTM: the input needs at least one sample and one timestep, got shape {2,0,3}")
+    end)
+
+    it("huge inputs saturate the gates instead of overflowing", function()
+      ember.seed(12)
+      local x = gradcheck.tensor({ 2, 3, 2 }, { 1e4, -1e4, 80, -80, 1e30, -1e30, 3, -3, 200, -200, 0, 0 })
+      for _, kind in ipairs { "SimpleRNN", "LSTM", "GRU" } do
+        for _, v in ipairs(gradcheck.values(L[kind](3):forward(x))) do
+          assert.is_true(v >= -1 and v <= 1, kind .. " gave " .. tostring(v))
+        end
+      end
     end)
 
     it("a wrong gradient, or backward before forward", function()

@@ -1,11 +1,11 @@
 #include "tensor.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bigalloc.h"
 #include "error.h"
 
 const char *em_dtype_name(em_dtype dtype) { return dtype == EM_INT32 ? "int32" : "float32"; }
@@ -72,27 +72,21 @@ size_t em_storage_take_allocated(void) {
     return n;
 }
 
-/* Keep freed big buffers in malloc's heap instead of unmapping them: a
- * fresh mapping costs a page fault per 4 KiB on first touch, which made a
- * 40 MB elementwise result take 10x longer than the arithmetic. */
-static void tune_malloc_once(void) {
-    static int done;
-    if (done) return;
-    done = 1;
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
 static em_storage *storage_new(size_t nbytes, int zero) {
-    tune_malloc_once();
     em_storage *s = malloc(sizeof *s);
     if (!s) return NULL;
     size_t alloc = nbytes ? nbytes : 4;
     /* 64-byte alignment keeps vector loads aligned for contiguous data. */
     alloc = (alloc + 63) & ~(size_t)63;
-    s->data = aligned_alloc(64, alloc);
+    if (alloc >= EM_BIG_MIN) {
+        /* Big buffers: mmap'd and recycled (bigalloc.h says why). */
+        s->data = em_big_alloc(alloc, zero);
+        alloc = em_big_size(alloc);
+    } else {
+        s->data = aligned_alloc(64, alloc);
+        if (s->data && zero) memset(s->data, 0, alloc);
+    }
     if (!s->data) { free(s); return NULL; }
-    if (zero) memset(s->data, 0, alloc);
     s->nbytes = nbytes;
     s->refcount = 1;
     allocated_since_query += alloc;
@@ -140,7 +134,9 @@ int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shap
 
 void em_tensor_release(em_tensor *t) {
     if (t->storage && --t->storage->refcount == 0) {
-        free(t->storage->data);
+        size_t alloc = ((t->storage->nbytes ? t->storage->nbytes : 4) + 63) & ~(size_t)63;
+        if (alloc >= EM_BIG_MIN) em_big_free(t->storage->data, alloc);
+        else free(t->storage->data);
         free(t->storage);
     }
     memset(t, 0, sizeof *t);

@@ -199,7 +199,11 @@ int em_zip_read(em_zip_archive *a, const char *inner, char **data, size_t *len) 
         if ((r = zip_fread(zf, buf + got, cap - (zip_uint64_t)got)) <= 0) break;
         got += r;
     }
-    int bad = r < 0 || (zip_uint64_t)got != zs.size;
+    /* libzip checks the CRC only when a read reaches the end of the data:
+     * without this last read, a damaged member would come back silently. */
+    char extra;
+    if (r >= 0 && (zip_uint64_t)got == zs.size) r = zip_fread(zf, &extra, 1);
+    int bad = r != 0 || (zip_uint64_t)got != zs.size;
     char msg[256];
     if (bad) snprintf(msg, sizeof msg, "%s", zip_file_strerror(zf));
     zip_fclose(zf);

@@ -3,9 +3,18 @@
  * ave.  With return_sequences the backward output is flipped back in time so
  * step t of both halves refers to input step t; without it the backward
  * half's output is its last step (it has read the whole sequence reversed).
- * Weights: forward's, then backward's (views of the inner layers' params). */
+ * Weights: forward's, then backward's (views of the inner layers' params).
+ *
+ * The two halves are independent, so when EMBER_NUM_THREADS (default: the
+ * online cores) allows two threads, the backward half runs on a second
+ * thread while OpenBLAS is kept single-threaded: both cores do useful work
+ * instead of splitting small GEMMs.  Dropout masks are drawn beforehand on
+ * this thread (forward half first, as Keras), so seeded runs repeat. */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/error.h"
 #include "recurrent.h"
@@ -28,6 +37,54 @@ typedef struct {
     em_tensor dyf, dyb;   /* gradients for each half (dyb in the backward layer's order) */
     em_tensor dx;
 } bidir;
+
+/* ---- running the two halves -------------------------------------------------- */
+
+typedef struct {
+    em_layer *layer;
+    const em_tensor *in;  /* x for forward, dy for backward */
+    int training, backward;
+    em_tensor out;
+    int rc;
+    char err[512];  /* em_fail messages are per thread: carried back here */
+} half_job;
+
+static void *run_half(void *p) {
+    half_job *j = p;
+    j->rc = j->backward ? em_layer_backward(j->layer, j->in, &j->out)
+                        : em_layer_forward(j->layer, j->in, j->training, &j->out);
+    if (j->rc) snprintf(j->err, sizeof j->err, "%s", em_error());
+    return NULL;
+}
+
+static int two_threads_allowed(void) {
+    const char *env = getenv("EMBER_NUM_THREADS");
+    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2;
+}
+
+/* Run both jobs (the second on another thread when allowed); on failure
+ * releases both outputs and reports the first error. */
+static int run_both(half_job *a, half_job *b) {
+    pthread_t thread;
+    int threaded = two_threads_allowed(), blas = 0;
+    if (threaded) {
+        blas = em_rnn_threads_begin();
+        threaded = pthread_create(&thread, NULL, run_half, b) == 0;
+        if (!threaded) em_rnn_threads_end(blas);
+    }
+    run_half(a);
+    if (threaded) {
+        pthread_join(thread, NULL);
+        em_rnn_threads_end(blas);
+    } else {
+        run_half(b);
+    }
+    if (a->rc == 0 && b->rc == 0) return 0;
+    em_tensor_release(&a->out);
+    em_tensor_release(&b->out);
+    return em_fail("%s", a->rc ? a->err : b->err);
+}
 
 static int bidir_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
     bidir *b = l->self;
@@ -71,9 +128,12 @@ static int keep_half(em_tensor *dst, const em_tensor *src, int reverse, int64_t 
 
 static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     bidir *b = l->self;
-    em_tensor yf = {0}, yb = {0};
-    if (em_layer_forward(b->fwd, x, training, &yf)) return -1;
-    if (em_layer_forward(b->bwd, x, training, &yb)) { em_tensor_release(&yf); return -1; }
+    if (x->ndim == 3 && x->shape[0] > 0)
+        if (em_rnn_predraw_masks(b->fwd, x->shape[0], training) || em_rnn_predraw_masks(b->bwd, x->shape[0], training))
+            return -1;
+    half_job jf = {.layer = b->fwd, .in = x, .training = training}, jb = {.layer = b->bwd, .in = x, .training = training};
+    if (run_both(&jf, &jb)) return -1;
+    em_tensor yf = jf.out, yb = jb.out;
     int64_t B = x->shape[0], T = x->shape[1], U = yf.shape[yf.ndim - 1];
     b->batch = B; b->time = T; b->units = U;
     int rc = keep_half(&b->yf, &yf, 0, B, T, U, b->seq) || keep_half(&b->yb, &yb, 1, B, T, U, b->seq);
@@ -142,15 +202,17 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     b->fwd->trainable = l->trainable;
     b->bwd->trainable = l->trainable;
-    em_tensor dxf = {0}, dxb = {0};
-    if (em_layer_backward(b->fwd, &b->dyf, &dxf)) return -1;
-    int rc = em_rnn_output_buffer(&b->dx, dxf.ndim, dxf.shape) || em_tensor_copy(&b->dx, &dxf);
-    em_tensor_release(&dxf);
-    if (rc || em_layer_backward(b->bwd, &b->dyb, &dxb)) return -1;
-    float *o = em_f32(&b->dx);
-    const float *s = em_f32(&dxb);  /* inner dx buffers are contiguous */
-    for (int64_t i = 0, n = em_numel(&b->dx); i < n; i++) o[i] += s[i];
-    em_tensor_release(&dxb);
+    half_job jf = {.layer = b->fwd, .in = &b->dyf, .backward = 1}, jb = {.layer = b->bwd, .in = &b->dyb, .backward = 1};
+    if (run_both(&jf, &jb)) return -1;
+    int rc = em_rnn_output_buffer(&b->dx, jf.out.ndim, jf.out.shape);
+    if (!rc) {
+        float *o = em_f32(&b->dx);
+        const float *f = em_f32(&jf.out), *k = em_f32(&jb.out);  /* inner dx buffers are contiguous */
+        for (int64_t i = 0, n = em_numel(&b->dx); i < n; i++) o[i] = f[i] + k[i];
+    }
+    em_tensor_release(&jf.out);
+    em_tensor_release(&jb.out);
+    if (rc) return -1;
     em_tensor_view(dx, &b->dx);
     return 0;
 }

@@ -53,7 +53,8 @@ typedef struct {
     em_tensor dxp;     /* batch*tp x cin, dX in padded coordinates */
     /* nonzero lists of a sparse dZ (see conv_sparse.h) and the kernel
      * rearranged as k x filters x cin for the sparse dX */
-    em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, sp_cursor, wj;
+    em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, wj;
+    em_tensor kscratch; /* per-thread partial kernel gradients */
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
 
@@ -178,16 +179,19 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
     if (em_buffer_reuse(&s->full, EM_FLOAT32, 2, fshape) || em_buffer_reuse(&s->y, EM_FLOAT32, 3, yshape)) return -1;
     float *full = em_f32(&s->full), *out = em_f32(&s->y);
     gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
-    /* gather the valid rows of every sample, adding the bias */
+    /* gather the valid rows of every sample, adding the bias, and apply the
+     * activation to each sample's block while it is still in cache */
     const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
-    for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *block = out + b * s->t_out * F;
         for (int64_t t = 0; t < s->t_out; t++) {
             const float *src = full + (b * per + t) * F;
-            float *dst = out + (b * s->t_out + t) * F;
+            float *dst = block + t * F;
             if (bias) for (int64_t f = 0; f < F; f++) dst[f] = src[f] + bias[f];
             else memcpy(dst, src, sizeof(float) * (size_t)F);
         }
-    act_forward(s->c.activation, out, s->batch * s->t_out, F);
+        act_forward(s->c.activation, block, s->t_out, F);
+    }
     s->have_forward = 1;
     em_tensor_view(y, &s->y);
     return 0;
@@ -220,7 +224,10 @@ static void grad_bias(conv1d *s, const float *dz, float *db) {
 static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
     if (window_scheme(s) && em_cgemm_supported(F)) {
-        em_cgemm_rows_tn(P, cin, s->q_valid, dz, F, k * cin, F, dW);
+        int64_t scratch = em_cgemm_rows_tn_scratch(s->q_valid, k * cin, F);
+        if (scratch > 0 && em_buffer_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch)) return -1;
+        em_cgemm_rows_tn(P, cin, s->q_valid, dz, F, k * cin, F, dW, scratch > 0 ? em_f32(&s->kscratch) : NULL,
+                         scratch);
         return 0;
     }
     if (window_scheme(s)) {
@@ -304,8 +311,7 @@ static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z
     int64_t rp = s->q_valid + 1, cp = F + 1;
     if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &slack) ||
         em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
-        em_buffer_reuse(&s->sp_col_q, EM_INT32, 1, &n) || em_buffer_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n) ||
-        em_buffer_reuse(&s->sp_cursor, EM_INT32, 1, &F))
+        em_buffer_reuse(&s->sp_col_q, EM_INT32, 1, &n) || em_buffer_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n))
         return -1;
     z->rows = s->q_valid;
     z->F = F;
@@ -325,7 +331,9 @@ static int sparse_grad_kernel(conv1d *s, const em_sparse_dz *z, const float *P, 
     if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
     float *dwt = em_f32(&s->dwt);
     memset(dwt, 0, sizeof(float) * (size_t)(F * K));
-    em_sparse_grad_kernel(z, P, s->cin, K, dwt, em_i32(&s->sp_cursor));
+    int64_t scratch = em_sparse_grad_kernel_scratch(z, K);
+    if (scratch > 0 && em_buffer_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch)) return -1;
+    em_sparse_grad_kernel(z, P, s->cin, K, dwt, scratch > 0 ? em_f32(&s->kscratch) : NULL, scratch);
     for (int64_t i = 0; i < K; i++)
         for (int64_t f = 0; f < F; f++) dW[i * F + f] += dwt[f * K + i];
     return 0;
@@ -394,7 +402,7 @@ static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
     em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx,
                           &s->sp_row_ptr, &s->sp_row_f, &s->sp_row_v, &s->sp_col_ptr, &s->sp_col_q,
-                          &s->sp_col_v, &s->sp_cursor, &s->wj};
+                          &s->sp_col_v, &s->wj, &s->kscratch};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }

@@ -1,5 +1,7 @@
 #include "conv_gemm.h"
 
+#include <string.h>
+
 #include "conv_parallel.h"
 
 #if defined(__AVX512F__)
@@ -114,34 +116,48 @@ static inline __attribute__((always_inline)) void tn_block(int R, int NV, const 
 
 typedef struct {
     const float *A, *D;
-    int64_t lda, ldd, rows, n;
-    float *C;
+    int64_t lda, ldd, K, n;
+    float *C, *scratch;
 } tn_job;
 
-/* Rows in chunks small enough that the chunk of A and D stays in L2 while
+/* Rows in pieces small enough that the piece of A and D stays in L2 while
  * every block of kk sweeps it. */
 #define TN_CHUNK 256
 
-static void tn_range(void *ctx, int64_t lo, int64_t hi) {
+static void tn_range(void *ctx, int tid, int64_t lo, int64_t hi) {
     const tn_job *j = ctx;
-    for (int64_t q0 = 0; q0 < j->rows; q0 += TN_CHUNK) {
-        int64_t qn = j->rows - q0 < TN_CHUNK ? j->rows - q0 : TN_CHUNK;
-        const float *a0 = j->A + q0 * j->lda, *d0 = j->D + q0 * j->ldd;
-        for (int64_t kk = lo; kk < hi; kk += ROWS) {
-            int R = hi - kk < ROWS ? (int)(hi - kk) : ROWS;
-            int64_t col = 0;
-            for (; col + 32 <= j->n; col += 32)
-                DISPATCH_TN(R, 2, a0 + kk, j->lda, qn, d0 + col, j->ldd, j->C + kk * j->n + col, j->n)
-            if (col < j->n) DISPATCH_TN(R, 1, a0 + kk, j->lda, qn, d0 + col, j->ldd, j->C + kk * j->n + col, j->n)
-        }
+    float *C = tid == 0 ? j->C : j->scratch + (int64_t)(tid - 1) * j->K * j->n;
+    const float *a0 = j->A + lo * j->lda, *d0 = j->D + lo * j->ldd;
+    int64_t qn = hi - lo;
+    for (int64_t kk = 0; kk < j->K; kk += ROWS) {
+        int R = j->K - kk < ROWS ? (int)(j->K - kk) : ROWS;
+        int64_t col = 0;
+        for (; col + 32 <= j->n; col += 32)
+            DISPATCH_TN(R, 2, a0 + kk, j->lda, qn, d0 + col, j->ldd, C + kk * j->n + col, j->n)
+        if (col < j->n) DISPATCH_TN(R, 1, a0 + kk, j->lda, qn, d0 + col, j->ldd, C + kk * j->n + col, j->n)
     }
 }
 
+static int tn_threads(int64_t rows, int64_t K, int64_t n) {
+    return em_parallel_plan(rows, TN_CHUNK, 2.0 * (double)rows * (double)K * (double)n, 4e6);
+}
+
+int64_t em_cgemm_rows_tn_scratch(int64_t rows, int64_t K, int64_t n) {
+    return (int64_t)(tn_threads(rows, K, n) - 1) * K * n;
+}
+
 void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
-                      float *C) {
+                      float *C, float *scratch, int64_t scratch_floats) {
     if (rows <= 0 || K <= 0) return;
-    tn_job j = {A, D, lda, ldd, rows, n, C};
-    em_parallel_ranges(K, ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, tn_range, &j);
+    int nt = tn_threads(rows, K, n);
+    if (nt - 1 > scratch_floats / (K * n)) nt = 1 + (int)(scratch_floats / (K * n));
+    if (nt > 1) memset(scratch, 0, sizeof(float) * (size_t)((nt - 1) * K * n));
+    tn_job j = {A, D, lda, ldd, K, n, C, scratch};
+    em_parallel_dynamic_tid(nt, rows, TN_CHUNK, tn_range, &j);
+    for (int t = 1; t < nt; t++) {
+        const float *part = scratch + (int64_t)(t - 1) * K * n;
+        for (int64_t i = 0; i < K * n; i++) C[i] += part[i];
+    }
 }
 
 #else /* no AVX-512: Conv1D keeps to OpenBLAS */
@@ -151,9 +167,14 @@ void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, in
                    int64_t ldc) {
     (void)A; (void)lda; (void)rows; (void)B; (void)K; (void)n; (void)C; (void)ldc;
 }
+int64_t em_cgemm_rows_tn_scratch(int64_t rows, int64_t K, int64_t n) {
+    (void)rows; (void)K; (void)n;
+    return 0;
+}
 void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
-                      float *C) {
-    (void)A; (void)lda; (void)rows; (void)D; (void)ldd; (void)K; (void)n; (void)C;
+                      float *C, float *scratch, int64_t scratch_floats) {
+    (void)A; (void)lda; (void)rows; (void)D; (void)ldd; (void)K; (void)n; (void)C; (void)scratch;
+    (void)scratch_floats;
 }
 
 #endif

@@ -21,8 +21,11 @@ void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, in
                    int64_t ldc);
 
 /* C[kk][0..n) += sum_q A[q*lda + kk] * D[q*ldd + ..]   for kk < K, q < rows
- * (the kernel gradient: windows^T times dZ; C is K x n row-major). */
+ * (the kernel gradient: windows^T times dZ; C is K x n row-major).  Rows
+ * are shared out dynamically; threads past the first sum into `scratch`
+ * (em_cgemm_rows_tn_scratch floats; fewer threads run if it is smaller). */
+int64_t em_cgemm_rows_tn_scratch(int64_t rows, int64_t K, int64_t n);
 void em_cgemm_rows_tn(const float *A, int64_t lda, int64_t rows, const float *D, int64_t ldd, int64_t K, int64_t n,
-                      float *C);
+                      float *C, float *scratch, int64_t scratch_floats);
 
 #endif

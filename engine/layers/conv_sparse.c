@@ -149,22 +149,21 @@ void em_sparse_grad_input(const em_sparse_dz *z, const float *Wj, int64_t k, int
     em_parallel_dynamic(out_rows, 96, 2.0 * (double)z->nnz * (double)(k * cin), 4e6, gx_range, &j);
 }
 
-/* ---- dW: per filter, over chunks of rows kept in cache ---- */
+/* ---- dW: pieces of rows (kept in cache), every filter of each ---- */
 
 typedef struct {
     const em_sparse_dz *z;
     const float *A;
     int64_t lda, K;
-    float *dWt;
-    int32_t *cursor;
+    float *dWt, *scratch;
 } gw_job;
 
 #define ROW_CHUNK 256
 
-static inline __attribute__((always_inline)) void gw_chunk(int NV, __mmask16 last, const gw_job *j, int64_t f,
-                                                           int32_t e0, int32_t e1, int64_t c0) {
+static inline __attribute__((always_inline)) void gw_chunk(int NV, __mmask16 last, const gw_job *j, float *dWt,
+                                                           int64_t f, int32_t e0, int32_t e1, int64_t c0) {
     const em_sparse_dz *z = j->z;
-    float *out = j->dWt + f * j->K + c0;
+    float *out = dWt + f * j->K + c0;
     __m512 acc[CHUNK];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[v] = _mm512_maskz_loadu_ps(vec_mask(v, NV, last), out + 16 * v);
@@ -179,26 +178,48 @@ static inline __attribute__((always_inline)) void gw_chunk(int NV, __mmask16 las
     for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(out + 16 * v, vec_mask(v, NV, last), acc[v]);
 }
 
-static void gw_range(void *ctx, int64_t flo, int64_t fhi) {
+/* First entry of column list [lo, hi) whose row is >= q (rows ascend). */
+static int32_t lower_bound(const int32_t *rows, int32_t lo, int32_t hi, int64_t q) {
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (rows[mid] < q) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void gw_range(void *ctx, int tid, int64_t q0, int64_t q1) {
     const gw_job *j = ctx;
     const em_sparse_dz *z = j->z;
-    for (int64_t f = flo; f < fhi; f++) j->cursor[f] = z->col_ptr[f];
-    for (int64_t q0 = 0; q0 < z->rows; q0 += ROW_CHUNK) {
-        int64_t q1 = q0 + ROW_CHUNK;
-        for (int64_t f = flo; f < fhi; f++) {
-            int32_t e0 = j->cursor[f], e1 = e0, end = z->col_ptr[f + 1];
-            while (e1 < end && z->col_q[e1] < q1) e1++;
-            j->cursor[f] = e1;
-            if (e0 == e1) continue;
-            FOR_CHUNKS(j->K, DISPATCH_NV(nv, gw_chunk, last, j, f, e0, e1, c0));
-        }
+    float *dWt = tid == 0 ? j->dWt : j->scratch + (int64_t)(tid - 1) * z->F * j->K;
+    for (int64_t f = 0; f < z->F; f++) {
+        int32_t e0 = lower_bound(z->col_q, z->col_ptr[f], z->col_ptr[f + 1], q0);
+        int32_t e1 = lower_bound(z->col_q, e0, z->col_ptr[f + 1], q1);
+        if (e0 == e1) continue;
+        FOR_CHUNKS(j->K, DISPATCH_NV(nv, gw_chunk, last, j, dWt, f, e0, e1, c0));
     }
 }
 
-void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt,
-                           int32_t *cursor) {
-    gw_job j = {z, A, lda, K, dWt, cursor};
-    em_parallel_ranges(z->F, 1, 2.0 * (double)z->nnz * (double)K, 4e6, gw_range, &j);
+static int gw_threads(const em_sparse_dz *z, int64_t K) {
+    return em_parallel_plan(z->rows, ROW_CHUNK, 2.0 * (double)z->nnz * (double)K, 4e6);
+}
+
+int64_t em_sparse_grad_kernel_scratch(const em_sparse_dz *z, int64_t K) {
+    return (int64_t)(gw_threads(z, K) - 1) * z->F * K;
+}
+
+void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt, float *scratch,
+                           int64_t scratch_floats) {
+    int64_t size = z->F * K;
+    int nt = gw_threads(z, K);
+    if (nt - 1 > scratch_floats / size) nt = 1 + (int)(scratch_floats / size);
+    if (nt > 1) memset(scratch, 0, sizeof(float) * (size_t)((nt - 1) * size));
+    gw_job j = {z, A, lda, K, dWt, scratch};
+    em_parallel_dynamic_tid(nt, z->rows, ROW_CHUNK, gw_range, &j);
+    for (int t = 1; t < nt; t++) {
+        const float *part = scratch + (int64_t)(t - 1) * size;
+        for (int64_t i = 0; i < size; i++) dWt[i] += part[i];
+    }
 }
 
 #else /* without AVX-512 the dense OpenBLAS path is used */
@@ -215,9 +236,13 @@ static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
     }
     return e;
 }
-void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt,
-                           int32_t *cursor) {
-    (void)z; (void)A; (void)lda; (void)K; (void)dWt; (void)cursor;
+int64_t em_sparse_grad_kernel_scratch(const em_sparse_dz *z, int64_t K) {
+    (void)z; (void)K;
+    return 0;
+}
+void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt, float *scratch,
+                           int64_t scratch_floats) {
+    (void)z; (void)A; (void)lda; (void)K; (void)dWt; (void)scratch; (void)scratch_floats;
 }
 void em_sparse_grad_input(const em_sparse_dz *z, const float *Wj, int64_t k, int64_t cin, float *dx, int64_t ld,
                           int64_t out_rows) {

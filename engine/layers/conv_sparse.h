@@ -37,10 +37,12 @@ int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t 
 void em_sparse_dz_fill(em_sparse_dz *z, const float *dz);
 
 /* dWt[f][kk] += sum over nonzeros (q, f) of v * A[q*lda + kk], kk < K
- * (dWt is F x K row-major: the kernel gradient transposed).
- * `cursor` is scratch for F int32. */
-void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt,
-                           int32_t *cursor);
+ * (dWt is F x K row-major: the kernel gradient transposed).  Rows are
+ * shared out dynamically; threads past the first sum into `scratch`
+ * (em_sparse_grad_kernel_scratch floats; fewer threads if it is smaller). */
+int64_t em_sparse_grad_kernel_scratch(const em_sparse_dz *z, int64_t K);
+void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, int64_t K, float *dWt, float *scratch,
+                           int64_t scratch_floats);
 
 /* dX[t][c] = sum_j sum over nonzeros (t-j, f) of v * Wj[(j*F + f)*cin + c]
  * for t < out_rows, every row written once (rows ld apart); Wj is the

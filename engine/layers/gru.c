@@ -82,7 +82,7 @@ static void gru_step_reset_after(em_layer *l, gru *g, int64_t s) {
     }
 }
 
-static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+static int gru_forward_body(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     gru *g = l->self;
     em_rnn *r = &g->rnn;
     if (em_rnn_begin_forward(l, r, x, training)) return -1;
@@ -91,13 +91,19 @@ static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor 
     if (r->cfg.reset_after ? em_tensor_resize(&g->rec, EM_FLOAT32, 3, s_rec)
                            : em_tensor_resize(&g->rh, EM_FLOAT32, 3, s_rh))
         return -1;
-    int threads = em_rnn_threads_begin();
     for (int64_t s = 0; s < T; s++) {
         if (r->cfg.reset_after) gru_step_reset_after(l, g, s);
         else gru_step_reset_before(l, g, s);
     }
-    em_rnn_threads_end(threads);
     return em_rnn_finish_forward(r, y);
+}
+
+/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
+static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    int threads = em_rnn_threads_begin();
+    int rc = gru_forward_body(l, x, training, y);
+    em_rnn_threads_end(threads);
+    return rc;
 }
 
 /* dz_z, dz_h and the direct part dh*z of dL/dh_prev for one row. */
@@ -169,7 +175,7 @@ static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh
     em_rnn_recurrent_dh(r, dr, GU, 0, 3, dh_prev, 1.0f);
 }
 
-static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+static int gru_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     gru *g = l->self;
     em_rnn *r = &g->rnn;
     if (em_rnn_begin_backward(l, r, dy)) return -1;
@@ -178,7 +184,6 @@ static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (em_tensor_resize(&g->drh, EM_FLOAT32, 2, s_bu)) return -1;
     if (r->cfg.reset_after && em_tensor_resize(&g->dr, EM_FLOAT32, 3, s_dr)) return -1;
     float *dh = em_f32(&r->dh), *dh_prev = em_f32(&r->dh2);
-    int threads = em_rnn_threads_begin();
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, dy, s, dh);
         if (r->cfg.reset_after) gru_back_reset_after(l, g, s, dh, dh_prev);
@@ -187,7 +192,6 @@ static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         dh = dh_prev;
         dh_prev = t;
     }
-    em_rnn_threads_end(threads);
     if (l->trainable) {
         float *durec = em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]);
         const float *hs = em_f32(&r->hs), *dz = em_f32(&r->dz);
@@ -201,6 +205,14 @@ static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         }
     }
     return em_rnn_finish_backward(l, r, dx);
+}
+
+/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
+static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    int threads = em_rnn_threads_begin();
+    int rc = gru_backward_body(l, dy, dx);
+    em_rnn_threads_end(threads);
+    return rc;
 }
 
 static void gru_destroy(em_layer *l) {

@@ -55,7 +55,7 @@ static inline void lstm_row_forward_fast(int64_t U, float *restrict z, const flo
     }
 }
 
-static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+static int lstm_forward_body(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
     if (em_rnn_begin_forward(l, r, x, training)) return -1;
@@ -66,7 +66,6 @@ static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor
     float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     memset(cs, 0, sizeof(float) * (size_t)BU);
     int fast = lstm_default_activations(&r->cfg);
-    int threads = em_rnn_threads_begin();
     for (int64_t s = 0; s < T; s++) {
         float *z = zx + s * B * GU;
         if (s > 0) em_rnn_recurrent_gemm(r, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
@@ -77,8 +76,15 @@ static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor
             else lstm_row_forward(&r->cfg, U, z + b * GU, cp, cn, a, h);
         }
     }
-    em_rnn_threads_end(threads);
     return em_rnn_finish_forward(r, y);
+}
+
+/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
+static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    int threads = em_rnn_threads_begin();
+    int rc = lstm_forward_body(l, x, training, y);
+    em_rnn_threads_end(threads);
+    return rc;
 }
 
 /* dz (4U) for one row from dh, the running dc (updated to dL/dc_prev). */
@@ -115,7 +121,7 @@ static inline void lstm_row_backward_fast(int64_t U, const float *restrict z, co
     }
 }
 
-static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+static int lstm_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
     if (em_rnn_begin_backward(l, r, dy)) return -1;
@@ -126,7 +132,6 @@ static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
     memset(dc, 0, sizeof(float) * (size_t)BU);
     int fast = lstm_default_activations(&r->cfg);
-    int threads = em_rnn_threads_begin();
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, dy, s, dh);
         for (int64_t b = 0; b < B; b++) {
@@ -136,10 +141,17 @@ static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         }
         if (s > 0) em_rnn_recurrent_dh(r, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
     }
-    em_rnn_threads_end(threads);
     if (l->trainable)
         em_rnn_recurrent_kernel_grad(r, em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]), hs, dz, GU, 0, 4, 1);
     return em_rnn_finish_backward(l, r, dx);
+}
+
+/* OpenBLAS single-threaded for the whole pass (see em_rnn_threads_begin). */
+static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    int threads = em_rnn_threads_begin();
+    int rc = lstm_backward_body(l, dy, dx);
+    em_rnn_threads_end(threads);
+    return rc;
 }
 
 static void lstm_destroy(em_layer *l) {

@@ -97,6 +97,28 @@ static void draw_mask(float *m, int64_t n, double p) {
     for (int64_t i = 0; i < n; i++) m[i] = em_rand_uniform() >= (float)p ? keep : 0.0f;
 }
 
+/* Keras draws the input masks, then the recurrent ones, once per batch.
+ * in_mask and rec_mask are already sized for B. */
+static void draw_masks(em_rnn *r, int64_t B, int training) {
+    int64_t G = r->gates, F = r->features, U = r->cfg.units;
+    r->in_masked = training && r->cfg.dropout > 0;
+    r->rec_masked = training && r->cfg.recurrent_dropout > 0;
+    if (r->in_masked) draw_mask(em_f32(&r->in_mask), G * B * F, r->cfg.dropout);
+    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), G * B * U, r->cfg.recurrent_dropout);
+}
+
+int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training) {
+    em_rnn *r = l->self;
+    if (!em_rnn_layer_config(l) || !l->built) return em_fail("%s: cannot draw masks before build", l->ops->type);
+    int64_t G = r->gates, s_gbf[3] = {G, batch, r->features}, s_gbu[3] = {G, batch, r->cfg.units};
+    if (em_tensor_resize(&r->in_mask, EM_FLOAT32, 3, s_gbf) || em_tensor_resize(&r->rec_mask, EM_FLOAT32, 3, s_gbu))
+        return -1;
+    draw_masks(r, batch, training);
+    r->predrawn_batch = batch;
+    r->predrawn_training = training;
+    return 0;
+}
+
 /* x (B, T, F) with any strides -> x_tm (T, B, F), step s = time T-1-s when
  * going backwards. */
 static void copy_time_major(const em_rnn *r, const em_tensor *x) {
@@ -144,11 +166,12 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
         return -1;
     r->batch = B;
     r->time = T;
-    r->in_masked = training && r->cfg.dropout > 0;
-    r->rec_masked = training && r->cfg.recurrent_dropout > 0;
-    /* Keras draws the input masks, then the recurrent ones, once per batch. */
-    if (r->in_masked) draw_mask(em_f32(&r->in_mask), G * B * F, r->cfg.dropout);
-    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), G * B * U, r->cfg.recurrent_dropout);
+    if (r->predrawn_batch == B && r->predrawn_training == training) {
+        r->predrawn_batch = 0;  /* em_rnn_predraw_masks already drew this batch's masks */
+    } else {
+        r->predrawn_batch = 0;
+        draw_masks(r, B, training);
+    }
     copy_time_major(r, x);
     memset(em_f32(&r->hs), 0, sizeof(float) * (size_t)(B * U));
 
@@ -156,22 +179,23 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
     float *zx = em_f32(&r->zx);
     const float *xt = em_f32(&r->x_tm);
     int64_t rows = T * B;
+    /* Start zx as the input bias (the first G*U entries of bias) and let the
+     * GEMM accumulate (beta 1): one pass less over zx than beta 0 + add. */
+    float beta = 0.0f;
+    if (r->cfg.use_bias) {
+        const float *b = em_f32(&l->params[EM_RNN_BIAS]);
+        for (int64_t i = 0; i < rows; i++) memcpy(zx + i * GU, b, sizeof(float) * (size_t)GU);
+        beta = 1.0f;
+    }
     if (!r->in_masked) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)GU, (int)F, 1.0f, xt, (int)F, w,
-                    (int)GU, 0.0f, zx, (int)GU);
+                    (int)GU, beta, zx, (int)GU);
     } else {
         float *xm = em_f32(&r->scratch);
         for (int64_t g = 0; g < G; g++) {
             apply_step_mask(xm, xt, em_f32(&r->in_mask) + g * B * F, T, B, F);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)U, (int)F, 1.0f, xm, (int)F,
-                        w + g * U, (int)GU, 0.0f, zx + g * U, (int)GU);
-        }
-    }
-    if (r->cfg.use_bias) {
-        const float *b = em_f32(&l->params[EM_RNN_BIAS]);  /* input bias: the first G*U entries */
-        for (int64_t i = 0; i < rows; i++) {
-            float *row = zx + i * GU;
-            for (int64_t j = 0; j < GU; j++) row[j] += b[j];
+                        w + g * U, (int)GU, beta, zx + g * U, (int)GU);
         }
     }
     return 0;
@@ -381,9 +405,13 @@ void em_rnn_act(em_activation a, float *y, const float *x, int64_t n) {
 /* ---- threads --------------------------------------------------------------------- */
 
 /* Measured on the 2-core machine (shared, so noisy): splitting the per-step
- * GEMMs (128 x 32 by 32 x 128) over 2 threads gained nothing reliable and
- * made timings erratic when the other core was busy; the big end-of-pass
- * GEMMs keep the caller's thread count. */
+ * GEMMs (128 x 32 by 32 x 128) over 2 threads gained nothing reliable; for
+ * the big end-of-pass GEMMs (K or N = 32) 2 threads gained 0-25% in
+ * isolation, but the idle OpenBLAS worker then spins in sched_yield (20-30%
+ * of the samples in perf) and, with the machine busy, the main thread waits
+ * for it: the Jena GRU batch took 30-41 ms single-threaded against 36-80 ms
+ * with 2 threads at load 9.  So each recurrent pass runs OpenBLAS on one
+ * thread; Bidirectional uses the second core for its second half. */
 int em_rnn_threads_begin(void) {
     int previous = openblas_get_num_threads();
     if (previous != 1) openblas_set_num_threads(1);

@@ -74,6 +74,8 @@ typedef struct em_rnn {
     int64_t features;           /* F, as built */
     int64_t batch, time;        /* B, T of the last forward */
     int in_masked, rec_masked;  /* dropout masks active in the last forward */
+    int64_t predrawn_batch;     /* > 0: masks for this batch size already drawn */
+    int predrawn_training;
     em_tensor x_tm;      /* (T, B, F) input in processing order */
     em_tensor in_mask;   /* (G, B, F) */
     em_tensor rec_mask;  /* (G, B, U) */
@@ -87,6 +89,11 @@ typedef struct em_rnn {
     em_tensor dx_tm;     /* (T, B, F) */
     em_tensor y, dx;     /* outputs handed back as views */
 } em_rnn;
+
+/* Draw the dropout masks of the next forward now (batch size B), so that
+ * layers run on several threads still draw from the one RNG in a fixed
+ * order.  l must be a built SimpleRNN, LSTM or GRU. */
+int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training);
 
 /* Fill the common part; gates per cell type. */
 void em_rnn_init(em_rnn *r, const char *type, int gates, const em_rnn_config *c);
@@ -176,8 +183,9 @@ static inline float em_fast_tanh(float x) {
  * a polynomial exp accurate to a few ulp; the others via em_act_forward). */
 void em_rnn_act(em_activation a, float *y, const float *x, int64_t n);
 
-/* Run OpenBLAS single-threaded for the per-step GEMMs (they are too small
- * to split well); returns the previous thread count for em_rnn_threads_end. */
+/* Run OpenBLAS single-threaded for a whole forward or backward pass (see
+ * recurrent.c for the measurements); returns the previous thread count for
+ * em_rnn_threads_end. */
 int em_rnn_threads_begin(void);
 void em_rnn_threads_end(int previous);
 

@@ -24,40 +24,46 @@ typedef struct {
 } block;
 
 #define DEFINE_KERNELS(SUF, T)                                                                            \
-    /* Sums over n; four accumulators along a contiguous run give the CPU independent adds. */           \
-    static void sum_##SUF(const T *p, block b, const double *center, double *acc, int square) {          \
-        for (int64_t o = 0; o < b.outer; o++) {                                                           \
-            const T *q = p + o * b.n * b.inner;                                                           \
-            double *r = acc + o * b.inner;                                                                \
-            const double *c = center ? center + o * b.inner : NULL;                                       \
-            if (b.inner == 1) {                                                                           \
-                double s[4] = {0, 0, 0, 0}, m = c ? c[0] : 0;                                             \
-                int64_t j = 0;                                                                            \
-                for (; j + 4 <= b.n; j += 4)                                                              \
-                    for (int u = 0; u < 4; u++) {                                                         \
-                        double v = (double)q[j + u] - m;                                                  \
-                        s[u] += square ? v * v : v;                                                       \
-                    }                                                                                     \
-                for (; j < b.n; j++) {                                                                    \
-                    double v = (double)q[j] - m;                                                          \
-                    s[0] += square ? v * v : v;                                                           \
-                }                                                                                         \
-                r[0] = (s[0] + s[1]) + (s[2] + s[3]);                                                     \
-                continue;                                                                                 \
-            }                                                                                             \
-            for (int64_t k = 0; k < b.inner; k++) r[k] = 0;                                               \
-            for (int64_t j = 0; j < b.n; j++) {                                                           \
-                const T *row = q + j * b.inner;                                                           \
-                if (square)                                                                               \
-                    for (int64_t k = 0; k < b.inner; k++) {                                               \
-                        double v = (double)row[k] - c[k];                                                 \
-                        r[k] += v * v;                                                                    \
-                    }                                                                                     \
-                else                                                                                      \
-                    for (int64_t k = 0; k < b.inner; k++) r[k] += (double)row[k];                         \
-            }                                                                                             \
-        }                                                                                                 \
-    }                                                                                                     \
+    /* Sum of (q[j] - m) or of its square over a contiguous run; eight accumulators vectorize (one     \
+     * double lane each) without reassociating the sum. */                                              \
+    static double run_sum_##SUF(const T *q, int64_t n, double m, int square) {                          \
+        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                          \
+        int64_t j = 0;                                                                                  \
+        if (square)                                                                                     \
+            for (; j + 8 <= n; j += 8)                                                                  \
+                for (int u = 0; u < 8; u++) { double v = (double)q[j + u] - m; s[u] += v * v; }         \
+        else                                                                                            \
+            for (; j + 8 <= n; j += 8)                                                                  \
+                for (int u = 0; u < 8; u++) s[u] += (double)q[j + u];                                   \
+        for (; j < n; j++) {                                                                            \
+            double v = (double)q[j] - m;                                                                \
+            s[0] += square ? v * v : (double)q[j];                                                      \
+        }                                                                                               \
+        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));                      \
+    }                                                                                                   \
+    /* Sums over n for each of outer x inner (of x - center, squared, when square is set). */           \
+    static void sum_##SUF(const T *p, block b, const double *center, double *acc, int square) {         \
+        for (int64_t o = 0; o < b.outer; o++) {                                                         \
+            const T *q = p + o * b.n * b.inner;                                                         \
+            double *r = acc + o * b.inner;                                                              \
+            const double *c = center ? center + o * b.inner : NULL;                                     \
+            if (b.inner == 1) {                                                                         \
+                r[0] = run_sum_##SUF(q, b.n, c ? c[0] : 0, square);                                     \
+                continue;                                                                               \
+            }                                                                                           \
+            for (int64_t k = 0; k < b.inner; k++) r[k] = 0;                                             \
+            for (int64_t j = 0; j < b.n; j++) {                                                         \
+                const T *row = q + j * b.inner;                                                         \
+                if (square)                                                                             \
+                    for (int64_t k = 0; k < b.inner; k++) {                                             \
+                        double v = (double)row[k] - c[k];                                               \
+                        r[k] += v * v;                                                                  \
+                    }                                                                                   \
+                else                                                                                    \
+                    for (int64_t k = 0; k < b.inner; k++) r[k] += (double)row[k];                       \
+            }                                                                                           \
+        }                                                                                               \
+    }                                                                                                   \
     /* Max (want_max) or min and the first position reaching it; a NaN wins and stays. */                \
     static void extreme_##SUF(const T *p, block b, int want_max, double *val, int64_t *idx) {             \
         for (int64_t o = 0; o < b.outer; o++) {                                                           \

@@ -29,31 +29,59 @@ void em_tokenizer_free(em_tokenizer *t) {
     em_vocab_free(&t->vocab);
     free(t->oov_token);
     free(t->index_word);
+    free(t->toks);
     memset(t, 0, sizeof *t);
 }
 
-typedef struct {
-    em_tokenizer *t;
-    int64_t doc;
-} fit_ctx;
-
-static int count_word(void *ctx, const char *w, size_t len) {
-    fit_ctx *c = ctx;
-    int64_t k = em_vocab_intern(&c->t->vocab, w, len);
-    if (k < 0) return -1;
-    em_word *e = &c->t->vocab.words[k];
-    e->count++;
-    if (e->last_doc != c->doc) {  /* word_docs counts each document once */
-        e->last_doc = c->doc;
-        e->docs++;
+/* Gather a document's words with their hashes, prefetching their slots;
+ * the words point into the splitter's scratch buffer, valid until the next
+ * document. */
+static int collect_word(void *ctx, const char *w, size_t len) {
+    em_tokenizer *t = ctx;
+    if (len > UINT32_MAX) return em_fail("Tokenizer: a token of %zu bytes is too long", len);
+    if (t->ntoks == t->toks_cap) {
+        size_t cap = t->toks_cap ? t->toks_cap * 2 : 1024;
+        struct em_token *toks = realloc(t->toks, cap * sizeof *toks);
+        if (!toks) return em_fail("Tokenizer: out of memory");
+        t->toks = toks;
+        t->toks_cap = cap;
     }
+    uint32_t h = em_vocab_hash(w, len);
+    em_vocab_prefetch_slot(&t->vocab, h);
+    t->toks[t->ntoks++] = (struct em_token){w, (uint32_t)len, h};
     return 0;
 }
 
+/* Split one document into t->toks (their slots prefetched). */
+static int gather(em_tokenizer *t, const char *text, size_t len) {
+    t->ntoks = 0;
+    return em_split_words(&t->splitter, text, len, collect_word, t);
+}
+
+/* While word i is looked up, the entry of word i + AHEAD is fetched: a
+ * sliding window, since a burst of hundreds of prefetches would overflow
+ * the CPU's miss buffers and be dropped. */
+#define AHEAD 8
+static inline void prefetch_ahead(const em_tokenizer *t, size_t i) {
+    if (i + AHEAD < t->ntoks) em_vocab_prefetch_entry(&t->vocab, t->toks[i + AHEAD].hash);
+}
+
 int em_tokenizer_fit_text(em_tokenizer *t, const char *text, size_t len) {
-    fit_ctx c = {t, t->document_count};
-    t->document_count++;
-    return em_split_words(&t->splitter, text, len, count_word, &c);
+    int64_t doc = t->document_count++;
+    if (gather(t, text, len)) return -1;
+    for (size_t i = 0; i < t->ntoks; i++) {
+        prefetch_ahead(t, i);
+        const struct em_token *tk = &t->toks[i];
+        int64_t k = em_vocab_intern_hashed(&t->vocab, tk->w, tk->len, tk->hash);
+        if (k < 0) return -1;
+        em_word *e = &t->vocab.words[k];
+        e->count++;
+        if (e->last_doc != doc) {  /* word_docs counts each document once */
+            e->last_doc = doc;
+            e->docs++;
+        }
+    }
+    return 0;
 }
 
 static const em_word *sort_words;
@@ -108,30 +136,32 @@ int em_tokenizer_rank(em_tokenizer *t) {
     return 0;
 }
 
-typedef struct {
-    const em_tokenizer *t;
-    const int32_t *unknown;
-    em_sequences *out;
-} seq_ctx;
-
-static int emit_word(void *ctx, const char *w, size_t len) {
-    seq_ctx *c = ctx;
-    const em_tokenizer *t = c->t;
-    int64_t k = em_vocab_find(&t->vocab, w, len);
-    if (k >= 0) {
-        int32_t i = t->vocab.words[k].index;
-        if (t->num_words && i >= t->num_words) return t->oov_token ? em_seq_push(c->out, t->oov_index) : 0;
-        return em_seq_push(c->out, i);
+/* Sets *out to the index a word gets in a sequence; 0 when it is dropped. */
+static int index_of(const em_tokenizer *t, const struct em_token *tk, const int32_t *unknown, int32_t *out) {
+    int64_t k = em_vocab_find_hashed(&t->vocab, tk->w, tk->len, tk->hash);
+    if (k >= 0 && !(t->num_words && t->vocab.words[k].index >= t->num_words)) {
+        *out = t->vocab.words[k].index;
+        return 1;
     }
-    if (t->oov_token) return em_seq_push(c->out, t->oov_index);
-    if (c->unknown) return em_seq_push(c->out, *c->unknown);
+    if (t->oov_token) {  /* unknown, or beyond num_words */
+        *out = t->oov_index;
+        return 1;
+    }
+    if (k < 0 && unknown) {
+        *out = *unknown;
+        return 1;
+    }
     return 0;
 }
 
 int em_tokenizer_to_sequence(em_tokenizer *t, const char *text, size_t len, const int32_t *unknown,
                              em_sequences *out) {
-    seq_ctx c = {t, unknown, out};
-    if (em_split_words(&t->splitter, text, len, emit_word, &c)) return -1;
+    if (gather(t, text, len)) return -1;
+    for (size_t i = 0; i < t->ntoks; i++) {
+        prefetch_ahead(t, i);
+        int32_t v;
+        if (index_of(t, &t->toks[i], unknown, &v) && em_seq_push(out, v)) return -1;
+    }
     return em_seq_close(out);
 }
 

@@ -38,6 +38,8 @@ typedef struct {
     int32_t oov_index;    /* 0 when there is no oov_token */
     int32_t *index_word;  /* index -> entry in vocab.words; -1 none, -2 the oov token */
     int64_t index_size;   /* largest index + 1 */
+    struct em_token { const char *w; uint32_t len, hash; } *toks;  /* one document's words */
+    size_t ntoks, toks_cap;
 } em_tokenizer;
 
 typedef enum { EM_MATRIX_BINARY, EM_MATRIX_COUNT, EM_MATRIX_FREQ, EM_MATRIX_TFIDF } em_matrix_mode;

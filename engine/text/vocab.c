@@ -50,10 +50,16 @@ static int64_t probe(const em_vocab *v, const char *w, size_t len, uint32_t h, s
     }
 }
 
-int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len) {
+uint32_t em_vocab_hash(const char *w, size_t len) { return word_hash(w, len); }
+
+int64_t em_vocab_find_hashed(const em_vocab *v, const char *w, size_t len, uint32_t h) {
     if (!v->nslots) return -1;
     size_t slot;
-    return probe(v, w, len, word_hash(w, len), &slot);
+    return probe(v, w, len, h, &slot);
+}
+
+int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len) {
+    return em_vocab_find_hashed(v, w, len, word_hash(w, len));
 }
 
 static int rebuild_slots(em_vocab *v, size_t n) {
@@ -109,9 +115,12 @@ static int append_word(em_vocab *v, const char *w, size_t len, uint32_t h) {
 }
 
 int64_t em_vocab_intern(em_vocab *v, const char *w, size_t len) {
+    return em_vocab_intern_hashed(v, w, len, word_hash(w, len));
+}
+
+int64_t em_vocab_intern_hashed(em_vocab *v, const char *w, size_t len, uint32_t h) {
     if (len > UINT32_MAX) return em_fail("Tokenizer: a token of %zu bytes is too long", len);
     if ((v->n + 1) * 2 > v->nslots && grow_slots(v)) return -1;
-    uint32_t h = word_hash(w, len);
     size_t slot;
     int64_t k = probe(v, w, len, h, &slot);
     if (k >= 0) return k;

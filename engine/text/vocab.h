@@ -40,6 +40,25 @@ int64_t em_vocab_find(const em_vocab *v, const char *w, size_t len);
 /* Index of word, inserting it (count 0) if new; -1 on out of memory. */
 int64_t em_vocab_intern(em_vocab *v, const char *w, size_t len);
 
+/* The same with the hash computed beforehand (em_vocab_hash), so a caller
+ * can hash a whole document's words first and prefetch their slots and
+ * entries (em_vocab_prefetch_*) while the memory system catches up: most
+ * lookups in a large vocabulary are cache misses otherwise. */
+uint32_t em_vocab_hash(const char *w, size_t len);
+int64_t em_vocab_find_hashed(const em_vocab *v, const char *w, size_t len, uint32_t h);
+int64_t em_vocab_intern_hashed(em_vocab *v, const char *w, size_t len, uint32_t h);
+static inline void em_vocab_prefetch_slot(const em_vocab *v, uint32_t h) {
+    if (v->nslots) __builtin_prefetch(&v->slots[h & (v->nslots - 1)]);
+}
+static inline void em_vocab_prefetch_entry(const em_vocab *v, uint32_t h) {
+    if (!v->nslots) return;
+    const em_vocab_slot *s = &v->slots[h & (v->nslots - 1)];
+    if (s->word >= 0 && s->hash == h) {
+        __builtin_prefetch(&v->words[s->word]);
+        __builtin_prefetch(v->arena + v->words[s->word].off);
+    }
+}
+
 /* Put the entries in the given order (order[i] = old position of the new
  * i-th entry, a permutation of 0..n-1) and rebuild the slots in that order. */
 int em_vocab_reorder(em_vocab *v, const int32_t *order);

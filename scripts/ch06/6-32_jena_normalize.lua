@@ -4,10 +4,11 @@
 ember.datasets.parse_args(arg)
 
 local _, float_data = ember.datasets.jena_climate.load()
-local train = float_data:narrow(1, 1, 200000)
+local train_end = ember.datasets.jena_climate.splits(float_data)  -- 200000 (scaled on a shorter file)
+local train = float_data:narrow(1, 1, train_end)
 local mean = train:mean(1)
 float_data:sub_(mean)              -- in place, broadcast over the rows
-local std = float_data:narrow(1, 1, 200000):std(1)
+local std = float_data:narrow(1, 1, train_end):std(1)
 float_data:div_(std)
 
 local function fmt(t)
@@ -17,4 +18,4 @@ local function fmt(t)
 end
 print("mean:", fmt(mean))
 print("std: ", fmt(std))
-print("normalized training rows now have mean", fmt(float_data:narrow(1, 1, 200000):mean(1)))
+print("normalized training rows now have mean", fmt(float_data:narrow(1, 1, train_end):mean(1)))

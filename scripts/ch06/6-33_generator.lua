@@ -37,20 +37,20 @@ local function generator(data, lookback, delay, min_index, max_index, shuffle, b
 end
 
 local _, float_data = ember.datasets.jena_climate.load()
-local mean = float_data:narrow(1, 1, 200000):mean(1)
-float_data:sub_(mean)
-float_data:div_(float_data:narrow(1, 1, 200000):std(1))
+local train_end = ember.datasets.jena_climate.splits(float_data)  -- 200000 (scaled on a shorter file)
+float_data:sub_(float_data:narrow(1, 1, train_end):mean(1))
+float_data:div_(float_data:narrow(1, 1, train_end):std(1))
 
 local lookback, step, delay, batch_size = 1440, 6, 144, 128
 for _, shuffle in ipairs { false, true } do
   -- the same seed before each: both draw the same rows from the engine RNG
   ember.seed(1)
-  local book = generator(float_data, lookback, delay, 0, 200000, shuffle, batch_size, step)
+  local book = generator(float_data, lookback, delay, 0, train_end, shuffle, batch_size, step)
   local batches = {}
   for k = 1, 5 do batches[k] = table.pack(book()) end
   ember.seed(1)
   local builtin = ember.data.timeseries_generator(float_data, { lookback = lookback, delay = delay, min_index = 1,
-    max_index = 200000, shuffle = shuffle, step = step, batch_size = batch_size })
+    max_index = train_end, shuffle = shuffle, step = step, batch_size = batch_size })
   local same = true
   for k = 1, 5 do
     local s2, t2 = builtin()

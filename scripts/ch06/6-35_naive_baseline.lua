@@ -5,13 +5,14 @@
 ember.datasets.parse_args(arg)
 
 local _, float_data = ember.datasets.jena_climate.load()
-float_data:sub_(float_data:narrow(1, 1, 200000):mean(1))
-float_data:div_(float_data:narrow(1, 1, 200000):std(1))
+local train_end, val_end = ember.datasets.jena_climate.splits(float_data)  -- 200000, 300000
+float_data:sub_(float_data:narrow(1, 1, train_end):mean(1))
+float_data:div_(float_data:narrow(1, 1, train_end):std(1))
 
 local lookback, step, delay, batch_size = 1440, 6, 144, 128
 local val_gen = ember.data.timeseries_generator(float_data, { lookback = lookback, delay = delay,
-  min_index = 200002, max_index = 300000, step = step, batch_size = batch_size })
-local val_steps = (300000 - 200001 - lookback) // batch_size
+  min_index = train_end + 2, max_index = val_end, step = step, batch_size = batch_size })  -- the book's 200001
+local val_steps = (val_end - (train_end + 1) - lookback) // batch_size
 
 local function evaluate_naive_method()
   local batch_maes = {}

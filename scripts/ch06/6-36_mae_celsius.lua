@@ -4,7 +4,7 @@
 ember.datasets.parse_args(arg)
 
 local _, float_data = ember.datasets.jena_climate.load()
-local train = float_data:narrow(1, 1, 200000)
+local train = float_data:narrow(1, 1, (ember.datasets.jena_climate.splits(float_data)))
 local std = (train - train:mean(1)):std(1)
 
 local celsius_mae = 0.29 * std:get(2)

@@ -15,4 +15,4 @@ local n = 0
 for _ in pairs(word_index) do n = n + 1 end
 print(("Found %d unique tokens."):format(n))
 print("sequences:", table.concat(sequences[1]:totable(), " "), "|", table.concat(sequences[2]:totable(), " "))
-print("one-hot matrix shape:", table.concat(one_hot_results.shape, " x "))
+print(("one-hot matrix shape: (%d, %d)"):format(one_hot_results:size(1), one_hot_results:size(2)))

@@ -13,5 +13,5 @@ print(#x_train .. " train sequences, " .. #x_test .. " test sequences")
 
 x_train = pad_sequences(x_train, { maxlen = maxlen })  -- {25000, 20} int32
 x_test = pad_sequences(x_test, { maxlen = maxlen })
-print("x_train shape:", table.concat(x_train.shape, " x "), "y_train shape:", table.concat(y_train.shape, " x "))
-print("x_test shape:", table.concat(x_test.shape, " x "), "y_test shape:", table.concat(y_test.shape, " x "))
+print(("x_train shape: (%d, %d), y_train shape: (%d,)"):format(x_train:size(1), x_train:size(2), y_train:size(1)))
+print(("x_test shape: (%d, %d), y_test shape: (%d,)"):format(x_test:size(1), x_test:size(2), y_test:size(1)))

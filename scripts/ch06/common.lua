@@ -329,7 +329,7 @@ end
 -- ---- Jena (listings 6-28, 6-32, 6-33, 6-34) --------------------------------
 
 -- The book's split rows (1-based, inclusive): train 1..200000, validation
--- 200001..300000, test 300001..end.  Smaller data (test fixtures) is split
+-- 200002..300000, test 300002..end.  Smaller data (test fixtures) is split
 -- at the same proportions of its length.
 local BOOK_ROWS = 420551
 
@@ -369,9 +369,11 @@ function M.jena(run, o)
       shuffle = shuffle, step = step, batch_size = batch_size, reverse = o.reverse or false })
   end
   local g = {
+    -- the book's 0-based min_index 0 / 200001 / 300001 are rows 1, 200002,
+    -- 300002 here (it skips one row between the sets)
     train_gen = gen(1, J.train_end, true),
-    val_gen = gen(J.train_end + 1, J.val_end, false),
-    test_gen = gen(J.val_end + 1, nil, false),
+    val_gen = gen(J.train_end + 2, J.val_end, false),
+    test_gen = gen(J.val_end + 2, nil, false),
     -- the book's counts: how many batches to draw to see the whole set
     val_steps = (J.val_end - (J.train_end + 1) - lookback) // batch_size,
     test_steps = (n - (J.val_end + 1) - lookback) // batch_size,

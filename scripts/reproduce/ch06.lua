@@ -3,7 +3,7 @@
 --
 --   ./ember scripts/reproduce/ch06.lua [--only 6-23,6-27] [--resume]
 --                                      [--args "--epochs 5"] [--table]
---   --only LIST   run only the listings whose names contain one of LIST
+--   --only LIST   run only these listings (comma-separated ids: 6-23,6-41b)
 --   --resume      skip listings that already have a book-settings result
 --   --args "..."  extra options for every script (a reduced run; the
 --                 table marks such results as reduced)
@@ -16,18 +16,27 @@ local DIR = "scripts/ch06"
 -- The book's figures (validation unless stated), in the order the runs go:
 -- the IMDB listings first, then Jena from the fastest to the slowest.
 local LISTINGS = {
-  { "6-5", "" }, { "6-7", "≈ 75 % val acc (reviews cut to 20 words)" },
-  { "6-12", "model summary" }, { "6-13", "GloVe weights loaded, frozen" },
+  { "6-1", "word one-hot encoding" }, { "6-2", "character one-hot encoding" },
+  { "6-3", "Keras one-hot encoding" }, { "6-4", "hashing trick" },
+  { "6-5", "Embedding layer" }, { "6-6", "IMDB loaded for an Embedding layer" },
+  { "6-7", "≈ 75 % val acc (reviews cut to 20 words)" },
+  { "6-8", "raw IMDB labels" }, { "6-9", "Found 88,582 unique tokens", "unique tokens" },
+  { "6-10", "Found 400,000 word vectors", "word vectors" },
+  { "6-11", "GloVe embedding matrix" },
+  { "6-12", "model summary", "Total params" }, { "6-13", "GloVe weights loaded, frozen" },
   { "6-14", "high-50s % val acc (200 samples, pretrained GloVe)" }, { "6-15", "figures 6-5, 6-6" },
   { "6-16", "low-50s % val acc (200 samples, no pretrained vectors)" },
   { "6-16b", "≈ 70 % val acc (2,000 samples, no pretrained vectors; footnote 17)" },
-  { "6-18", "≈ 56 % test acc (book text; the issue quotes ≈ 50 %)" },
-  { "6-19", "pseudocode" }, { "6-21b", "totals 322,080 / 322,080 / 328,320" },
-  { "6-23", "≈ 85 % val acc (SimpleRNN)" }, { "6-25", "pseudocode" },
+  { "6-17", "test data tokenized" }, { "6-18", "≈ 56 % test acc (book text; the issue quotes ≈ 50 %)" },
+  { "6-19", "pseudocode" }, { "6-21", "numpy RNN" }, { "6-21b", "totals 322,080 / 322,080 / 328,320" },
+  { "6-22", "input_train shape (25000, 500)", "input_train shape" }, { "6-23", "≈ 85 % val acc (SimpleRNN)" }, { "6-25", "pseudocode" },
   { "6-27", "≈ 88 % val acc (LSTM)" }, { "6-46", "a bit below the LSTM (≈ 83-84 % val acc)" },
   { "6-46b", "not given (4 epochs on all 25,000, test set)" },
   { "6-42", "≈ 6-27 (≈ 88 % val acc)" }, { "6-43", "≈ 88-89 % val acc (bidirectional LSTM)" },
-  { "6-30", "figure 6-18" }, { "6-31", "figure 6-19" }, { "6-48", "batch shapes" },
+  { "6-28", "420,551 lines, 15 columns" }, { "6-29", "float_data (420551, 14)", "shape" },
+  { "6-30", "figure 6-18" }, { "6-31", "figure 6-19" }, { "6-32", "normalized data" },
+  { "6-33", "generator" }, { "6-34", "generators" },
+  { "6-35", "naive MAE 0.29 (stand-in file: 0.295)" }, { "6-36", "2.57 °C" }, { "6-48", "batch shapes", "train batch" },
   { "6-37", "val MAE near or above the naive 0.29, unstable" },
   { "6-47", "val MAE ≈ 0.40-0.45, well above the baseline" },
   { "6-39", "val MAE ≈ 0.265, below the baseline" },
@@ -37,8 +46,28 @@ local LISTINGS = {
   { "6-44", "≈ 6-39 (≈ 0.265-0.27)" },
   { "6-41", "a little better than 6-40 (≈ 0.26)" },
 }
-local BOOK = {}
-for _, l in ipairs(LISTINGS) do BOOK[l[1]] = l[2] end
+local BOOK, PICK = {}, {}
+for _, l in ipairs(LISTINGS) do BOOK[l[1]], PICK[l[1]] = l[2], l[3] end
+
+-- The line of a log that shows what a printing listing printed: the first
+-- line containing PICK[id], else the last line that is not a note.
+local function pick_line(id, log)
+  local f = io.open(log)
+  if not f then return nil end
+  local last, found
+  for line in f:lines() do
+    if PICK[id] and not found and line:find(PICK[id], 1, true) then found = line end
+    if line:match("%S") and not line:match("^note:") then last = line end
+  end
+  f:close()
+  local line = found or last or ""
+  if #line > 90 then line = line:sub(1, 87) .. "..." end
+  return line
+end
+
+local function json_string(v)
+  return '"' .. v:gsub('[%c"\\|]', function(c) return c == "|" and "/" or c:byte() < 32 and " " or "\\" .. c end) .. '"'
+end
 
 -- ---- options ----------------------------------------------------------------
 
@@ -143,7 +172,7 @@ end
 local function wanted(id)
   if not opts.only then return true end
   for part in opts.only:gmatch("[^,]+") do
-    if id == part or id:find(part, 1, true) == 1 and not id:sub(#part + 1, #part + 1):match("%d") then return true end
+    if id == part then return true end
   end
   return false
 end
@@ -180,8 +209,9 @@ local function run_all()
       status[id] = ok and "ok" or ("failed (exit " .. tostring(code) .. ", see " .. log .. ")")
       print(("%s  %ds"):format(status[id], os.time() - t0))
       local f = assert(io.open(OUT .. "/runs.jsonl", "a"))
-      f:write(('{"listing":"%s","status":"%s","seconds":%d,"args":"%s","date":"%s"}\n'):format(id,
-        ok and "ok" or "failed", os.time() - t0, opts.extra:gsub('[\\"]', ""), os.date("!%Y-%m-%d %H:%M UTC")))
+      f:write(('{"listing":"%s","status":"%s","seconds":%d,"args":%s,"output":%s,"date":"%s"}\n'):format(id,
+        ok and "ok" or "failed", os.time() - t0, json_string(opts.extra), json_string(pick_line(id, log) or ""),
+        os.date("!%Y-%m-%d %H:%M UTC")))
       f:close()
     end
   end
@@ -212,7 +242,10 @@ end
 
 local function describe(r, run)
   if not r then
-    if run then return run.status == "ok" and ("ran (exit 0), output in logs/") or "**failed** (see logs/)" end
+    if run then
+      if run.status ~= "ok" then return "**failed** (see logs/)" end
+      return (run.output and run.output ~= "") and ("prints `" .. run.output:gsub("`", "'") .. "`") or "ran (exit 0)"
+    end
     return "not run yet"
   end
   local parts = {}
@@ -249,7 +282,8 @@ local function write_table()
   }
   for _, id in ipairs(order(list)) do
     local r = results[id]
-    local settings = r and (r.settings == "book" and "book" or "**reduced: " .. r.settings .. "**") or "—"
+    local settings = r and (r.settings == "book" and "book" or "**reduced: " .. r.settings .. "**")
+      or runs[id] and (runs[id].args == "" and "book" or "**" .. runs[id].args .. "**") or "—"
     if runs[id] and runs[id].status ~= "ok" then settings = "**last run failed** (logs/)" end
     local fig = r and r.figure and r.figure:gsub("^" .. OUT:gsub("%p", "%%%0") .. "/", "") or ""
     rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s | %s |"):format(id, BOOK[id] or "", describe(r, runs[id]), settings,

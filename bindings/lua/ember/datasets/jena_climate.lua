@@ -1,5 +1,6 @@
 -- ember.datasets.jena_climate: the Jena weather record (listing 6-28).
 --   local header, float_data = jena_climate.load()   -- 15 names, {420551, 14}
+--   local train_end, val_end = jena_climate.splits(float_data)  -- 200000, 300000
 -- header is every column name of the file ("Date Time" first, as the book's
 -- lines[0].split(',')) and float_data every column but the date.  Looks for
 -- the real file (jena_climate_2009_2016.csv, jena_climate/..., or its zip),
@@ -38,6 +39,16 @@ function jena.load(opts)
     path = jena.find(fn)
   end
   return at(2, io_.read_csv, path, { header = true, skip_columns = 1 })
+end
+
+-- jena.splits(float_data or n) -> train_end, val_end: the book's split
+-- rows (train 1..200000, validation ..300000, test the rest), or the same
+-- proportions of a shorter file (e.g. a test fixture).
+local BOOK_ROWS = 420551
+function jena.splits(data)
+  local n = type(data) == "number" and data or data:size(1)
+  if n >= BOOK_ROWS then return 200000, 300000 end
+  return n * 200000 // BOOK_ROWS, n * 300000 // BOOK_ROWS
 end
 
 return jena
