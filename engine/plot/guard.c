@@ -6,6 +6,7 @@
 #include <plplot.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,9 +107,27 @@ int em_plot_has_device(const char *device) {
 
 enum { STAGE_NONE, STAGE_STREAM, STAGE_INIT };
 
+/* A fresh "<path>.tmp-XXXXXX" opened for writing, with the permissions a
+ * plain fopen would give; NULL (errno set) when it cannot be created. */
+static FILE *open_temp_beside(const char *path, char *tmp, size_t n) {
+    if ((size_t)snprintf(tmp, n, "%s.tmp-XXXXXX", path) >= n) { errno = ENAMETOOLONG; return NULL; }
+    int fd = mkstemp(tmp);
+    if (fd < 0) return NULL;
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    FILE *fp = fdopen(fd, "wb");
+    if (!fp) { close(fd); remove(tmp); }
+    return fp;
+}
+
 int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *data) {
     if (busy) return em_fail("em_figure_save: another figure is being drawn (PLplot is not re-entrant)");
-    FILE *fp = fopen(page->path, "wb");
+    /* Draw into a temp file beside the target and rename it into place at the
+     * end, so an interrupted or failed save never leaves a torn figure nor
+     * destroys the previous one. */
+    char tmp[4096];
+    FILE *fp = open_temp_beside(page->path, tmp, sizeof tmp);
     if (!fp) return em_fail("em_figure_save: file '%s' cannot be written (%s)", page->path, strerror(errno));
     busy = 1;
     plplot_said[0] = '\0';
@@ -168,12 +187,17 @@ int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *da
     busy = 0;
 
     struct stat st;
-    if (!failed && (stat(page->path, &st) != 0 || st.st_size == 0)) {
+    if (!failed && (stat(tmp, &st) != 0 || st.st_size == 0)) {
         failed = 1;
         remember("the output file is empty");
     }
+    if (!failed && rename(tmp, page->path) != 0) {
+        int err = errno;
+        remove(tmp);
+        return em_fail("em_figure_save: file '%s' cannot be written (%s)", page->path, strerror(err));
+    }
     if (!failed) return 0;
-    remove(page->path);
+    remove(tmp);
     if (no_device)
         return em_fail("em_figure_save: PLplot has no '%s' output device (is plplot-driver-cairo installed?)",
                        page->device);
