@@ -100,7 +100,8 @@ ember-vg: $(VG_OBJS)
 	$(CC) -o $@ $(VG_OBJS) $(LDLIBS)
 
 VALGRIND_SPECS ?= specs/tensor_core_spec.lua specs/tensor_io_spec.lua specs/layers_core_spec.lua \
-                  specs/train_spec.lua specs/misuse_spec.lua
+                  specs/train_spec.lua specs/text_tokenizer_spec.lua specs/data_csv_spec.lua \
+                  specs/recurrent_cells_spec.lua specs/misuse_spec.lua
 VALGRIND_FLAGS := --tool=memcheck --error-exitcode=99 --errors-for-leak-kinds=none \
                   --suppressions=$(CURDIR)/specs/support/valgrind.supp --quiet
 valgrind: deps
