@@ -4,6 +4,13 @@
 local ember = require "ember"
 local P = ember.preprocessing
 
+-- A fresh temp path with this suffix (os.tmpname creates the bare name: drop it).
+local function temp_path(suffix)
+  local base = os.tmpname()
+  os.remove(base)
+  return base .. suffix
+end
+
 describe("reliability regressions", function()
   -- fuzz_tokenizer: a collection holding only empty sequences had no values
   -- buffer, and em_seq_at computed NULL + 0 (undefined behaviour, flagged by
@@ -44,7 +51,7 @@ describe("reliability regressions", function()
   -- now refused up front as corrupt.
   it("refuses zip members whose size cannot come from their compressed bytes", function()
     local src = assert(io.open("specs/fuzz/corpus/fuzz_zipfs/regress-huge-declared-size", "rb"))
-    local path = os.tmpname() .. ".zip"
+    local path = temp_path(".zip")
     local f = assert(io.open(path, "wb"))
     f:write(src:read("a"))
     f:close()
@@ -217,7 +224,7 @@ describe("reliability regressions", function()
 
   -- ---- nothing lost: figures ----
   it("a failed plot save keeps the previous figure", function()
-    local path = os.tmpname() .. ".png"
+    local path = temp_path(".png")
     ember.plot.line { y = { 1, 2, 3 }, file = path }
     local before = assert(io.open(path, "rb")):read("a")
     assert.is_true(#before > 100)
