@@ -123,6 +123,17 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
         lua_pop(L, 1);
     }
     *ndim = (int)n;
+    /* Refuse impossible sizes here, naming the function and the argument
+     * (the engine would refuse them too, as "tensor: ..."). */
+    double numel = 1;
+    for (int i = 0; i < *ndim; i++) numel *= (double)shape[i];
+    char buf[160];
+    em_shape_str(buf, sizeof buf, *ndim, shape);
+    if (numel > (double)EM_MAX_NUMEL)
+        return luaL_error(L, "%s: argument '%s' %s has more than %I elements", fn, arg, buf, (lua_Integer)EM_MAX_NUMEL);
+    char what[200];
+    snprintf(what, sizeof what, "argument '%s' %s", arg, buf);
+    if (em_check_memory(fn, what, numel * 4)) return lt_raise(L);
     return 0;
 }
 
@@ -333,12 +344,16 @@ static int l_arange(lua_State *L) {
     double b = lt_check_number(L, 2, "arange", "stop");
     double step = lua_isnoneornil(L, 3) || lua_istable(L, 3) ? 1.0 : lt_check_number(L, 3, "arange", "step");
     int optidx = lua_istable(L, 3) ? 3 : 4;
-    if (step == 0 || step != step || a != a || b != b) return luaL_error(L, "arange: step must be a non-zero number");
+    if (!isfinite(a)) return luaL_error(L, "arange: argument 'start' must be a finite number, got %f", a);
+    if (!isfinite(b)) return luaL_error(L, "arange: argument 'stop' must be a finite number, got %f", b);
+    if (step == 0 || !isfinite(step)) return luaL_error(L, "arange: step must be a non-zero number");
     int isint = lua_isinteger(L, 1) && lua_isinteger(L, 2) && (lua_isnoneornil(L, 3) || lua_istable(L, 3) || lua_isinteger(L, 3));
     em_dtype dt = lt_opt_dtype(L, optidx, "arange", isint ? EM_INT32 : EM_FLOAT32);
     double count = floor((b - a) / step) + 1;
     if (count < 0) count = 0;
-    if (count > (double)EM_MAX_NUMEL) return luaL_error(L, "arange: %f elements requested", count);
+    if (count > (double)EM_MAX_NUMEL)
+        return luaL_error(L, "arange: arguments 'start', 'stop' and 'step' give %f elements, more than %I", count,
+                          (lua_Integer)EM_MAX_NUMEL);
     int64_t n = (int64_t)count;
     em_tensor *t = lt_new(L);
     if (em_tensor_alloc(t, dt, 1, &n)) return lt_raise(L);

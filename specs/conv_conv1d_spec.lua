@@ -305,6 +305,29 @@ describe("Conv1D gradients", function()
   end)
 end)
 
+describe("Conv1D edge shapes", function()
+  local edges = {
+    { label = "kernel 1 (pointwise)", filters = 16, k = 1, cin = 16, B = 2, T = 5, opts = {} },
+    { label = "sequence exactly one window long", filters = 32, k = 5, cin = 16, B = 3, T = 5, opts = {} },
+    { label = "batch of one, one filter, one channel", filters = 1, k = 3, cin = 1, B = 1, T = 6, opts = {} },
+    { label = "one timestep with same padding", filters = 16, k = 4, cin = 16, B = 2, T = 1, opts = { padding = "same" } },
+    { label = "dilation wider than the sequence, causal", filters = 2, k = 3, cin = 3, B = 2, T = 4,
+      opts = { padding = "causal", dilation_rate = 3 } },
+    { label = "stride larger than the kernel", filters = 2, k = 2, cin = 3, B = 2, T = 9, opts = { strides = 4 } },
+  }
+  for _, e in ipairs(edges) do
+    it("match the nested loops and finite differences: " .. e.label, function()
+      ember.seed(41)
+      local layer = conv(e.filters, e.k, e.opts, nil, e.cin)
+      local x = ember.randn { e.B, e.T, e.cin }
+      local w, bias = ember.randn { e.k, e.cin, e.filters }, ember.randn { e.filters }
+      layer:set_weights { w, bias }
+      assert_close(reference(x, w, bias, e.opts), layer:forward(x, false), 1e-4)
+      assert.is_true(gradcheck.check(layer, x, { max_probes = 30 }))
+    end)
+  end
+end)
+
 describe("Conv1D shapes and weights", function()
   it("gives Keras's output lengths", function()
     local function out(k, opts, T) return L.Conv1D(4, k, opts).core:build({ None, T, 3 }) end

@@ -1,5 +1,6 @@
 -- Conv1D and pooling inside Sequential: listing 6-46's summary exactly as
 -- Keras prints it, variable-length models, and a short training run.
+local gradcheck = require "support.gradcheck"
 local L = ember.layers
 local None = ember.None
 
@@ -62,6 +63,35 @@ describe("Conv1D models", function()
     assert.same({ 2, 1 }, model:predict(ember.randn { 2, 100, 14 }).shape)
     assert.error_matches(function() model:predict(ember.randn { 2, 30, 14 }) end,
       "%(Conv1D%): kernel_size 5 %(span 5 with dilation_rate 1%) is larger than the input length 1 with padding .valid.")
+  end)
+
+  it("skip the first layer's input gradient in a model without changing its weight gradients", function()
+    ember.seed(6)
+    local model = ember.Sequential {
+      L.Conv1D(16, 3, { activation = "relu", input_shape = { None, 16 } }),
+      L.MaxPooling1D(2),
+      L.Conv1D(16, 3, { padding = "same" }),
+      L.GlobalAveragePooling1D(),
+    }
+    local x = ember.randn { 4, 30, 16 }
+    local dy = ember.randn { 4, 16 }
+    model:zero_grads()
+    model:forward(x, true)
+    model:backward(dy)  -- the model's chain: no dX for layer 1
+    local first = model.layers[1]
+    local _, grads = first:params()
+    local via_model = { grads[1]:clone(), grads[2]:clone() }
+    -- the same by hand, every layer computing its input gradient
+    model:zero_grads()
+    local h = x
+    for _, layer in ipairs(model.layers) do h = layer:forward(h, true) end
+    local g = dy
+    for i = #model.layers, 1, -1 do g = model.layers[i]:backward(g) end
+    assert.same({ 4, 30, 16 }, g.shape)
+    for i = 1, 2 do
+      local a, b = gradcheck.values(via_model[i]), gradcheck.values(grads[i])
+      for k = 1, #a do assert.is_true(math.abs(a[k] - b[k]) < 1e-5) end
+    end
   end)
 
   it("learn a toy task: is a bump present anywhere in the sequence", function()

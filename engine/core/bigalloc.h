@@ -14,7 +14,14 @@
 
 /* Under AddressSanitizer big buffers stay on malloc, whose blocks ASan
  * guards with redzones (it cannot check mmap'd memory). */
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__)
+#define EM_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's spelling (the fuzz build) */
+#define EM_UNDER_ASAN 1
+#endif
+#endif
+#ifdef EM_UNDER_ASAN
 #define EM_BIG_MIN ((size_t)-1)
 #else
 #define EM_BIG_MIN ((size_t)1 << 20)

@@ -1,7 +1,9 @@
 #include "tensor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bigalloc.h"
 #include "error.h"
@@ -16,6 +18,27 @@ void em_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
         strides[i] = s;
         s *= shape[i] > 0 ? shape[i] : 1;
     }
+}
+
+double em_physical_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
+static void human_bytes(char *buf, size_t n, double bytes) {
+    static const char *units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) { bytes /= 1024; u++; }
+    snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+int em_check_memory(const char *op, const char *what, double nbytes) {
+    double phys = em_physical_memory();
+    if (phys <= 0 || nbytes <= phys) return 0;
+    char need[32], have[32];
+    human_bytes(need, sizeof need, nbytes);
+    human_bytes(have, sizeof have, phys);
+    return em_fail("%s: %s needs %s, more than this machine's %s of physical memory", op, what, need, have);
 }
 
 static int check_shape(const char *op, int ndim, const int64_t *shape, int64_t *numel) {
@@ -33,6 +56,12 @@ static int check_shape(const char *op, int ndim, const int64_t *shape, int64_t *
     }
     *numel = n;
     return 0;
+}
+
+static int check_alloc(const char *op, em_dtype dtype, int ndim, const int64_t *shape, int64_t numel) {
+    char what[200], buf[160];
+    snprintf(what, sizeof what, "%s %s", em_dtype_name(dtype), em_shape_str(buf, sizeof buf, ndim, shape));
+    return em_check_memory(op, what, (double)numel * (double)em_dtype_size(dtype));
 }
 
 static size_t allocated_since_query;
@@ -74,7 +103,7 @@ static void set_layout(em_tensor *t, em_dtype dtype, int ndim, const int64_t *sh
 
 int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape) {
     int64_t n;
-    if (check_shape("tensor", ndim, shape, &n)) return -1;
+    if (check_shape("tensor", ndim, shape, &n) || check_alloc("tensor", dtype, ndim, shape, n)) return -1;
     em_storage *s = storage_new((size_t)n * em_dtype_size(dtype), 1);
     if (!s) {
         char buf[160];

@@ -34,6 +34,15 @@ typedef struct em_tensor {
 } em_tensor;
 
 const char *em_dtype_name(em_dtype dtype);
+
+/* Refuse an allocation of nbytes that cannot fit in this machine's physical
+ * memory (sysconf), before trying it: with Linux's overcommit a large malloc
+ * may succeed and the process is OOM-killed later while filling it.  `what`
+ * names the request in the message ("tensor float32 {1000000,1000000}"). */
+int em_check_memory(const char *op, const char *what, double nbytes);
+
+/* Physical memory in bytes (0 when unknown). */
+double em_physical_memory(void);
 size_t em_dtype_size(em_dtype dtype);
 
 /* Allocate fresh zero-filled contiguous storage for *t (which must be empty

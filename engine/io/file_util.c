@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "../core/tensor.h"
 
 int em_read_prefix(const char *path, const char *op, unsigned char *buf, size_t n, size_t *got) {
     FILE *f = fopen(path, "rb");
@@ -29,6 +30,12 @@ int em_read_file(const char *path, const char *op, unsigned char **bytes, size_t
         return em_fail("%s: '%s' is not a regular file", op, path);
     }
     size_t n = (size_t)st.st_size;
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' (%zu bytes)", path, n);
+    if (em_check_memory(op, what, (double)n)) {
+        fclose(f);
+        return -1;
+    }
     unsigned char *buf = malloc(n ? n : 1);
     if (!buf) {
         fclose(f);

@@ -39,6 +39,14 @@ static int read_member(zip_t *za, zip_uint64_t i, const char *op, const char *wh
     if (zip_stat_index(za, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
         return em_fail("%s: %s: cannot read the member's size (%s)", op, what, zip_strerror(za));
     if (st.size > MAX_MEMBER_BYTES) return em_fail("%s: %s: member too large (%llu bytes)", op, what, (unsigned long long)st.size);
+    /* Stored members are as long as their compressed size, deflated ones at
+     * most 1032 times it: a larger claim is a corrupt entry, refused before
+     * the allocation. */
+    if ((st.valid & ZIP_STAT_COMP_SIZE) && (st.valid & ZIP_STAT_COMP_METHOD) &&
+        ((st.comp_method == ZIP_CM_STORE && st.size > st.comp_size) ||
+         (st.comp_method == ZIP_CM_DEFLATE && (double)st.size > (double)st.comp_size * 1032 + 1024)))
+        return em_fail("%s: %s: corrupt member (%llu bytes cannot come from %llu compressed bytes)", op, what,
+                       (unsigned long long)st.size, (unsigned long long)st.comp_size);
     unsigned char *b = malloc(st.size ? st.size : 1);
     if (!b) return em_fail("%s: %s: out of memory", op, what);
     zip_file_t *f = zip_fopen_index(za, i, 0);

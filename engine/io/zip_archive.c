@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "../core/tensor.h"
 
 #define CACHE_SLOTS 4
 static em_zip_archive cache[CACHE_SLOTS];
@@ -159,15 +160,45 @@ int em_zip_read(em_zip_archive *a, const char *inner, char **data, size_t *len) 
     zip_stat_t zs;
     if (zip_stat_index(a->za, m->index, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
         return em_fail("fs.read: cannot stat '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
-    char *buf = malloc((size_t)zs.size + 1);
-    if (!buf) return em_fail("fs.read: out of memory for '%s' (%llu bytes)", inner, (unsigned long long)zs.size);
+    /* A corrupt or hostile directory entry may claim any size: bound it by
+     * what the compressed bytes can expand to (stored: as is; deflate: at
+     * most 1032:1), the compressed size itself bounded by the archive's.
+     * Other methods have no useful bound: their buffer grows as data comes. */
+    int bounded = 0;
+    if ((zs.valid & ZIP_STAT_COMP_SIZE) && (zs.valid & ZIP_STAT_COMP_METHOD)) {
+        double comp = (double)zs.comp_size < (double)a->map_len ? (double)zs.comp_size : (double)a->map_len;
+        double most = zs.comp_method == ZIP_CM_STORE ? comp : zs.comp_method == ZIP_CM_DEFLATE ? comp * 1032 + 1024 : -1;
+        if (most >= 0 && (double)zs.size > most)
+            return em_fail("fs.read: corrupt member '%s' in '%s': %llu bytes cannot come from %llu compressed bytes",
+                           inner, a->path, (unsigned long long)zs.size, (unsigned long long)zs.comp_size);
+        bounded = most >= 0;
+    }
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' in '%s' (%llu bytes)", inner, a->path, (unsigned long long)zs.size);
+    if (em_check_memory("fs.read", what, (double)zs.size)) return -1;
     zip_file_t *zf = zip_fopen_index(a->za, m->index, 0);
-    if (!zf) {
-        free(buf);
-        return em_fail("fs.read: cannot open '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
+    if (!zf) return em_fail("fs.read: cannot open '%s' in '%s': %s", inner, a->path, zip_strerror(a->za));
+    zip_uint64_t cap = bounded || zs.size < (1u << 20) ? zs.size : (1u << 20);
+    char *buf = malloc((size_t)cap + 1);
+    if (!buf) {
+        zip_fclose(zf);
+        return em_fail("fs.read: out of memory for '%s' (%llu bytes)", inner, (unsigned long long)zs.size);
     }
     zip_int64_t got = 0, r = 0;
-    while ((zip_uint64_t)got < zs.size && (r = zip_fread(zf, buf + got, zs.size - (zip_uint64_t)got)) > 0) got += r;
+    while ((zip_uint64_t)got < zs.size) {
+        if ((zip_uint64_t)got == cap) {  /* unbounded method: grow as data comes */
+            cap = cap * 2 < zs.size ? cap * 2 : zs.size;
+            char *bigger = realloc(buf, (size_t)cap + 1);
+            if (!bigger) {
+                free(buf);
+                zip_fclose(zf);
+                return em_fail("fs.read: out of memory for '%s' (%llu bytes)", inner, (unsigned long long)zs.size);
+            }
+            buf = bigger;
+        }
+        if ((r = zip_fread(zf, buf + got, cap - (zip_uint64_t)got)) <= 0) break;
+        got += r;
+    }
     /* libzip checks the CRC only when a read reaches the end of the data:
      * without this last read, a damaged member would come back silently. */
     char extra;

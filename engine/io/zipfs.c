@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../core/error.h"
+#include "../core/tensor.h"
 #include "zip_archive.h"
 
 /* ---- string lists ---- */
@@ -149,7 +150,7 @@ int em_fs_listdir(const char *path, em_strlist *out) {
     }
     free(sp);
     if (rc) em_strlist_free(out);
-    else qsort(out->items, out->n, sizeof *out->items, cmp_str);
+    else if (out->n) qsort(out->items, out->n, sizeof *out->items, cmp_str);  /* qsort(NULL, 0) is UB */
     return rc;
 }
 
@@ -159,6 +160,12 @@ static int read_plain(const char *path, char **data, size_t *len) {
     if (S_ISDIR(st.st_mode)) return em_fail("fs.read: '%s' is a folder, not a file", path);
     FILE *f = fopen(path, "rb");
     if (!f) return em_fail("fs.read: cannot open '%s': %s", path, strerror(errno));
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' (%lld bytes)", path, (long long)st.st_size);
+    if (em_check_memory("fs.read", what, (double)st.st_size)) {
+        fclose(f);
+        return -1;
+    }
     size_t cap = st.st_size > 0 ? (size_t)st.st_size : 4096, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {

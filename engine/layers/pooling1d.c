@@ -157,6 +157,10 @@ static int pool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (dy->ndim != 3 || dy->shape[0] != yshape[0] || dy->shape[1] != yshape[1] || dy->shape[2] != yshape[2])
         return em_fail("%s: gradient of shape %s does not match the last output %s", s->type,
                        em_tensor_shape_str(dy, got, sizeof got), em_shape_str(want, sizeof want, 3, yshape));
+    if (l->no_input_grad) {  /* first layer of a model: no parameters, nothing to do */
+        em_tensor_release(dx);
+        return 0;
+    }
     const float *g = contiguous(&s->dybuf, dy);
     if (!g) return -1;
     int64_t xshape[3] = {s->batch, s->t_in, s->chans};

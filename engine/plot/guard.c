@@ -6,6 +6,7 @@
 #include <plplot.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,16 +107,36 @@ int em_plot_has_device(const char *device) {
 
 enum { STAGE_NONE, STAGE_STREAM, STAGE_INIT };
 
-/* After the run: 0 when the file was written and is not empty; otherwise
- * removes it and fails with what PLplot (or its stderr, `said`) reported. */
-static int check_outcome(const em_plot_page *page, int failed, int no_device, const char *said) {
+/* A fresh "<path>.tmp-XXXXXX" opened for writing, with the permissions a
+ * plain fopen would give; NULL (errno set) when it cannot be created. */
+static FILE *open_temp_beside(const char *path, char *tmp, size_t n) {
+    if ((size_t)snprintf(tmp, n, "%s.tmp-XXXXXX", path) >= n) { errno = ENAMETOOLONG; return NULL; }
+    int fd = mkstemp(tmp);
+    if (fd < 0) return NULL;
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    FILE *fp = fdopen(fd, "wb");
+    if (!fp) { close(fd); remove(tmp); }
+    return fp;
+}
+
+/* After the run: when the drawing succeeded and the temporary file is not
+ * empty, renames it into place and returns 0; otherwise removes it and
+ * fails with what PLplot (or its stderr, `said`) reported. */
+static int finish_file(const em_plot_page *page, const char *tmp, int failed, int no_device, const char *said) {
     struct stat st;
-    if (!failed && (stat(page->path, &st) != 0 || st.st_size == 0)) {
+    if (!failed && (stat(tmp, &st) != 0 || st.st_size == 0)) {
         failed = 1;
         remember("the output file is empty");
     }
+    if (!failed && rename(tmp, page->path) != 0) {
+        int err = errno;
+        remove(tmp);
+        return em_fail("em_figure_save: file '%s' cannot be written (%s)", page->path, strerror(err));
+    }
     if (!failed) return 0;
-    remove(page->path);
+    remove(tmp);
     if (no_device)
         return em_fail("em_figure_save: PLplot has no '%s' output device (is plplot-driver-cairo installed?)",
                        page->device);
@@ -125,7 +146,11 @@ static int check_outcome(const em_plot_page *page, int failed, int no_device, co
 
 int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *data) {
     if (busy) return em_fail("em_figure_save: another figure is being drawn (PLplot is not re-entrant)");
-    FILE *fp = fopen(page->path, "wb");
+    /* Draw into a temp file beside the target and rename it into place at the
+     * end, so an interrupted or failed save never leaves a torn figure nor
+     * destroys the previous one. */
+    char tmp[4096];
+    FILE *fp = open_temp_beside(page->path, tmp, sizeof tmp);
     if (!fp) return em_fail("em_figure_save: file '%s' cannot be written (%s)", page->path, strerror(errno));
     busy = 1;
     plplot_said[0] = '\0';
@@ -183,5 +208,5 @@ int em_plot_guarded(const em_plot_page *page, void (*draw)(void *data), void *da
     plsabort(NULL);
     quiet_end(&quiet, said, sizeof said);
     busy = 0;
-    return check_outcome(page, failed, no_device, said);
+    return finish_file(page, tmp, failed, no_device, said);
 }

@@ -5,12 +5,21 @@
 
 #include "../core/error.h"
 
+static int reserve_values(em_sequences *s, int64_t need);
+
 int em_seq_init(em_sequences *s) {
     memset(s, 0, sizeof *s);
     s->ocap = 64;
     s->offsets = malloc((size_t)s->ocap * sizeof *s->offsets);
     if (!s->offsets) return em_fail("Sequences: out of memory");
     s->offsets[0] = 0;
+    /* A values buffer from the start: em_seq_at on a collection of empty
+     * sequences must not do arithmetic on a NULL pointer (UB, found by fuzzing). */
+    if (reserve_values(s, 1)) {
+        free(s->offsets);
+        memset(s, 0, sizeof *s);
+        return -1;
+    }
     return 0;
 }
 

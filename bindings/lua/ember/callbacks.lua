@@ -45,6 +45,24 @@ local function check_opts(who, opts, allowed)
   return opts or {}
 end
 
+-- Typed option checks: a wrong value is an error naming the option.
+local function check_types(who, opts, types)
+  for key, want in pairs(types) do
+    local v = opts[key]
+    if v ~= nil then
+      local ok
+      if want == "count" then ok = math.type(v) == "integer" and v >= 0
+      elseif want == "positive" then ok = math.type(v) == "integer" and v >= 1
+      elseif want == "number" then ok = type(v) == "number" and v == v
+      else ok = type(v) == want end
+      if not ok then
+        local what = ({ count = "an integer >= 0", positive = "an integer >= 1", number = "a number" })[want] or ("a " .. want)
+        error(("%s: option '%s' expected %s, got %s"):format(who, key, what, tostring(v)), 3)
+      end
+    end
+  end
+end
+
 -- "auto": maximise accuracies, minimise everything else (Keras's rule).
 local function better_fn(who, mode, monitor, min_delta)
   mode = mode or "auto"
@@ -63,6 +81,8 @@ M.EarlyStopping_class = EarlyStopping
 function M.EarlyStopping(opts)
   opts = check_opts("EarlyStopping", opts, { monitor = true, patience = true, min_delta = true, mode = true,
     restore_best_weights = true, verbose = true, baseline = true })
+  check_types("EarlyStopping", opts, { monitor = "string", patience = "count", min_delta = "number", mode = "string",
+    restore_best_weights = "boolean", verbose = "count", baseline = "number" })
   local self = setmetatable({
     monitor = opts.monitor or "val_loss", patience = opts.patience or 0,
     min_delta = math.abs(opts.min_delta or 0), restore_best_weights = opts.restore_best_weights or false,
@@ -115,6 +135,8 @@ function M.ModelCheckpoint(filepath, opts)
   end
   opts = check_opts("ModelCheckpoint", opts, { monitor = true, save_best_only = true, mode = true, verbose = true,
     save_weights_only = true, period = true })
+  check_types("ModelCheckpoint", opts, { monitor = "string", save_best_only = "boolean", mode = "string",
+    verbose = "count", save_weights_only = "boolean", period = "positive" })
   local self = setmetatable({ filepath = filepath, monitor = opts.monitor or "val_loss",
     save_best_only = opts.save_best_only or false, verbose = opts.verbose or 0, period = opts.period or 1 }, ModelCheckpoint)
   self.better, self.best = better_fn("ModelCheckpoint", opts.mode, self.monitor, 0)
@@ -154,6 +176,24 @@ function ModelCheckpoint:on_epoch_end(epoch, logs)
     print(("\nEpoch %05d: saving model to %s"):format(epoch + 1, path))
   end
   self.model:save_weights(path)
+end
+
+-- TerminateOnNaN(): as Keras, stops training when a batch's loss is NaN or
+-- infinite.  Without it fit raises an error naming the epoch and batch;
+-- with it fit returns the History instead (the bad batch is not applied).
+local TerminateOnNaN = class(Callback)
+M.TerminateOnNaN_class = TerminateOnNaN
+function M.TerminateOnNaN(opts)
+  check_opts("TerminateOnNaN", opts, {})
+  return setmetatable({}, TerminateOnNaN)
+end
+
+function TerminateOnNaN:on_batch_end(batch, logs)
+  local loss = logs and logs.loss
+  if loss and (loss ~= loss or loss == math.huge or loss == -math.huge) then
+    print(("Batch %d: Invalid loss, terminating training"):format(batch))
+    self.model.stop_training = true
+  end
 end
 
 -- LambdaCallback{on_epoch_end = function(epoch, logs) ... end, ...}: the

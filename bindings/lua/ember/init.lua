@@ -16,6 +16,7 @@ ember.optimizers = require "ember.optimizers"
 ember.losses = require "ember.losses"
 ember.callbacks = require "ember.callbacks"
 ember.preprocessing = require "ember.preprocessing"
+ember.Sequences = ember.preprocessing.Sequences
 ember.datasets = require "ember.datasets"
 ember.data = require "ember.data"
 ember.io = require "ember.io"

@@ -18,6 +18,9 @@ function io_.read_csv(path, opts)
   for k in pairs(opts or {}) do
     if not KEYS[k] then error(("read_csv: unknown option '%s'"):format(tostring(k)), 2) end
   end
+  if type(path) ~= "string" then
+    error(("read_csv: argument 'path' expected a string, got %s"):format(type(path)), 2)
+  end
   return at(2, core.data.read_csv, path, opts)
 end
 

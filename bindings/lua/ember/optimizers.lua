@@ -37,6 +37,12 @@ local function make(kind, opts)
     error(("%s: options 'lr' (%s) and 'learning_rate' (%s) disagree; give one"):format(class, tostring(opts.lr),
       tostring(opts.learning_rate)), 3)
   end
+  for _, k in ipairs { "lr", "learning_rate", "momentum", "rho", "epsilon", "decay" } do
+    local v = opts[k]
+    if type(v) == "number" and (v ~= v or v == math.huge or v == -math.huge) then
+      error(("%s: option '%s' must be a finite number, got %s"):format(class, k, tostring(v)), 3)
+    end
+  end
   local config = {}
   for k, v in pairs(opts) do config[k] = v end
   config.lr = opts.lr or opts.learning_rate

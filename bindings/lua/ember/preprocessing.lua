@@ -75,6 +75,9 @@ end
 
 function Tokenizer:texts_to_matrix(texts, mode)
   mode = mode_of("texts_to_matrix", mode)
+  if type(texts) ~= "table" then
+    error(("texts_to_matrix: argument 'texts' expected a list of strings, got %s"):format(type(texts)), 2)
+  end
   local seqs = at(2, self._core.to_sequences, self._core, texts)
   return at(2, self._core.matrix, self._core, seqs, mode)
 end

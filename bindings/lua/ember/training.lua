@@ -56,6 +56,15 @@ local function require_compiled(self, who)
   end
 end
 
+-- Run f(...) and re-raise its error as "<prefix>: <message>" (without the
+-- position of the Lua line that re-raised it), so a layer's or a loss's
+-- complaint about a batch names the call and the argument at fault.
+local function blame(prefix, f, ...)
+  local ok, a, b = pcall(f, ...)
+  if ok then return a, b end
+  error(prefix .. ": " .. tostring(a):gsub("^%[ember%][^:]*:%d+: ", ""), 0)
+end
+
 local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 
 local function install(Sequential)
@@ -108,9 +117,12 @@ local function install(Sequential)
     self:ensure_built(x, "fit")
     local buf = buffers(self)
     self:zero_grads()
-    local pred = self:forward(x, true)
-    local loss = train.loss(self.loss, pred, y, buf.grad)
+    local pred = blame("fit: argument 'x'", self.forward, self, x, true)
+    local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
     if not is_finite(loss) then
+      -- With a TerminateOnNaN callback, fit ends gracefully (Keras): the
+      -- batch is reported to the callbacks but not applied.
+      if self._terminate_on_nan then return loss, self:_metric_values(pred, y) end
       error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
         :format(tostring(loss), where or "this batch"), 0)
     end
@@ -122,8 +134,8 @@ local function install(Sequential)
 
   function Sequential:_test_batch(x, y)
     self:ensure_built(x, "evaluate")
-    local pred = self:forward(x, false)
-    return train.loss(self.loss, pred, y), self:_metric_values(pred, y)
+    local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
+    return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), self:_metric_values(pred, y)
   end
 
   -- Mean loss and metrics over arrays, in batches (weighted by batch size).
@@ -192,6 +204,10 @@ local function install(Sequential)
         error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
       end
       cbs[#cbs + 1] = cb
+    end
+    self._terminate_on_nan = nil
+    for _, cb in ipairs(cbs) do
+      if getmetatable(cb) == callbacks_mod.TerminateOnNaN_class then self._terminate_on_nan = true end
     end
     for _, cb in ipairs(cbs) do
       if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
@@ -315,6 +331,7 @@ local function install(Sequential)
         bar:update(first + count - 1, border)
         call_all(cbs, "on_batch_end", batch, blogs)
         batch = batch + 1
+        if self.stop_training then break end  -- Keras checks after every batch
       end
       local loss, values = means(totals)
       local logs = metric_logs(self, loss, values, "")
@@ -449,6 +466,7 @@ local function install(Sequential)
         blogs.batch, blogs.size = step - 1, xb:size(1)
         bar:update(step, border)
         call_all(cbs, "on_batch_end", step - 1, blogs)
+        if self.stop_training then break end
       end
       local loss, values = means(totals)
       local logs = metric_logs(self, loss, values, "")

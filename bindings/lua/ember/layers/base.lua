@@ -90,6 +90,14 @@ function base.define(type_name, spec)
       error(("%s: option 'input_shape' expected a table such as {ember.None, 14}, got %s")
         :format(type_name, type(config.input_shape)), 2)
     end
+    for i, d in pairs(config.input_shape or {}) do
+      local ok = d == core.None or (math.type(d) == "integer" and d > 0)
+        or (math.type(d) == "float" and d > 0 and d == math.floor(d) and d < 2 ^ 53)
+      if not ok or math.type(i) ~= "integer" then
+        error(("%s: option 'input_shape' entry %s must be a positive integer or ember.None, got %s")
+          :format(type_name, tostring(i), tostring(d)), 2)
+      end
+    end
     local layer = setmetatable({
       type = type_name,
       config = config,
