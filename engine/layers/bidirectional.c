@@ -5,18 +5,18 @@
  * half's output is its last step (it has read the whole sequence reversed).
  * Weights: forward's, then backward's (views of the inner layers' params).
  *
- * The two halves are independent, so when EMBER_NUM_THREADS (default: the
- * online cores) allows two threads, the backward half runs on a second
- * thread while OpenBLAS is kept single-threaded: both cores do useful work
- * instead of splitting small GEMMs.  Dropout masks are drawn beforehand on
- * this thread (forward half first, as Keras), so seeded runs repeat. */
-#include <pthread.h>
+ * The two halves are independent, so when the engine's pool has two threads
+ * (EMBER_NUM_THREADS, default the online cores) they run as one job of two
+ * tasks (em_parallel_two) while OpenBLAS is kept single-threaded: both cores
+ * do useful work instead of splitting small GEMMs.  Dropout masks are drawn
+ * beforehand on this thread (forward half first, as Keras), so seeded runs
+ * repeat whichever thread runs which half. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../core/error.h"
+#include "../core/parallel.h"
 #include "recurrent.h"
 
 const char *const em_merge_mode_names[] = {"concat", "sum", "mul", "ave", NULL};
@@ -43,35 +43,23 @@ typedef struct {
     char err[512];  /* em_fail messages are per thread: carried back here */
 } half_job;
 
-static void *run_half(void *p) {
+static void run_half(void *p) {
     half_job *j = p;
     j->rc = j->backward ? em_layer_backward(j->layer, j->in, &j->out)
                         : em_layer_forward(j->layer, j->in, j->training, &j->out);
     if (j->rc) snprintf(j->err, sizeof j->err, "%s", em_error());
-    return NULL;
 }
 
-static int two_threads_allowed(void) {
-    const char *env = getenv("EMBER_NUM_THREADS");
-    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 2;
-}
-
-/* Run both jobs (the second on another thread when allowed); on failure
- * releases both outputs and reports the first error. */
+/* Run both jobs (on two pool threads when there are two, OpenBLAS pinned to
+ * one thread meanwhile so the halves do not fight its threads for the
+ * cores); on failure releases both outputs and reports the first error. */
 static int run_both(half_job *a, half_job *b) {
-    pthread_t thread;
-    int threaded = two_threads_allowed(), blas = 0;
-    if (threaded) {
-        blas = em_rnn_threads_begin();
-        threaded = pthread_create(&thread, NULL, run_half, b) == 0;
-        if (!threaded) em_rnn_threads_end(blas);
-    }
-    run_half(a);
-    if (threaded) {
-        pthread_join(thread, NULL);
+    if (em_num_threads() >= 2) {
+        int blas = em_rnn_threads_begin();
+        em_parallel_two(run_half, a, run_half, b);
         em_rnn_threads_end(blas);
     } else {
+        run_half(a);
         run_half(b);
     }
     if (a->rc == 0 && b->rc == 0) return 0;

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "conv_parallel.h"
+#include "../core/parallel.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>

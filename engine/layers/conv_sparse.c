@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "conv_parallel.h"
+#include "../core/parallel.h"
 
 int64_t em_count_nonzero(const float *dz, int64_t n) {
     int64_t nnz = 0;

@@ -1,0 +1,70 @@
+/* The engine's one thread pool for its own loops (Conv1D kernels,
+ * Bidirectional's two halves): the calling thread plus a persistent set of
+ * workers, em_num_threads() - 1 of them, started on first use.  Workers
+ * sleep on a condition variable between jobs; a job is a list of pieces that
+ * the caller and the workers claim from one shared counter, and the caller
+ * waits only for pieces actually claimed, so a worker that loses its core on
+ * a shared machine holds nobody up (the caller just does that piece itself).
+ *
+ * Thread count: EMBER_NUM_THREADS if it is a positive integer, else every
+ * online core (capped at EM_MAX_THREADS), read once on first use.
+ *
+ * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS, which keeps its own
+ * pthreads (its count is set at start-up from the same EMBER_NUM_THREADS,
+ * see bindings/lua_tensor_matmul.c).  The two pools never run work at the
+ * same time, so the cores are never oversubscribed:
+ *   - Conv1D: the pool runs our AVX-512 kernels; OpenBLAS runs the dense
+ *     fallback GEMMs.  A layer calls one or the other, and every pool call
+ *     returns only when its job is done, so they alternate, never overlap.
+ *     Pool pieces never call OpenBLAS.
+ *   - Recurrent layers run each pass with OpenBLAS pinned to 1 thread
+ *     (em_rnn_threads_begin/end): their GEMMs are too small to split.
+ *     Bidirectional runs its two halves as a pool job of two tasks, with
+ *     OpenBLAS pinned to 1 thread around the whole job: each core runs one
+ *     half, each half calls single-threaded OpenBLAS.
+ *   - Idle pool workers sleep (no spinning), so they take no time from
+ *     OpenBLAS's threads; the caller spins only briefly at the end of a job.
+ *
+ * One job runs at a time (calls from several threads queue).  A pool call
+ * made from inside a pool job (a piece that itself runs parallel code) runs
+ * serially on the thread that made it: nesting never deadlocks and never
+ * asks for more threads than there are. */
+#ifndef EMBER_CORE_PARALLEL_H
+#define EMBER_CORE_PARALLEL_H
+
+#include <stdint.h>
+
+#define EM_MAX_THREADS 16
+
+typedef void (*em_range_fn)(void *ctx, int64_t lo, int64_t hi);
+typedef void (*em_tid_range_fn)(void *ctx, int tid, int64_t lo, int64_t hi);
+typedef void (*em_piece_fn)(void *ctx, int64_t piece);
+typedef void (*em_task_fn)(void *ctx);
+
+/* Threads our loops may use (caller included): EMBER_NUM_THREADS or all
+ * online cores, 1..EM_MAX_THREADS, read once. */
+int em_num_threads(void);
+
+/* Threads to use for n units in `chunk`s: 1 when `work` < `min_work` (any
+ * unit), else em_num_threads() but at most one per piece. */
+int em_parallel_plan(int64_t n, int64_t chunk, double work, double min_work);
+
+/* Range split: fn over [0, n) in pieces of `chunk` (always called piece by
+ * piece, in order when on one thread, so a piece can be sized for the
+ * cache) on up to nt threads (from em_parallel_plan); fn is told its thread
+ * index 0..nt-1, so it can sum into per-thread partial results. */
+void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx);
+
+/* The same for pieces that need no thread index; plans for itself. */
+void em_parallel_dynamic(int64_t n, int64_t chunk, double work, double min_work, em_range_fn fn, void *ctx);
+
+/* N pieces: fn(ctx, i) for i in [0, n), each once, on as many threads as
+ * there are pieces (up to em_num_threads()), in any order. */
+void em_parallel_pieces(int64_t n, em_piece_fn fn, void *ctx);
+
+/* Two tasks at once: each on its own thread when there are two, else (or
+ * when the worker is late) both on the calling thread.  Either may run
+ * first: they must be independent. */
+void em_parallel_two(em_task_fn a, void *ctx_a, em_task_fn b, void *ctx_b);
+
+#endif
