@@ -117,9 +117,12 @@ int em_parallel_plan(int64_t n, int64_t chunk, double work, double min_work) {
     return nt > pieces ? (int)pieces : nt;
 }
 
-void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx) {
+/* fn over [0, n) in pieces of `chunk` on up to nt threads, fn told the
+ * index of the thread running the piece; nt <= 1 or nested: the pieces in
+ * order on this thread (callers rely on them for cache blocking). */
+static void run_job(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx) {
     if (n <= 0) return;
-    if (nt <= 1 || in_job) {  /* same pieces, in order: callers rely on them for cache blocking */
+    if (nt <= 1 || in_job) {
         for (int64_t lo = 0; lo < n; lo += chunk) fn(ctx, 0, lo, lo + chunk < n ? lo + chunk : n);
         return;
     }
@@ -145,6 +148,36 @@ void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn f
     pthread_mutex_unlock(&call_mu);
 }
 
+/* Slot s of a dynamic_tid job: its fixed run of chunks, in order. */
+typedef struct {
+    em_tid_range_fn fn;
+    void *ctx;
+    int64_t n, chunk, chunks, slots;
+} slot_job;
+
+static void run_slot(void *ctx, int tid, int64_t s, int64_t s_end) {
+    (void)tid;
+    (void)s_end;  /* pieces of one slot */
+    const slot_job *j = ctx;
+    int64_t first = s * j->chunks / j->slots, last = (s + 1) * j->chunks / j->slots;
+    for (int64_t c = first; c < last; c++) {
+        int64_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
+        j->fn(j->ctx, (int)s, lo, hi);
+    }
+}
+
+void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx) {
+    if (n <= 0) return;
+    int64_t chunks = (n + chunk - 1) / chunk;
+    if (nt > chunks) nt = (int)chunks;
+    if (nt <= 1 || in_job) {
+        run_job(1, n, chunk, fn, ctx);
+        return;
+    }
+    slot_job j = {fn, ctx, n, chunk, chunks, nt};
+    run_job(nt, nt, 1, run_slot, &j);
+}
+
 typedef struct {
     em_range_fn fn;
     void *ctx;
@@ -158,7 +191,7 @@ static void range_no_tid(void *ctx, int tid, int64_t lo, int64_t hi) {
 
 void em_parallel_dynamic(int64_t n, int64_t chunk, double work, double min_work, em_range_fn fn, void *ctx) {
     plain_range p = {fn, ctx};
-    em_parallel_dynamic_tid(em_parallel_plan(n, chunk, work, min_work), n, chunk, range_no_tid, &p);
+    run_job(em_parallel_plan(n, chunk, work, min_work), n, chunk, range_no_tid, &p);
 }
 
 typedef struct {
@@ -174,7 +207,7 @@ static void each_piece(void *ctx, int tid, int64_t lo, int64_t hi) {
 
 void em_parallel_pieces(int64_t n, em_piece_fn fn, void *ctx) {
     plain_pieces p = {fn, ctx};
-    em_parallel_dynamic_tid(em_parallel_plan(n, 1, 1.0, 0.0), n, 1, each_piece, &p);
+    run_job(em_parallel_plan(n, 1, 1.0, 0.0), n, 1, each_piece, &p);
 }
 
 typedef struct {

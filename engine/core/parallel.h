@@ -49,10 +49,15 @@ int em_num_threads(void);
  * unit), else em_num_threads() but at most one per piece. */
 int em_parallel_plan(int64_t n, int64_t chunk, double work, double min_work);
 
-/* Range split: fn over [0, n) in pieces of `chunk` (always called piece by
- * piece, in order when on one thread, so a piece can be sized for the
- * cache) on up to nt threads (from em_parallel_plan); fn is told its thread
- * index 0..nt-1, so it can sum into per-thread partial results. */
+/* Range split with partial results: fn over [0, n) in pieces of `chunk`
+ * (always called piece by piece, so a piece can be sized for the cache) on
+ * up to nt threads (from em_parallel_plan).  The pieces are cut into nt
+ * slots of consecutive pieces; fn is told its slot 0..nt-1, so it can sum
+ * into per-slot partial results.  A slot runs whole, in order, on one
+ * thread, and slot s always holds the same pieces: partials added in slot
+ * order give the same bits run after run (for one thread count; nt = 1 is
+ * every piece in order, slot 0).  Threads claim whole slots, so the load
+ * balances more coarsely than em_parallel_dynamic's. */
 void em_parallel_dynamic_tid(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *ctx);
 
 /* The same for pieces that need no thread index; plans for itself. */
