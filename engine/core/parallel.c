@@ -157,7 +157,7 @@ typedef struct {
 
 static void run_slot(void *ctx, int tid, int64_t s, int64_t s_end) {
     (void)tid;
-    (void)s_end;  /* pieces of one slot */
+    (void)s_end;  /* the job's pieces are slots, one at a time: s_end = s + 1 */
     const slot_job *j = ctx;
     int64_t first = s * j->chunks / j->slots, last = (s + 1) * j->chunks / j->slots;
     for (int64_t c = first; c < last; c++) {

@@ -11,12 +11,12 @@
  *
  * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS, which keeps its own
  * pthreads (its count is set at start-up from the same EMBER_NUM_THREADS,
- * see bindings/lua_tensor_matmul.c).  The two pools never run work at the
- * same time, so the cores are never oversubscribed:
+ * see bindings/lua_tensor_matmul.c; ember.set_num_threads changes only
+ * OpenBLAS's).  The two never split work over the cores at the same time:
  *   - Conv1D: the pool runs our AVX-512 kernels; OpenBLAS runs the dense
  *     fallback GEMMs.  A layer calls one or the other, and every pool call
  *     returns only when its job is done, so they alternate, never overlap.
- *     Pool pieces never call OpenBLAS.
+ *     Conv1D's pieces never call OpenBLAS.
  *   - Recurrent layers run each pass with OpenBLAS pinned to 1 thread
  *     (em_rnn_threads_begin/end): their GEMMs are too small to split.
  *     Bidirectional runs its two halves as a pool job of two tasks, with
