@@ -54,7 +54,7 @@ static const char *position_str(char *buf, size_t size, const em_tensor *t, int6
 
 /* Copy x into e->ids as int32, checking every id is an integer in range. */
 static int load_ids(embedding *e, const em_tensor *x) {
-    if (em_tensor_resize(&e->ids, EM_INT32, x->ndim, x->shape)) return -1;
+    if (em_tensor_reuse(&e->ids, EM_INT32, x->ndim, x->shape, x)) return -1;
     if (x->dtype == EM_INT32) {
         if (em_tensor_copy(&e->ids, x)) return -1;
     } else {
@@ -91,7 +91,7 @@ static int embedding_forward(em_layer *l, const em_tensor *x, int training, em_t
     int64_t shape[EM_MAX_DIMS];
     memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
     shape[x->ndim] = e->output_dim;
-    if (em_tensor_resize(&e->y, EM_FLOAT32, x->ndim + 1, shape)) return -1;
+    if (em_tensor_reuse(&e->y, EM_FLOAT32, x->ndim + 1, shape, x)) return -1;
     const int32_t *ids = em_i32(&e->ids);
     const float *E = em_f32(&l->params[0]);
     float *Y = em_f32(&e->y);
