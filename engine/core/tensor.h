@@ -50,8 +50,10 @@ size_t em_dtype_size(em_dtype dtype);
 int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
 
 /* Make *t have this dtype and shape, contiguous, reusing its storage when it
- * is not shared and is large enough (contents are then unspecified).  For
- * buffers that layers keep across batches: no allocation in steady state. */
+ * is not shared and is large enough (contents are then unspecified).  A
+ * shared storage is left to its other holders and *t gets a fresh one.  For
+ * buffers handed out as views (layer outputs), use em_tensor_reuse below:
+ * their storage is shared by design, so this would allocate every batch. */
 int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
 
 /* Make *t a contiguous tensor of this dtype and shape for a buffer that its

@@ -175,7 +175,8 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
     if (plan(s, x) || prepare_input(s, x)) return -1;
     int64_t F = s->c.filters, per = s->tp / s->c.strides;
     int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
-    if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x) || em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x)) return -1;
+    if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x) || em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x))
+        return -1;
     float *full = em_f32(&s->full), *out = em_f32(&s->y);
     gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
     /* gather the valid rows of every sample, adding the bias, and apply the
@@ -308,8 +309,10 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
     int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
     int64_t rp = s->q_valid + 1, cp = F + 1;
-    if (em_tensor_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp, NULL) || em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &slack, NULL) ||
-        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack, NULL) || em_tensor_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp, NULL) ||
+    if (em_tensor_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp, NULL) ||
+        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp, NULL) ||
         em_tensor_reuse(&s->sp_col_q, EM_INT32, 1, &n, NULL) || em_tensor_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n, NULL))
         return -1;
     z->rows = s->q_valid;
@@ -394,7 +397,7 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     if (l->trainable && s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
     if (want_dx && !in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
-    em_tensor_release(&s->xview);  /* let the producer reuse its buffer next batch */
+    em_tensor_release(&s->xview);  /* backward is done with x; a second backward is refused */
     s->have_forward = 0;
     if (want_dx) em_tensor_view(dx, &s->dx);
     else em_tensor_release(dx);
