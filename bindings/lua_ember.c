@@ -9,6 +9,7 @@
 
 #include "ember_modules.h"
 #include "lua_layer.h"
+#include "../engine/core/tensor.h"
 
 void ember_open_layers(lua_State *L) {
     lua_newtable(L);
@@ -34,12 +35,23 @@ static int l_peak_rss(lua_State *L) {
     return 1;
 }
 
+/* ember.debug.storage_allocations(): tensor storages allocated so far (a
+ * counter for specs that check buffer reuse; not part of the API). */
+static int l_storage_allocations(lua_State *L) {
+    lua_pushinteger(L, (lua_Integer)em_storage_allocations());
+    return 1;
+}
+
 int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
     lua_pushcfunction(L, l_clock);
     lua_setfield(L, -2, "clock");
     lua_pushcfunction(L, l_peak_rss);
     lua_setfield(L, -2, "peak_rss");
+    lua_newtable(L);
+    lua_pushcfunction(L, l_storage_allocations);
+    lua_setfield(L, -2, "storage_allocations");
+    lua_setfield(L, -2, "debug");
     ember_open_tensor(L);
     ember_open_tensor_math(L);
     ember_open_tensor_shape(L);

@@ -65,6 +65,9 @@ static int check_alloc(const char *op, em_dtype dtype, int ndim, const int64_t *
 }
 
 static size_t allocated_since_query;
+static uint64_t storage_allocations;
+
+uint64_t em_storage_allocations(void) { return storage_allocations; }
 
 size_t em_storage_take_allocated(void) {
     size_t n = allocated_since_query;
@@ -90,6 +93,7 @@ static em_storage *storage_new(size_t nbytes, int zero) {
     s->nbytes = nbytes;
     s->refcount = 1;
     allocated_since_query += alloc;
+    storage_allocations++;
     return s;
 }
 
@@ -121,6 +125,22 @@ int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shap
     if (check_shape("tensor", ndim, shape, &n)) return -1;
     size_t need = (size_t)n * em_dtype_size(dtype);
     if (t->storage && t->storage->refcount == 1 && t->storage->nbytes >= need) {
+        set_layout(t, dtype, ndim, shape);
+        return 0;
+    }
+    em_tensor fresh;
+    memset(&fresh, 0, sizeof fresh);
+    if (em_tensor_alloc(&fresh, dtype, ndim, shape)) return -1;
+    em_tensor_release(t);
+    *t = fresh;
+    return 0;
+}
+
+int em_tensor_reuse(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape, const em_tensor *input) {
+    int64_t n;
+    if (check_shape("tensor", ndim, shape, &n)) return -1;
+    int aliased = input && input->storage && input->storage == t->storage;
+    if (t->storage && !aliased && t->storage->nbytes >= (size_t)n * em_dtype_size(dtype)) {
         set_layout(t, dtype, ndim, shape);
         return 0;
     }

@@ -50,14 +50,40 @@ size_t em_dtype_size(em_dtype dtype);
 int em_tensor_alloc(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
 
 /* Make *t have this dtype and shape, contiguous, reusing its storage when it
- * is not shared and is large enough (contents are then unspecified).  For
- * buffers that layers keep across batches: no allocation in steady state. */
+ * is not shared and is large enough (contents are then unspecified).  A
+ * shared storage is left to its other holders and *t gets a fresh one.  For
+ * buffers handed out as views (layer outputs), use em_tensor_reuse below:
+ * their storage is shared by design, so this would allocate every batch. */
 int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape);
+
+/* Make *t a contiguous tensor of this dtype and shape for a buffer that its
+ * owner hands out as views valid until the owner's next call: layer outputs
+ * and gradients (layer.h), the training loop's batch buffers.  Unlike
+ * em_tensor_resize it keeps t's storage whenever it is large enough EVEN IF
+ * views of it are still alive (a Lua userdata not yet collected, the next
+ * layer's saved input), so steady state allocates nothing.
+ *
+ * Contract for a holder of an old view: its memory stays valid (the storage
+ * lives while any view retains it), but its CONTENTS are whatever the owner
+ * writes next; a caller that needs the values past the owner's next call
+ * copies them first (predict copies each batch's output out).  Reused
+ * contents are unspecified; a fresh buffer is zero-filled.
+ *
+ * `input` (may be NULL) is the tensor the owner is about to read while
+ * writing t: if it shares t's storage (layer:forward(layer:forward(x)) on the
+ * same layer), t gets a fresh buffer instead, so the input is never
+ * overwritten while it is read.  On failure *t is unchanged. */
+int em_tensor_reuse(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape, const em_tensor *input);
 
 /* Bytes of tensor storage allocated since the last call (then reset).
  * The Lua bindings feed this to Lua's garbage collector, which otherwise
  * sees only the small userdata and would let big dead tensors pile up. */
 size_t em_storage_take_allocated(void);
+
+/* How many storages have been allocated since the process started (never
+ * reset).  A diagnostic: specs difference it around a loop to check that
+ * steady-state training and inference allocate nothing per batch. */
+uint64_t em_storage_allocations(void);
 
 /* Drop *t's reference to its storage and leave *t empty. */
 void em_tensor_release(em_tensor *t);

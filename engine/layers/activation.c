@@ -35,7 +35,7 @@ static int act_forward(em_layer *l, const em_tensor *x, int training, em_tensor 
     if (x->dtype != EM_FLOAT32) return em_fail("Activation: expected a float32 input, got %s", em_dtype_name(x->dtype));
     const em_tensor *xc;
     if (em_layer_contiguous(x, &a->buf, &xc)) return -1;
-    if (em_tensor_resize(&a->y, EM_FLOAT32, x->ndim, x->shape)) return -1;
+    if (em_tensor_reuse(&a->y, EM_FLOAT32, x->ndim, x->shape, x)) return -1;
     apply(a->act, em_f32(&a->y), em_f32(xc), x, 1, NULL);
     a->ran = 1;
     em_tensor_view(y, &a->y);
@@ -52,7 +52,7 @@ static int act_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     const em_tensor *dyc;
     if (em_layer_contiguous(dy, &a->buf, &dyc)) return -1;
-    if (em_tensor_resize(&a->dx, EM_FLOAT32, dy->ndim, dy->shape)) return -1;
+    if (em_tensor_reuse(&a->dx, EM_FLOAT32, dy->ndim, dy->shape, dy)) return -1;
     apply(a->act, em_f32(&a->dx), em_f32(dyc), dy, 0, em_f32(&a->y));
     em_tensor_view(dx, &a->dx);
     return 0;

@@ -33,7 +33,6 @@
 #include "conv_gemm.h"
 #include "conv_sparse.h"
 #include "initializers.h"
-#include "reuse_buffer.h"
 
 typedef struct {
     em_conv1d_config c;
@@ -128,7 +127,7 @@ static int prepare_input(conv1d *s, const em_tensor *x) {
         return 0;
     }
     int64_t shape[2] = {s->batch * s->tp, s->cin};
-    if (em_buffer_reuse(&s->xpad, EM_FLOAT32, 2, shape)) return -1;
+    if (em_tensor_reuse(&s->xpad, EM_FLOAT32, 2, shape, x)) return -1;
     float *p = em_f32(&s->xpad);
     int64_t cin = s->cin, T = s->t_in;
     for (int64_t b = 0; b < s->batch; b++) {
@@ -176,7 +175,8 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
     if (plan(s, x) || prepare_input(s, x)) return -1;
     int64_t F = s->c.filters, per = s->tp / s->c.strides;
     int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
-    if (em_buffer_reuse(&s->full, EM_FLOAT32, 2, fshape) || em_buffer_reuse(&s->y, EM_FLOAT32, 3, yshape)) return -1;
+    if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x) || em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x))
+        return -1;
     float *full = em_f32(&s->full), *out = em_f32(&s->y);
     gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
     /* gather the valid rows of every sample, adding the bias, and apply the
@@ -225,14 +225,14 @@ static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
     if (window_scheme(s) && em_cgemm_supported(F)) {
         int64_t scratch = em_cgemm_rows_tn_scratch(s->q_valid, k * cin, F);
-        if (scratch > 0 && em_buffer_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch)) return -1;
+        if (scratch > 0 && em_tensor_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch, NULL)) return -1;
         em_cgemm_rows_tn(P, cin, s->q_valid, dz, F, k * cin, F, dW, scratch > 0 ? em_f32(&s->kscratch) : NULL,
                          scratch);
         return 0;
     }
     if (window_scheme(s)) {
         int64_t tshape[2] = {F, k * cin};
-        if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
+        if (em_tensor_reuse(&s->dwt, EM_FLOAT32, 2, tshape, NULL)) return -1;
         float *dwt = em_f32(&s->dwt);
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
@@ -264,7 +264,7 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp,
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, rows = s->batch * s->tp;
     if (window_scheme(s)) {
         int64_t wshape[2] = {k * F, ld};
-        if (em_buffer_reuse(&s->wflip, EM_FLOAT32, 2, wshape)) return -1;
+        if (em_tensor_reuse(&s->wflip, EM_FLOAT32, 2, wshape, NULL)) return -1;
         float *wf = em_f32(&s->wflip);
         memset(wf, 0, sizeof(float) * (size_t)(k * F * ld));
         for (int64_t j = 0; j < k; j++)
@@ -309,9 +309,11 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
     int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
     int64_t rp = s->q_valid + 1, cp = F + 1;
-    if (em_buffer_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp) || em_buffer_reuse(&s->sp_row_f, EM_INT32, 1, &slack) ||
-        em_buffer_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack) || em_buffer_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp) ||
-        em_buffer_reuse(&s->sp_col_q, EM_INT32, 1, &n) || em_buffer_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n))
+    if (em_tensor_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp, NULL) ||
+        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp, NULL) ||
+        em_tensor_reuse(&s->sp_col_q, EM_INT32, 1, &n, NULL) || em_tensor_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n, NULL))
         return -1;
     z->rows = s->q_valid;
     z->F = F;
@@ -328,11 +330,11 @@ static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z
 
 static int sparse_grad_kernel(conv1d *s, const em_sparse_dz *z, const float *P, float *dW) {
     int64_t K = s->c.kernel_size * s->cin, F = s->c.filters, tshape[2] = {F, K};
-    if (em_buffer_reuse(&s->dwt, EM_FLOAT32, 2, tshape)) return -1;
+    if (em_tensor_reuse(&s->dwt, EM_FLOAT32, 2, tshape, NULL)) return -1;
     float *dwt = em_f32(&s->dwt);
     memset(dwt, 0, sizeof(float) * (size_t)(F * K));
     int64_t scratch = em_sparse_grad_kernel_scratch(z, K);
-    if (scratch > 0 && em_buffer_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch)) return -1;
+    if (scratch > 0 && em_tensor_reuse(&s->kscratch, EM_FLOAT32, 1, &scratch, NULL)) return -1;
     em_sparse_grad_kernel(z, P, s->cin, K, dwt, scratch > 0 ? em_f32(&s->kscratch) : NULL, scratch);
     for (int64_t i = 0; i < K; i++)
         for (int64_t f = 0; f < F; f++) dW[i * F + f] += dwt[f * K + i];
@@ -341,7 +343,7 @@ static int sparse_grad_kernel(conv1d *s, const em_sparse_dz *z, const float *P, 
 
 static int sparse_grad_input(conv1d *s, const em_sparse_dz *z, const float *W, float *dxp, int64_t ld) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters, wshape[3] = {k, F, cin};
-    if (em_buffer_reuse(&s->wj, EM_FLOAT32, 3, wshape)) return -1;
+    if (em_tensor_reuse(&s->wj, EM_FLOAT32, 3, wshape, NULL)) return -1;
     float *wj = em_f32(&s->wj);
     for (int64_t j = 0; j < k; j++)
         for (int64_t c = 0; c < cin; c++)
@@ -352,7 +354,7 @@ static int sparse_grad_input(conv1d *s, const em_sparse_dz *z, const float *W, f
 
 static const float *contiguous_dy(conv1d *s, const em_tensor *dy) {
     if (em_is_contiguous(dy)) return em_f32(dy);
-    if (em_buffer_reuse(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape) || em_tensor_copy(&s->dybuf, dy)) return NULL;
+    if (em_tensor_reuse(&s->dybuf, EM_FLOAT32, dy->ndim, dy->shape, dy) || em_tensor_copy(&s->dybuf, dy)) return NULL;
     return em_f32(&s->dybuf);
 }
 
@@ -375,9 +377,9 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     int want_dx = !l->no_input_grad;
     /* dX straight into the output when padded coordinates are the input's own */
     int in_place = s->direct && ld == cin;
-    if (em_buffer_reuse(&s->dz, EM_FLOAT32, 2, zshape)) return -1;
-    if (want_dx && em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
-    if (want_dx && !in_place && em_buffer_reuse(&s->dxp, EM_FLOAT32, 2, pshape)) return -1;
+    if (em_tensor_reuse(&s->dz, EM_FLOAT32, 2, zshape, dy)) return -1;
+    if (want_dx && em_tensor_reuse(&s->dx, EM_FLOAT32, 3, xshape, dy)) return -1;
+    if (want_dx && !in_place && em_tensor_reuse(&s->dxp, EM_FLOAT32, 2, pshape, dy)) return -1;
     float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
     fill_dz(s, dyp, dz);
@@ -395,7 +397,7 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     if (l->trainable && s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
     if (want_dx && !in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
-    em_tensor_release(&s->xview);  /* let the producer reuse its buffer next batch */
+    em_tensor_release(&s->xview);  /* backward is done with x; a second backward is refused */
     s->have_forward = 0;
     if (want_dx) em_tensor_view(dx, &s->dx);
     else em_tensor_release(dx);

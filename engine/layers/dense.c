@@ -46,7 +46,7 @@ static int dense_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     int64_t shape[EM_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = d->units;
-    if (em_tensor_resize(&d->y, EM_FLOAT32, x->ndim, shape)) return -1;
+    if (em_tensor_reuse(&d->y, EM_FLOAT32, x->ndim, shape, x)) return -1;
     int64_t rows = em_layer_rows(x), n = d->units, k = d->in_dim;
     float *Y = em_f32(&d->y);
     float beta = 0.0f;
@@ -75,8 +75,8 @@ static int dense_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     const em_tensor *dyc;
     if (em_layer_contiguous(dy, &d->dybuf, &dyc)) return -1;
-    if (em_tensor_resize(&d->dz, EM_FLOAT32, d->y.ndim, d->y.shape)) return -1;
-    if (em_tensor_resize(&d->dx, EM_FLOAT32, d->x.ndim, d->x.shape)) return -1;
+    if (em_tensor_reuse(&d->dz, EM_FLOAT32, d->y.ndim, d->y.shape, dy)) return -1;
+    if (em_tensor_reuse(&d->dx, EM_FLOAT32, d->x.ndim, d->x.shape, dy)) return -1;
     int64_t rows = em_layer_rows(&d->y), n = d->units, k = d->in_dim;
     float *DZ = em_f32(&d->dz);
     if (d->act == EM_ACT_SOFTMAX) em_act_backward(d->act, DZ, em_f32(dyc), em_f32(&d->y), rows, n);

@@ -30,8 +30,8 @@ static int dropout_forward(em_layer *l, const em_tensor *x, int training, em_ten
     if (!d->masked) { em_tensor_view(y, x); return 0; }
     const em_tensor *xc;
     if (em_layer_contiguous(x, &d->buf, &xc)) return -1;
-    if (em_tensor_resize(&d->mask, EM_FLOAT32, x->ndim, x->shape)) return -1;
-    if (em_tensor_resize(&d->y, EM_FLOAT32, x->ndim, x->shape)) return -1;
+    if (em_tensor_reuse(&d->mask, EM_FLOAT32, x->ndim, x->shape, x)) return -1;
+    if (em_tensor_reuse(&d->y, EM_FLOAT32, x->ndim, x->shape, x)) return -1;
     float *m = em_f32(&d->mask), *Y = em_f32(&d->y);
     const float *X = em_f32(xc);
     float rate = (float)d->rate, scale = (float)(1.0 / (1.0 - d->rate));
@@ -53,7 +53,7 @@ static int dropout_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     }
     const em_tensor *dyc;
     if (em_layer_contiguous(dy, &d->buf, &dyc)) return -1;
-    if (em_tensor_resize(&d->dx, EM_FLOAT32, dy->ndim, dy->shape)) return -1;
+    if (em_tensor_reuse(&d->dx, EM_FLOAT32, dy->ndim, dy->shape, dy)) return -1;
     float *DX = em_f32(&d->dx);
     const float *DY = em_f32(dyc), *m = em_f32(&d->mask);
     for (int64_t i = 0, n = em_numel(dy); i < n; i++) DX[i] = DY[i] * m[i];

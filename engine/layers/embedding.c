@@ -17,6 +17,7 @@ typedef struct {
     int64_t input_dim, output_dim, input_length;
     em_tensor ids;  /* int32 ids of the last forward (contiguous, owned copy) */
     em_tensor y;
+    em_tensor buf;  /* contiguous copy of a strided float input or gradient (reused) */
     int have_ids;
 } embedding;
 
@@ -54,25 +55,23 @@ static const char *position_str(char *buf, size_t size, const em_tensor *t, int6
 
 /* Copy x into e->ids as int32, checking every id is an integer in range. */
 static int load_ids(embedding *e, const em_tensor *x) {
-    if (em_tensor_resize(&e->ids, EM_INT32, x->ndim, x->shape)) return -1;
+    if (em_tensor_reuse(&e->ids, EM_INT32, x->ndim, x->shape, x)) return -1;
     if (x->dtype == EM_INT32) {
         if (em_tensor_copy(&e->ids, x)) return -1;
     } else {
-        em_tensor tmp = {0};
-        if (em_tensor_convert(&tmp, x, EM_FLOAT32)) return -1;  /* contiguous float copy */
-        const float *f = em_f32(&tmp);
+        const em_tensor *xc;
+        if (em_layer_contiguous(x, &e->buf, &xc)) return -1;
+        const float *f = em_f32(xc);
         int32_t *ids = em_i32(&e->ids);
         char pos[96];
-        for (int64_t i = 0, n = em_numel(&tmp); i < n; i++) {
+        for (int64_t i = 0, n = em_numel(xc); i < n; i++) {
             if (!(f[i] == floorf(f[i])) || f[i] < -2147483648.0f || f[i] > 2147483647.0f) {
                 double bad = f[i];
-                em_tensor_release(&tmp);
                 return em_fail("Embedding: input value %g at %s is not an integer id", bad,
                                position_str(pos, sizeof pos, x, i));
             }
             ids[i] = (int32_t)f[i];
         }
-        em_tensor_release(&tmp);
     }
     const int32_t *ids = em_i32(&e->ids);
     char pos[96];
@@ -91,7 +90,7 @@ static int embedding_forward(em_layer *l, const em_tensor *x, int training, em_t
     int64_t shape[EM_MAX_DIMS];
     memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
     shape[x->ndim] = e->output_dim;
-    if (em_tensor_resize(&e->y, EM_FLOAT32, x->ndim + 1, shape)) return -1;
+    if (em_tensor_reuse(&e->y, EM_FLOAT32, x->ndim + 1, shape, x)) return -1;
     const int32_t *ids = em_i32(&e->ids);
     const float *E = em_f32(&l->params[0]);
     float *Y = em_f32(&e->y);
@@ -112,12 +111,8 @@ static int embedding_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
                        em_tensor_shape_str(dy, a, sizeof a), em_tensor_shape_str(&e->y, b, sizeof b));
     }
     if (l->trainable) {
-        em_tensor dyc = {0};
-        const em_tensor *g = dy;
-        if (!em_is_contiguous(dy)) {
-            if (em_tensor_clone(&dyc, dy)) return -1;
-            g = &dyc;
-        }
+        const em_tensor *g;
+        if (em_layer_contiguous(dy, &e->buf, &g)) return -1;
         const int32_t *ids = em_i32(&e->ids);
         const float *G = em_f32(g);
         float *dE = em_f32(&l->grads[0]);
@@ -127,7 +122,6 @@ static int embedding_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
             const float *gr = G + i * m;
             for (int64_t j = 0; j < m; j++) row[j] += gr[j];
         }
-        em_tensor_release(&dyc);
     }
     em_tensor_release(dx);  /* integer ids have no gradient */
     return 0;
@@ -137,6 +131,7 @@ static void embedding_destroy(em_layer *l) {
     embedding *e = l->self;
     em_tensor_release(&e->ids);
     em_tensor_release(&e->y);
+    em_tensor_release(&e->buf);
     free(e);
 }
 

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "reuse_buffer.h"
 
 typedef struct {
     const char *type;
@@ -31,7 +30,7 @@ static int gpool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, 
 
 static const float *contiguous(em_tensor *buf, const em_tensor *t) {
     if (em_is_contiguous(t)) return em_f32(t);
-    if (em_buffer_reuse(buf, EM_FLOAT32, t->ndim, t->shape) || em_tensor_copy(buf, t)) return NULL;
+    if (em_tensor_reuse(buf, EM_FLOAT32, t->ndim, t->shape, t) || em_tensor_copy(buf, t)) return NULL;
     return em_f32(buf);
 }
 
@@ -73,8 +72,8 @@ static int gpool_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     s->t_in = x->shape[1];
     s->chans = x->shape[2];
     int64_t shape[2] = {s->batch, s->chans};
-    if (em_buffer_reuse(&s->y, EM_FLOAT32, 2, shape)) return -1;
-    if (s->is_max && em_buffer_reuse(&s->argmax, EM_INT32, 2, shape)) return -1;
+    if (em_tensor_reuse(&s->y, EM_FLOAT32, 2, shape, x)) return -1;
+    if (s->is_max && em_tensor_reuse(&s->argmax, EM_INT32, 2, shape, x)) return -1;
     const float *xp = contiguous(&s->xbuf, x);
     if (!xp) return -1;
     if (s->is_max) max_forward(s, xp, em_f32(&s->y), em_i32(&s->argmax));
@@ -99,7 +98,7 @@ static int gpool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     const float *g = contiguous(&s->dybuf, dy);
     if (!g) return -1;
     int64_t xshape[3] = {s->batch, s->t_in, s->chans}, C = s->chans, T = s->t_in;
-    if (em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
+    if (em_tensor_reuse(&s->dx, EM_FLOAT32, 3, xshape, dy)) return -1;
     float *d = em_f32(&s->dx);
     if (s->is_max) {
         memset(d, 0, sizeof(float) * (size_t)em_numel(&s->dx));

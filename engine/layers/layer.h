@@ -8,7 +8,8 @@
  *      Keras's initializers (drawing from em_rand_*).
  *   3. forward(x, training, &y): computes y into a layer-owned buffer and sets
  *      *y to a view of it (the caller releases the view).  Keeps in the layer
- *      whatever backward needs.  The buffer is reused by the next forward.
+ *      whatever backward needs.  The buffer is reused by the next forward
+ *      (em_tensor_reuse): a view still held then sees the new output.
  *   4. backward(dy, &dx): given dL/dy for the last forward, ADDS parameter
  *      gradients into grads[] and sets *dx to a view of dL/dx (layer-owned
  *      buffer).  Layers whose input is not differentiable (Embedding) set *dx

@@ -3,7 +3,7 @@
 
 int em_layer_contiguous(const em_tensor *t, em_tensor *buf, const em_tensor **out) {
     if (em_is_contiguous(t)) { *out = t; return 0; }
-    if (em_tensor_resize(buf, t->dtype, t->ndim, t->shape)) return -1;
+    if (em_tensor_reuse(buf, t->dtype, t->ndim, t->shape, t)) return -1;
     if (em_tensor_copy(buf, t)) return -1;
     *out = buf;
     return 0;

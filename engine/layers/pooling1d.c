@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "reuse_buffer.h"
 
 typedef struct {
     const char *type;
@@ -96,7 +95,7 @@ static void avg_forward(pool1d *s, const float *x, float *y) {
 
 static const float *contiguous(em_tensor *buf, const em_tensor *t) {
     if (em_is_contiguous(t)) return em_f32(t);
-    if (em_buffer_reuse(buf, EM_FLOAT32, t->ndim, t->shape) || em_tensor_copy(buf, t)) return NULL;
+    if (em_tensor_reuse(buf, EM_FLOAT32, t->ndim, t->shape, t) || em_tensor_copy(buf, t)) return NULL;
     return em_f32(buf);
 }
 
@@ -111,8 +110,8 @@ static int pool_forward(em_layer *l, const em_tensor *x, int training, em_tensor
     s->t_out = t_out;
     s->pad_left = em_conv_pad_left(s->t_in, s->pool, s->padding, s->stride, 1);
     int64_t shape[3] = {s->batch, t_out, s->chans};
-    if (em_buffer_reuse(&s->y, EM_FLOAT32, 3, shape)) return -1;
-    if (s->is_max && em_buffer_reuse(&s->argmax, EM_INT32, 3, shape)) return -1;
+    if (em_tensor_reuse(&s->y, EM_FLOAT32, 3, shape, x)) return -1;
+    if (s->is_max && em_tensor_reuse(&s->argmax, EM_INT32, 3, shape, x)) return -1;
     const float *xp = contiguous(&s->xbuf, x);
     if (!xp) return -1;
     if (s->is_max) max_forward(s, xp, em_f32(&s->y), em_i32(&s->argmax));
@@ -164,7 +163,7 @@ static int pool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     const float *g = contiguous(&s->dybuf, dy);
     if (!g) return -1;
     int64_t xshape[3] = {s->batch, s->t_in, s->chans};
-    if (em_buffer_reuse(&s->dx, EM_FLOAT32, 3, xshape)) return -1;
+    if (em_tensor_reuse(&s->dx, EM_FLOAT32, 3, xshape, dy)) return -1;
     float *d = em_f32(&s->dx);
     memset(d, 0, sizeof(float) * (size_t)em_numel(&s->dx));
     if (s->is_max) max_backward(s, g, em_i32(&s->argmax), d);

@@ -33,7 +33,7 @@ int em_gather_rows(em_tensor *dst, const em_tensor *src, const int32_t *idx, int
     int64_t shape[EM_MAX_DIMS];
     memcpy(shape, src->shape, sizeof shape);
     shape[0] = n;
-    if (em_tensor_resize(dst, src->dtype, src->ndim, shape)) return -1;
+    if (em_tensor_reuse(dst, src->dtype, src->ndim, shape, src)) return -1;
     int64_t row = 1;
     for (int d = 1; d < src->ndim; d++) row *= src->shape[d];
     size_t esz = em_dtype_size(src->dtype), bytes = (size_t)row * esz;

@@ -139,7 +139,7 @@ int em_loss_compute(em_loss_kind kind, const em_tensor *y_pred, const em_tensor 
     int rc = em_loss_prepare(who, kind == EM_LOSS_SCCE, y_pred, y_true, &p, &t, &rows, &cols, &pbuf, &tbuf);
     float *g = NULL;
     if (!rc && grad) {
-        rc = em_tensor_resize(grad, EM_FLOAT32, y_pred->ndim, y_pred->shape);
+        rc = em_tensor_reuse(grad, EM_FLOAT32, y_pred->ndim, y_pred->shape, y_pred);
         if (!rc) g = em_f32(grad);
     }
     if (!rc) {
