@@ -1,6 +1,7 @@
 #include "tensor.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,15 +65,17 @@ static int check_alloc(const char *op, em_dtype dtype, int ndim, const int64_t *
     return em_check_memory(op, what, (double)numel * (double)em_dtype_size(dtype));
 }
 
-static size_t allocated_since_query;
-static uint64_t storage_allocations;
+/* Atomic: Bidirectional's two halves allocate from two threads at once.
+ * Relaxed order is enough for counters nobody synchronizes on. */
+static _Atomic size_t allocated_since_query;
+static _Atomic uint64_t storage_allocations;
 
-uint64_t em_storage_allocations(void) { return storage_allocations; }
+uint64_t em_storage_allocations(void) {
+    return atomic_load_explicit(&storage_allocations, memory_order_relaxed);
+}
 
 size_t em_storage_take_allocated(void) {
-    size_t n = allocated_since_query;
-    allocated_since_query = 0;
-    return n;
+    return atomic_exchange_explicit(&allocated_since_query, 0, memory_order_relaxed);
 }
 
 static em_storage *storage_new(size_t nbytes, int zero) {
@@ -92,8 +95,8 @@ static em_storage *storage_new(size_t nbytes, int zero) {
     if (!s->data) { free(s); return NULL; }
     s->nbytes = nbytes;
     s->refcount = 1;
-    allocated_since_query += alloc;
-    storage_allocations++;
+    atomic_fetch_add_explicit(&allocated_since_query, alloc, memory_order_relaxed);
+    atomic_fetch_add_explicit(&storage_allocations, 1, memory_order_relaxed);
     return s;
 }
 

@@ -4,7 +4,8 @@
  * blocked AVX-512 micro-kernels (12 rows x 32 columns of accumulators, the
  * right operand streamed from L2) reach about 110 GFLOP/s per core here,
  * where OpenBLAS gets 57 on these narrow (N = 32 filters) shapes.  Work is
- * split over threads by conv_parallel.h (disjoint output blocks).  Built
+ * split over threads by the engine pool, ../core/parallel.h (disjoint
+ * output blocks).  Built
  * without AVX-512, em_cgemm_supported() is 0 and Conv1D uses its OpenBLAS
  * scheme instead. */
 #ifndef EMBER_CONV_GEMM_H
