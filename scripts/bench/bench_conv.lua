@@ -49,19 +49,7 @@ local function inputs(case)
   return ember.randn { 128, case.T, 14 }, ember.randn { 128 }
 end
 
-local function torch_times()
-  if os.getenv("EMBER_BENCH_TORCH") == "0" then return nil, "skipped (EMBER_BENCH_TORCH=0)" end
-  if not os.execute("python3 -c 'import torch' >/dev/null 2>&1") then return nil, "PyTorch not importable here" end
-  local dir = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "scripts/bench"
-  local p = io.popen("python3 " .. dir .. "/torch_conv.py 2 5 2>&1")
-  local out = {}
-  for line in p:lines() do
-    local key, ms = line:match("^(%S+) ([%d.]+)$")
-    if key then out[key] = tonumber(ms) end
-  end
-  p:close()
-  return out
-end
+local function torch_times() return bench.torch_times("torch_conv.py", "2 5") end
 
 bench.section("Conv1D models: one training batch (forward + backward + RMSprop), batch 128")
 local load = io.open("/proc/loadavg")

@@ -44,29 +44,7 @@ local function inputs(case)
   return ember.randint(1, 9999, { 128, case.T }), ember.randint(0, 1, { 128 }):float()
 end
 
--- A python3 that can import torch: the one on PATH, or Debian's (a pyenv
--- shim may shadow /usr/bin/python3, where python3-torch installs).
-local function torch_python()
-  for _, py in ipairs { "python3", "/usr/bin/python3" } do
-    if os.execute(py .. " -c 'import torch' >/dev/null 2>&1") then return py end
-  end
-end
-
-local function torch_times()
-  if os.getenv("EMBER_BENCH_TORCH") == "0" then return nil, "skipped (EMBER_BENCH_TORCH=0)" end
-  local py = torch_python()
-  if not py then return nil, "torch is not importable" end
-  local dir = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "scripts/bench"
-  local p = io.popen(py .. " " .. dir .. "/torch_recurrent.py 2 5 2>&1")
-  local out = {}
-  for line in p:lines() do
-    local key, ms = line:match("^(%S+) ([%d.]+)$")
-    if key then out[key] = tonumber(ms) end
-    out.version = out.version or line:match("^torch (%S+)$")
-  end
-  p:close()
-  return out
-end
+local function torch_times() return bench.torch_times("torch_recurrent.py", "2 5") end
 
 local function load_average()
   local f = io.open("/proc/loadavg")
