@@ -76,6 +76,24 @@ describe("buffer reuse", function()
     end
   end)
 
+  it("an Embedding -> LSTM(32) -> Dense model allocates nothing per batch in fit, evaluate and predict", function()
+    ember.seed(7)
+    local m = ember.Sequential {
+      L.Embedding(300, 16, { input_length = 24 }), L.LSTM(32), L.Dense(1, { activation = "sigmoid" }) }
+    m:compile { optimizer = "rmsprop", loss = "binary_crossentropy", metrics = { "acc" } }
+    check_steady(m, ember.randint(0, 299, { 320, 24 }), ember.randint(0, 1, { 320 }):float(), 16)
+  end)
+
+  it("a Bidirectional(GRU) model (sequences, dropout, then last step) allocates nothing per batch", function()
+    ember.seed(8)
+    local m = ember.Sequential {
+      L.Embedding(300, 8, { input_length = 20 }),
+      L.Bidirectional(L.GRU(12, { return_sequences = true, dropout = 0.2, recurrent_dropout = 0.2 })),
+      L.Bidirectional(L.GRU(8), { merge_mode = "sum" }), L.Dense(1, { activation = "sigmoid" }) }
+    m:compile { optimizer = "rmsprop", loss = "binary_crossentropy", metrics = { "acc" } }
+    check_steady(m, ember.randint(0, 299, { 320, 20 }), ember.randint(0, 1, { 320 }):float(), 16)
+  end)
+
   it("a held view of a layer's output sees the next forward's output (the buffer is reused)", function()
     ember.seed(4)
     local d = L.Dense(3)
@@ -101,12 +119,16 @@ describe("buffer reuse", function()
   for _, case in ipairs {
     { "Dense", function() return L.Dense(4, { activation = "tanh" }) end },
     { "Activation", function() return L.Activation("softmax") end },
-    { "Conv1D (same padding)", function() return L.Conv1D(4, 3, { padding = "same" }) end },
+    { "Conv1D (same padding)", function() return L.Conv1D(4, 3, { padding = "same" }) end, { 2, 5, 4 } },
+    { "LSTM (return_sequences)", function() return L.LSTM(4, { return_sequences = true }) end, { 2, 5, 4 } },
+    { "GRU (return_sequences)", function() return L.GRU(4, { return_sequences = true }) end, { 2, 5, 4 } },
+    { "Bidirectional(SimpleRNN) (return_sequences, concat)",
+      function() return L.Bidirectional(L.SimpleRNN(2, { return_sequences = true })) end, { 2, 5, 4 } },
   } do
     it(case[1] .. " fed its own output computes from the old values, not a half-overwritten buffer", function()
       ember.seed(6)
       local layer = case[2]()
-      local x = ember.rand(case[1]:match "Conv" and { 2, 5, 4 } or { 3, 4 })
+      local x = ember.rand(case[3] or { 3, 4 })
       local y = layer:forward(x, false):clone()
       local expected = layer:forward(y, false):clone()
       local got = layer:forward(layer:forward(x, false), false)

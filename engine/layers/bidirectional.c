@@ -100,7 +100,7 @@ static void copy_reversed(float *dst, const em_tensor *src, int64_t B, int64_t T
 
 static int keep_half(em_tensor *dst, const em_tensor *src, int reverse, int64_t B, int64_t T, int64_t U, int seq) {
     int64_t shape[3] = {B, seq ? T : U, U};
-    if (em_tensor_resize(dst, EM_FLOAT32, seq ? 3 : 2, shape)) return -1;
+    if (em_tensor_reuse(dst, EM_FLOAT32, seq ? 3 : 2, shape, NULL)) return -1;
     if (seq && reverse) {
         copy_reversed(em_f32(dst), src, B, T, U);
         return 0;
@@ -124,7 +124,8 @@ static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     if (rc) return -1;
     int64_t rows = b->seq ? B * T : B, out_u = b->mode == EM_MERGE_CONCAT ? 2 * U : U;
     int64_t shape[3] = {B, b->seq ? T : out_u, out_u};
-    if (em_rnn_output_buffer(&b->y, b->seq ? 3 : 2, shape)) return -1;
+    /* x is not read any more (both halves have copied it): no self-feeding guard needed */
+    if (em_tensor_reuse(&b->y, EM_FLOAT32, b->seq ? 3 : 2, shape, NULL)) return -1;
     const float *f = em_f32(&b->yf), *k = em_f32(&b->yb);
     float *o = em_f32(&b->y);
     for (int64_t i = 0; i < rows; i++) {
@@ -144,7 +145,9 @@ static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     return 0;
 }
 
-/* Split dy (B, [T,] out_u) into the two halves' gradients, in input time order. */
+/* Split dy (B, [T,] out_u) into the two halves' gradients: df in input
+ * time order, dk in the backward layer's own order (time reversed with
+ * return_sequences, as that layer read the input reversed). */
 static void split_grad(bidir *b, const em_tensor *dy, float *df, float *dk) {
     int64_t B = b->batch, T = b->time, U = b->units, steps = b->seq ? T : 1;
     const float *f = em_f32(&b->yf), *k = em_f32(&b->yb), *d = em_f32(dy);
@@ -152,14 +155,14 @@ static void split_grad(bidir *b, const em_tensor *dy, float *df, float *dk) {
     for (int64_t bb = 0; bb < B; bb++)
         for (int64_t t = 0; t < steps; t++) {
             const float *drow = d + bb * sb + t * st;
-            int64_t i = (bb * steps + t) * U;
+            int64_t i = (bb * steps + t) * U, ik = (bb * steps + steps - 1 - t) * U;
             for (int64_t j = 0; j < U; j++) {
                 float g = drow[j * su];
                 switch (b->mode) {
-                case EM_MERGE_CONCAT: df[i + j] = g; dk[i + j] = drow[(U + j) * su]; break;
-                case EM_MERGE_SUM: df[i + j] = g; dk[i + j] = g; break;
-                case EM_MERGE_MUL: df[i + j] = g * k[i + j]; dk[i + j] = g * f[i + j]; break;
-                case EM_MERGE_AVE: df[i + j] = 0.5f * g; dk[i + j] = 0.5f * g; break;
+                case EM_MERGE_CONCAT: df[i + j] = g; dk[ik + j] = drow[(U + j) * su]; break;
+                case EM_MERGE_SUM: df[i + j] = g; dk[ik + j] = g; break;
+                case EM_MERGE_MUL: df[i + j] = g * k[i + j]; dk[ik + j] = g * f[i + j]; break;
+                case EM_MERGE_AVE: df[i + j] = 0.5f * g; dk[ik + j] = 0.5f * g; break;
                 }
             }
         }
@@ -171,22 +174,15 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (!b->yf.storage) return em_fail("Bidirectional: backward called before forward");
     int64_t shape[3] = {B, b->seq ? T : U, U};
     int nd = b->seq ? 3 : 2;
-    if (em_tensor_resize(&b->dyf, EM_FLOAT32, nd, shape) || em_tensor_resize(&b->dyb, EM_FLOAT32, nd, shape))
+    if (em_tensor_reuse(&b->dyf, EM_FLOAT32, nd, shape, NULL) || em_tensor_reuse(&b->dyb, EM_FLOAT32, nd, shape, NULL))
         return -1;
-    em_tensor tmp = {0};
-    if (b->seq) {  /* the backward layer's own order is reversed: flip its gradient */
-        if (em_tensor_alloc(&tmp, EM_FLOAT32, 3, shape)) return -1;
-        split_grad(b, dy, em_f32(&b->dyf), em_f32(&tmp));
-        copy_reversed(em_f32(&b->dyb), &tmp, B, T, U);
-        em_tensor_release(&tmp);
-    } else {
-        split_grad(b, dy, em_f32(&b->dyf), em_f32(&b->dyb));
-    }
+    split_grad(b, dy, em_f32(&b->dyf), em_f32(&b->dyb));
     b->fwd->trainable = l->trainable;
     b->bwd->trainable = l->trainable;
     half_job jf = {.layer = b->fwd, .in = &b->dyf, .backward = 1}, jb = {.layer = b->bwd, .in = &b->dyb, .backward = 1};
     if (run_both(&jf, &jb)) return -1;
-    int rc = em_rnn_output_buffer(&b->dx, jf.out.ndim, jf.out.shape);
+    /* dy was consumed by split_grad: no self-feeding guard needed */
+    int rc = em_tensor_reuse(&b->dx, EM_FLOAT32, jf.out.ndim, jf.out.shape, NULL);
     if (!rc) {
         float *o = em_f32(&b->dx);
         const float *f = em_f32(&jf.out), *k = em_f32(&jb.out);  /* inner dx buffers are contiguous */

@@ -88,8 +88,8 @@ static int gru_forward_body(em_layer *l, const em_tensor *x, int training, em_te
     if (em_rnn_begin_forward(l, r, x, training)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units;
     int64_t s_rh[3] = {T, B, U}, s_rec[3] = {T, B, 3 * U};
-    if (r->cfg.reset_after ? em_tensor_resize(&g->rec, EM_FLOAT32, 3, s_rec)
-                           : em_tensor_resize(&g->rh, EM_FLOAT32, 3, s_rh))
+    if (r->cfg.reset_after ? em_tensor_reuse(&g->rec, EM_FLOAT32, 3, s_rec, NULL)
+                           : em_tensor_reuse(&g->rh, EM_FLOAT32, 3, s_rh, NULL))
         return -1;
     for (int64_t s = 0; s < T; s++) {
         if (r->cfg.reset_after) gru_step_reset_after(l, g, s);
@@ -177,8 +177,8 @@ static int gru_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (em_rnn_begin_backward(l, r, dy)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 3 * U;
     int64_t s_bu[2] = {B, U}, s_dr[3] = {T, B, GU};
-    if (em_tensor_resize(&g->drh, EM_FLOAT32, 2, s_bu)) return -1;
-    if (r->cfg.reset_after && em_tensor_resize(&g->dr, EM_FLOAT32, 3, s_dr)) return -1;
+    if (em_tensor_reuse(&g->drh, EM_FLOAT32, 2, s_bu, NULL)) return -1;
+    if (r->cfg.reset_after && em_tensor_reuse(&g->dr, EM_FLOAT32, 3, s_dr, NULL)) return -1;
     float *dh = em_f32(&r->dh), *dh_prev = em_f32(&r->dh2);
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, dy, s, dh);

@@ -62,7 +62,7 @@ static int lstm_forward_body(em_layer *l, const em_tensor *x, int training, em_t
     if (em_rnn_begin_forward(l, r, x, training)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
     int64_t s_cs[3] = {T + 1, B, U}, s_ac[3] = {T, B, U};
-    if (em_tensor_resize(&st->cs, EM_FLOAT32, 3, s_cs) || em_tensor_resize(&st->ac, EM_FLOAT32, 3, s_ac)) return -1;
+    if (em_tensor_reuse(&st->cs, EM_FLOAT32, 3, s_cs, NULL) || em_tensor_reuse(&st->ac, EM_FLOAT32, 3, s_ac, NULL)) return -1;
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     memset(cs, 0, sizeof(float) * (size_t)BU);
@@ -124,7 +124,7 @@ static int lstm_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (em_rnn_begin_backward(l, r, dy)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
     int64_t s_bu[2] = {B, U};
-    if (em_tensor_resize(&st->dc, EM_FLOAT32, 2, s_bu)) return -1;
+    if (em_tensor_reuse(&st->dc, EM_FLOAT32, 2, s_bu, NULL)) return -1;
     const float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
     memset(dc, 0, sizeof(float) * (size_t)BU);

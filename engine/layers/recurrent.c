@@ -117,7 +117,7 @@ int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training) {
     em_rnn *r = l->self;
     if (!em_rnn_layer_config(l) || !l->built) return em_fail("%s: cannot draw masks before build", l->ops->type);
     int64_t G = r->gates, s_gbf[3] = {G, batch, r->features}, s_gbu[3] = {G, batch, r->cfg.units};
-    if (em_tensor_resize(&r->in_mask, EM_FLOAT32, 3, s_gbf) || em_tensor_resize(&r->rec_mask, EM_FLOAT32, 3, s_gbu))
+    if (em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) || em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL))
         return -1;
     draw_masks(r, batch, training);
     r->predrawn_batch = batch;
@@ -165,10 +165,10 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
     int64_t B = x->shape[0], T = x->shape[1], F = r->features, U = r->cfg.units, G = r->gates, GU = G * U;
     int64_t s_tbf[3] = {T, B, F}, s_gbf[3] = {G, B, F}, s_gbu[3] = {G, B, U}, s_zx[3] = {T, B, GU},
             s_hs[3] = {T + 1, B, U}, s_bu[2] = {B, U}, s_scr[1] = {T * B * max64(F, U)};
-    if (em_tensor_resize(&r->x_tm, EM_FLOAT32, 3, s_tbf) || em_tensor_resize(&r->in_mask, EM_FLOAT32, 3, s_gbf) ||
-        em_tensor_resize(&r->rec_mask, EM_FLOAT32, 3, s_gbu) || em_tensor_resize(&r->zx, EM_FLOAT32, 3, s_zx) ||
-        em_tensor_resize(&r->hs, EM_FLOAT32, 3, s_hs) || em_tensor_resize(&r->step_tmp, EM_FLOAT32, 2, s_bu) ||
-        em_tensor_resize(&r->scratch, EM_FLOAT32, 1, s_scr))
+    if (em_tensor_reuse(&r->x_tm, EM_FLOAT32, 3, s_tbf, NULL) || em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) ||
+        em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL) || em_tensor_reuse(&r->zx, EM_FLOAT32, 3, s_zx, NULL) ||
+        em_tensor_reuse(&r->hs, EM_FLOAT32, 3, s_hs, NULL) || em_tensor_reuse(&r->step_tmp, EM_FLOAT32, 2, s_bu, NULL) ||
+        em_tensor_reuse(&r->scratch, EM_FLOAT32, 1, s_scr, NULL))
         return -1;
     r->batch = B;
     r->time = T;
@@ -212,14 +212,14 @@ int em_rnn_finish_forward(em_rnn *r, em_tensor *y) {
     const float *hs = em_f32(&r->hs);
     if (r->cfg.return_sequences) {
         int64_t shape[3] = {B, T, U};
-        if (em_rnn_output_buffer(&r->y, 3, shape)) return -1;
+        if (em_tensor_reuse(&r->y, EM_FLOAT32, 3, shape, NULL)) return -1;
         float *out = em_f32(&r->y);
         for (int64_t s = 0; s < T; s++)
             for (int64_t b = 0; b < B; b++)
                 memcpy(out + (b * T + s) * U, hs + ((s + 1) * B + b) * U, sizeof(float) * (size_t)U);
     } else {
         int64_t shape[2] = {B, U};
-        if (em_rnn_output_buffer(&r->y, 2, shape)) return -1;
+        if (em_tensor_reuse(&r->y, EM_FLOAT32, 2, shape, NULL)) return -1;
         memcpy(em_f32(&r->y), hs + T * B * U, sizeof(float) * (size_t)(B * U));
     }
     em_tensor_view(y, &r->y);
@@ -297,8 +297,8 @@ int em_rnn_begin_backward(em_layer *l, em_rnn *r, const em_tensor *dy) {
                        em_tensor_shape_str(dy, got, sizeof got));
     }
     int64_t GU = r->gates * U, s_dz[3] = {T, B, GU}, s_bu[2] = {B, U}, s_ut[2] = {GU, U};
-    if (em_tensor_resize(&r->dz, EM_FLOAT32, 3, s_dz) || em_tensor_resize(&r->dh, EM_FLOAT32, 2, s_bu) ||
-        em_tensor_resize(&r->dh2, EM_FLOAT32, 2, s_bu) || em_tensor_resize(&r->urec_t, EM_FLOAT32, 2, s_ut))
+    if (em_tensor_reuse(&r->dz, EM_FLOAT32, 3, s_dz, NULL) || em_tensor_reuse(&r->dh, EM_FLOAT32, 2, s_bu, NULL) ||
+        em_tensor_reuse(&r->dh2, EM_FLOAT32, 2, s_bu, NULL) || em_tensor_reuse(&r->urec_t, EM_FLOAT32, 2, s_ut, NULL))
         return -1;
     const float *u = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *ut = em_f32(&r->urec_t);
@@ -325,19 +325,6 @@ void em_rnn_add_dy(const em_rnn *r, const em_tensor *dy, int64_t s, float *dh) {
     }
 }
 
-int em_rnn_output_buffer(em_tensor *t, int ndim, const int64_t *shape) {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= shape[i] > 0 ? shape[i] : 0;
-    if (t->storage && t->dtype == EM_FLOAT32 && t->storage->nbytes >= (size_t)n * sizeof(float)) {
-        t->ndim = ndim;
-        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
-        em_contiguous_strides(ndim, shape, t->strides);
-        t->offset = 0;
-        return 0;
-    }
-    return em_tensor_resize(t, EM_FLOAT32, ndim, shape);
-}
-
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld) {
     for (int64_t i = 0; i < rows; i++) {
         const float *row = m + i * ld;
@@ -348,7 +335,7 @@ void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int6
 int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx) {
     int64_t B = r->batch, T = r->time, F = r->features, U = r->cfg.units, G = r->gates, GU = G * U, rows = T * B;
     int64_t s_tbf[3] = {T, B, F}, s_btf[3] = {B, T, F};
-    if (em_tensor_resize(&r->dx_tm, EM_FLOAT32, 3, s_tbf) || em_rnn_output_buffer(&r->dx, 3, s_btf))
+    if (em_tensor_reuse(&r->dx_tm, EM_FLOAT32, 3, s_tbf, NULL) || em_tensor_reuse(&r->dx, EM_FLOAT32, 3, s_btf, NULL))
         return -1;
     const float *dz = em_f32(&r->dz), *xt = em_f32(&r->x_tm), *w = em_f32(&l->params[EM_RNN_KERNEL]);
     float *dxt = em_f32(&r->dx_tm);

@@ -15,7 +15,11 @@
  * same loop in reverse with one GEMM per step for dh, and the kernel,
  * recurrent-kernel and input gradients are each one big GEMM at the end.
  * Every buffer is sized at the start of forward/backward: nothing is
- * allocated inside the time loop. */
+ * allocated inside the time loop.  All buffers, private ones and the
+ * outputs y, dx handed out as views, are sized with em_tensor_reuse, so
+ * steady state allocates nothing even while callers hold old views; the
+ * self-feeding guard is not needed (input NULL) because x and dy are fully
+ * consumed (copied time-major / added into dh) before y or dx is written. */
 #ifndef EMBER_RECURRENT_H
 #define EMBER_RECURRENT_H
 
@@ -136,12 +140,6 @@ void em_rnn_recurrent_kernel_grad(em_rnn *r, float *durec, const float *h, const
 /* From dz (T, B, G*U): kernel and input-bias gradients (if trainable) and
  * dx (B, T, F) in the input's time order; *dx a view of it. */
 int em_rnn_finish_backward(em_layer *l, em_rnn *r, em_tensor *dx);
-
-/* Size an output buffer (y, dx) that is handed out as a view.  As the layer
- * protocol says, the next call reuses it even if a caller still holds the
- * old view: em_tensor_resize would instead allocate and zero a fresh buffer
- * (8 MB for the IMDB input gradient) every batch. */
-int em_rnn_output_buffer(em_tensor *t, int ndim, const int64_t *shape);
 
 /* Column sums of m (rows x n, row stride ld) added into out. */
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld);
