@@ -62,7 +62,8 @@ static int lstm_forward_body(em_layer *l, const em_tensor *x, int training, em_t
     if (em_rnn_begin_forward(l, r, x, training)) return -1;
     int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
     int64_t s_cs[3] = {T + 1, B, U}, s_ac[3] = {T, B, U};
-    if (em_tensor_reuse(&st->cs, EM_FLOAT32, 3, s_cs, NULL) || em_tensor_reuse(&st->ac, EM_FLOAT32, 3, s_ac, NULL)) return -1;
+    if (em_tensor_reuse(&st->cs, EM_FLOAT32, 3, s_cs, NULL) || em_tensor_reuse(&st->ac, EM_FLOAT32, 3, s_ac, NULL))
+        return -1;
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
     memset(cs, 0, sizeof(float) * (size_t)BU);

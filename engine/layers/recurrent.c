@@ -117,7 +117,8 @@ int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training) {
     em_rnn *r = l->self;
     if (!em_rnn_layer_config(l) || !l->built) return em_fail("%s: cannot draw masks before build", l->ops->type);
     int64_t G = r->gates, s_gbf[3] = {G, batch, r->features}, s_gbu[3] = {G, batch, r->cfg.units};
-    if (em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) || em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL))
+    if (em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) ||
+        em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL))
         return -1;
     draw_masks(r, batch, training);
     r->predrawn_batch = batch;
@@ -165,9 +166,11 @@ int em_rnn_begin_forward(em_layer *l, em_rnn *r, const em_tensor *x, int trainin
     int64_t B = x->shape[0], T = x->shape[1], F = r->features, U = r->cfg.units, G = r->gates, GU = G * U;
     int64_t s_tbf[3] = {T, B, F}, s_gbf[3] = {G, B, F}, s_gbu[3] = {G, B, U}, s_zx[3] = {T, B, GU},
             s_hs[3] = {T + 1, B, U}, s_bu[2] = {B, U}, s_scr[1] = {T * B * max64(F, U)};
-    if (em_tensor_reuse(&r->x_tm, EM_FLOAT32, 3, s_tbf, NULL) || em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) ||
-        em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL) || em_tensor_reuse(&r->zx, EM_FLOAT32, 3, s_zx, NULL) ||
-        em_tensor_reuse(&r->hs, EM_FLOAT32, 3, s_hs, NULL) || em_tensor_reuse(&r->step_tmp, EM_FLOAT32, 2, s_bu, NULL) ||
+    if (em_tensor_reuse(&r->x_tm, EM_FLOAT32, 3, s_tbf, NULL) ||
+        em_tensor_reuse(&r->in_mask, EM_FLOAT32, 3, s_gbf, NULL) ||
+        em_tensor_reuse(&r->rec_mask, EM_FLOAT32, 3, s_gbu, NULL) ||
+        em_tensor_reuse(&r->zx, EM_FLOAT32, 3, s_zx, NULL) || em_tensor_reuse(&r->hs, EM_FLOAT32, 3, s_hs, NULL) ||
+        em_tensor_reuse(&r->step_tmp, EM_FLOAT32, 2, s_bu, NULL) ||
         em_tensor_reuse(&r->scratch, EM_FLOAT32, 1, s_scr, NULL))
         return -1;
     r->batch = B;
