@@ -148,13 +148,10 @@ static int prepare_input(conv1d *s, const em_tensor *x) {
 
 static const float *input_rows(const conv1d *s) { return em_f32(s->direct ? &s->xview : &s->xpad); }
 
-/* full[q] = window(q) . kernel, for q < q_valid. */
+/* full[q] = window(q) . kernel, for q < q_valid, through OpenBLAS (the
+ * AVX-512 kernels write y directly, see conv1d_forward). */
 static void gemm_forward(conv1d *s, const float *P, const float *W, float *full) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
-    if (window_scheme(s) && em_cgemm_supported(F)) {  /* overlapping windows read in place */
-        em_cgemm_rows(P, cin, s->q_valid, W, k * cin, F, full, F);
-        return;
-    }
     if (window_scheme(s)) {
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
@@ -169,19 +166,9 @@ static void gemm_forward(conv1d *s, const float *P, const float *W, float *full)
                     P + j * d * cin, (int)(st * cin), W + j * cin * F, (int)F, j ? 1.0f : 0.0f, full, (int)F);
 }
 
-static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    conv1d *s = l->self;
-    if (x->dtype != EM_FLOAT32) return em_fail("Conv1D: expected a float32 input, got %s", em_dtype_name(x->dtype));
-    if (plan(s, x) || prepare_input(s, x)) return -1;
+/* y[b, t] = activation(full[b*per + t] + bias) for t < t_out. */
+static void gather_output(conv1d *s, const float *full, const float *bias, float *out) {
     int64_t F = s->c.filters, per = s->tp / s->c.strides;
-    int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
-    if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x) || em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x))
-        return -1;
-    float *full = em_f32(&s->full), *out = em_f32(&s->y);
-    gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
-    /* gather the valid rows of every sample, adding the bias, and apply the
-     * activation to each sample's block while it is still in cache */
-    const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
     for (int64_t b = 0; b < s->batch; b++) {
         float *block = out + b * s->t_out * F;
         for (int64_t t = 0; t < s->t_out; t++) {
@@ -190,7 +177,28 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
             if (bias) for (int64_t f = 0; f < F; f++) dst[f] = src[f] + bias[f];
             else memcpy(dst, src, sizeof(float) * (size_t)F);
         }
-        act_forward(s->c.activation, block, s->t_out, F);
+        act_forward(s->c.activation, block, s->t_out, F);  /* while the block is still in cache */
+    }
+}
+
+static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    conv1d *s = l->self;
+    if (x->dtype != EM_FLOAT32) return em_fail("Conv1D: expected a float32 input, got %s", em_dtype_name(x->dtype));
+    if (plan(s, x) || prepare_input(s, x)) return -1;
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    int64_t yshape[3] = {s->batch, s->t_out, F};
+    if (em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x)) return -1;
+    const float *P = input_rows(s), *W = em_f32(&l->params[0]);
+    const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
+    if (window_scheme(s) && em_cgemm_supported(F)) {
+        /* the kernels store valid rows straight into y, bias and activation applied */
+        em_cgemm_epilogue ep = {bias, s->c.activation, s->tp, s->t_out};
+        em_cgemm_rows_epilogue(P, cin, s->q_valid, W, k * cin, F, em_f32(&s->y), F, &ep);
+    } else {
+        int64_t fshape[2] = {s->q_rows, F};
+        if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x)) return -1;
+        gemm_forward(s, P, W, em_f32(&s->full));
+        gather_output(s, em_f32(&s->full), bias, em_f32(&s->y));
     }
     s->have_forward = 1;
     em_tensor_view(y, &s->y);
