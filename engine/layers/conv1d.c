@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/parallel.h"
 #include "conv_gemm.h"
 #include "conv_sparse.h"
 #include "initializers.h"
@@ -54,6 +55,8 @@ typedef struct {
      * rearranged as k x filters x cin for the sparse dX */
     em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, wj;
     em_tensor kscratch; /* per-thread partial kernel gradients */
+    em_tensor nnz_b;    /* int32 {batch}: nonzeros of each sample's dZ */
+    em_tensor db_part;  /* {batch, filters}: each sample's bias gradient */
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
 
@@ -206,24 +209,62 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
 }
 
 /* dz rows (after `lead` zero rows): dL/d(pre-activation) at valid rows,
- * zero at garbage rows, so GEMMs over all rows add nothing spurious. */
-static void fill_dz(conv1d *s, const float *dy, float *dz) {
-    int64_t F = s->c.filters, per = s->tp / s->c.strides;
-    for (int64_t b = 0; b < s->batch; b++) {
-        float *zb = dz + b * per * F;
-        int64_t off = b * s->t_out * F;
-        act_backward(s->c.activation, zb, dy + off, em_f32(&s->y) + off, s->t_out, F);
-        memset(zb + s->t_out * F, 0, sizeof(float) * (size_t)((per - s->t_out) * F));
+ * zero at garbage rows, so GEMMs over all rows add nothing spurious.  One
+ * pass per sample, split over the pool: while a sample's block is in
+ * cache, its nonzeros are counted (sparse or dense backward?) and its rows
+ * summed into the sample's partial bias gradient. */
+typedef struct {
+    conv1d *s;
+    const float *dy;
+    float *dz, *db_part; /* db_part: batch x filters, or NULL */
+    int32_t *nnz;        /* per sample */
+} dz_job;
+
+static void fill_dz_samples(void *ctx, int64_t b0, int64_t b1) {
+    const dz_job *j = ctx;
+    const conv1d *s = j->s;
+    int64_t F = s->c.filters, per = s->tp / s->c.strides, T = s->t_out;
+    for (int64_t b = b0; b < b1; b++) {
+        float *zb = j->dz + b * per * F;
+        int64_t off = b * T * F;
+        act_backward(s->c.activation, zb, j->dy + off, em_f32(&s->y) + off, T, F);
+        memset(zb + T * F, 0, sizeof(float) * (size_t)((per - T) * F));
+        int64_t nz = 0;
+        for (int64_t i = 0; i < T * F; i++) nz += zb[i] != 0.0f;
+        j->nnz[b] = (int32_t)(nz < INT32_MAX ? nz : INT32_MAX);
+        if (j->db_part) {
+            float *db = j->db_part + b * F;
+            memset(db, 0, sizeof(float) * (size_t)F);
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t f = 0; f < F; f++) db[f] += zb[t * F + f];
+        }
     }
 }
 
-static void grad_bias(conv1d *s, const float *dz, float *db) {
-    int64_t F = s->c.filters, per = s->tp / s->c.strides;
+/* Fills dz and, when `with_bias`, the per-sample bias gradients; returns
+ * the number of nonzeros of dz (INT64_MAX when a sample's count overflows). */
+static int fill_dz(conv1d *s, const float *dy, float *dz, int with_bias, int64_t *nnz) {
+    int64_t F = s->c.filters, bshape[2] = {s->batch, F};
+    if (em_tensor_reuse(&s->nnz_b, EM_INT32, 1, &s->batch, NULL)) return -1;
+    if (with_bias && em_tensor_reuse(&s->db_part, EM_FLOAT32, 2, bshape, NULL)) return -1;
+    dz_job j = {s, dy, dz, with_bias ? em_f32(&s->db_part) : NULL, em_i32(&s->nnz_b)};
+    int64_t per_sample = s->tp / s->c.strides * F;
+    em_parallel_dynamic(s->batch, 4, 3.0 * (double)(s->batch * per_sample), 1.5e5, fill_dz_samples, &j);
+    *nnz = 0;
+    for (int64_t b = 0; b < s->batch; b++) {
+        if (j.nnz[b] == INT32_MAX) *nnz = INT64_MAX;
+        if (*nnz < INT64_MAX) *nnz += j.nnz[b];
+    }
+    return 0;
+}
+
+/* db += the per-sample partials of fill_dz, in sample order: the same bits
+ * for any thread count. */
+static void grad_bias(const conv1d *s, float *db) {
+    int64_t F = s->c.filters;
+    const float *part = em_f32(&s->db_part);
     for (int64_t b = 0; b < s->batch; b++)
-        for (int64_t t = 0; t < s->t_out; t++) {
-            const float *row = dz + (b * per + t) * F;
-            for (int64_t f = 0; f < F; f++) db[f] += row[f];
-        }
+        for (int64_t f = 0; f < F; f++) db[f] += part[b * F + f];
 }
 
 /* dW += windows^T dZ.  Window scheme: computed transposed, dW^T = dZ^T
@@ -390,10 +431,11 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (want_dx && !in_place && em_tensor_reuse(&s->dxp, EM_FLOAT32, 2, pshape, dy)) return -1;
     float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
-    fill_dz(s, dyp, dz);
+    int want_db = l->trainable && s->c.use_bias;
+    int64_t nnz;
+    if (fill_dz(s, dyp, dz, want_db, &nnz)) return -1;
     const float *P = input_rows(s), *W = em_f32(&l->params[0]);
     float *dxp = !want_dx ? NULL : in_place ? em_f32(&s->dx) : em_f32(&s->dxp);
-    int64_t nnz = window_scheme(s) ? em_count_nonzero(dz, s->q_valid * F) : 0;
     if (window_scheme(s) && nnz < INT32_MAX && em_sparse_dz_worth(nnz, s->q_valid, F, s->c.kernel_size, s->cin)) {
         em_sparse_dz z;
         if (sparse_lists(s, dz, nnz, &z)) return -1;
@@ -403,7 +445,7 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         if (l->trainable && grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
         if (want_dx && grad_input(s, W, dzbuf, dxp, ld)) return -1;
     }
-    if (l->trainable && s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
+    if (want_db) grad_bias(s, em_f32(&l->grads[1]));
     if (want_dx && !in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
     em_tensor_release(&s->xview);  /* backward is done with x; a second backward is refused */
     s->have_forward = 0;
@@ -416,7 +458,7 @@ static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
     em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx,
                           &s->sp_row_ptr, &s->sp_row_f, &s->sp_row_v, &s->sp_col_ptr, &s->sp_col_q,
-                          &s->sp_col_v, &s->wj, &s->kscratch};
+                          &s->sp_col_v, &s->wj, &s->kscratch, &s->nnz_b, &s->db_part};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }

@@ -4,12 +4,6 @@
 
 #include "../core/parallel.h"
 
-int64_t em_count_nonzero(const float *dz, int64_t n) {
-    int64_t nnz = 0;
-    for (int64_t i = 0; i < n; i++) nnz += dz[i] != 0.0f;
-    return nnz;
-}
-
 /* Cost model fitted to single-thread CPU times on the chapter's shapes
  * (cycles): the dense kernels take ~1 cycle per 16-float FMA vector plus a
  * little per output, 2*K/16 vectors per (row, filter); the sparse loops

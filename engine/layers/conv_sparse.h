@@ -24,9 +24,6 @@ typedef struct {
 /* Are the sparse kernels built (AVX-512)? */
 int em_sparse_supported(void);
 
-/* Nonzeros of dz (rows x F). */
-int64_t em_count_nonzero(const float *dz, int64_t n);
-
 /* Is a gradient with nnz nonzeros among rows x F cheaper the sparse way,
  * for a kernel of k taps over cin channels? */
 int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t cin);
