@@ -227,17 +227,27 @@ static void fill_dz_samples(void *ctx, int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; b++) {
         float *zb = j->dz + b * per * F;
         int64_t off = b * T * F;
-        act_backward(s->c.activation, zb, j->dy + off, em_f32(&s->y) + off, T, F);
-        memset(zb + T * F, 0, sizeof(float) * (size_t)((per - T) * F));
+        const float *dyb = j->dy + off, *yb = em_f32(&s->y) + off;
+        float *db = j->db_part ? j->db_part + b * F : NULL;
         int64_t nz = 0;
-        for (int64_t i = 0; i < T * F; i++) nz += zb[i] != 0.0f;
-        j->nnz[b] = (int32_t)(nz < INT32_MAX ? nz : INT32_MAX);
-        if (j->db_part) {
-            float *db = j->db_part + b * F;
-            memset(db, 0, sizeof(float) * (size_t)F);
+        if (db) memset(db, 0, sizeof(float) * (size_t)F);
+        if (s->c.activation == EM_ACT_RELU && db) {  /* the book's case: one fused pass */
             for (int64_t t = 0; t < T; t++)
-                for (int64_t f = 0; f < F; f++) db[f] += zb[t * F + f];
+                for (int64_t f = 0; f < F; f++) {
+                    float v = yb[t * F + f] > 0.0f ? dyb[t * F + f] : 0.0f;  /* as em_act_backward */
+                    zb[t * F + f] = v;
+                    db[f] += v;
+                    nz += v != 0.0f;
+                }
+        } else {
+            act_backward(s->c.activation, zb, dyb, yb, T, F);
+            for (int64_t i = 0; i < T * F; i++) nz += zb[i] != 0.0f;
+            if (db)
+                for (int64_t t = 0; t < T; t++)
+                    for (int64_t f = 0; f < F; f++) db[f] += zb[t * F + f];
         }
+        memset(zb + T * F, 0, sizeof(float) * (size_t)((per - T) * F));
+        j->nnz[b] = (int32_t)(nz < INT32_MAX ? nz : INT32_MAX);
     }
 }
 
