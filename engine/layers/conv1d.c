@@ -56,6 +56,7 @@ typedef struct {
     em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, wj;
     em_tensor kscratch; /* per-thread partial kernel gradients */
     em_tensor nnz_b;    /* int32 {batch}: nonzeros of each sample's dZ */
+    em_tensor sp_table; /* scratch of em_sparse_dz_fill */
     em_tensor db_part;  /* {batch, filters}: each sample's bias gradient */
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
@@ -383,7 +384,10 @@ static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z
     z->col_ptr = em_i32(&s->sp_col_ptr);
     z->col_q = em_i32(&s->sp_col_q);
     z->col_v = em_f32(&s->sp_col_v);
-    em_sparse_dz_fill(z, dz);
+    /* one group per sample (stride 1: tp rows), counted by fill_dz */
+    int64_t table = em_sparse_dz_fill_table(z, s->tp);
+    if (em_tensor_reuse(&s->sp_table, EM_INT32, 1, &table, NULL)) return -1;
+    em_sparse_dz_fill(z, dz, s->tp, em_i32(&s->nnz_b), em_i32(&s->sp_table));
     return 0;
 }
 
@@ -468,7 +472,7 @@ static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
     em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx,
                           &s->sp_row_ptr, &s->sp_row_f, &s->sp_row_v, &s->sp_col_ptr, &s->sp_col_q,
-                          &s->sp_col_v, &s->wj, &s->kscratch, &s->nnz_b, &s->db_part};
+                          &s->sp_col_v, &s->wj, &s->kscratch, &s->nnz_b, &s->db_part, &s->sp_table};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }
