@@ -367,11 +367,11 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 /* Sparse dZ (window scheme only): list the nonzeros of the first q_valid
  * rows (the rest are zero), then dW and dX from the lists alone. */
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
-    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
+    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1;  /* headroom: nnz varies by batch */
     int64_t rp = s->q_valid + 1, cp = F + 1;
     if (em_tensor_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp, NULL) ||
-        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &slack, NULL) ||
-        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &n, NULL) ||
+        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &n, NULL) ||
         em_tensor_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp, NULL) ||
         em_tensor_reuse(&s->sp_col_q, EM_INT32, 1, &n, NULL) || em_tensor_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n, NULL))
         return -1;
