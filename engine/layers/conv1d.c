@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/parallel.h"
 #include "conv_gemm.h"
 #include "conv_sparse.h"
 #include "initializers.h"
@@ -54,6 +55,9 @@ typedef struct {
      * rearranged as k x filters x cin for the sparse dX */
     em_tensor sp_row_ptr, sp_row_f, sp_row_v, sp_col_ptr, sp_col_q, sp_col_v, wj;
     em_tensor kscratch; /* per-thread partial kernel gradients */
+    em_tensor nnz_b;    /* int32 {batch}: nonzeros of each sample's dZ */
+    em_tensor sp_table; /* scratch of em_sparse_dz_fill */
+    em_tensor db_part;  /* {batch, filters}: each sample's bias gradient */
     em_tensor dx;      /* {batch, t_in, cin} */
 } conv1d;
 
@@ -148,13 +152,10 @@ static int prepare_input(conv1d *s, const em_tensor *x) {
 
 static const float *input_rows(const conv1d *s) { return em_f32(s->direct ? &s->xview : &s->xpad); }
 
-/* full[q] = window(q) . kernel, for q < q_valid. */
+/* full[q] = window(q) . kernel, for q < q_valid, through OpenBLAS (the
+ * AVX-512 kernels write y directly, see conv1d_forward). */
 static void gemm_forward(conv1d *s, const float *P, const float *W, float *full) {
     int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
-    if (window_scheme(s) && em_cgemm_supported(F)) {  /* overlapping windows read in place */
-        em_cgemm_rows(P, cin, s->q_valid, W, k * cin, F, full, F);
-        return;
-    }
     if (window_scheme(s)) {
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
@@ -169,19 +170,9 @@ static void gemm_forward(conv1d *s, const float *P, const float *W, float *full)
                     P + j * d * cin, (int)(st * cin), W + j * cin * F, (int)F, j ? 1.0f : 0.0f, full, (int)F);
 }
 
-static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    conv1d *s = l->self;
-    if (x->dtype != EM_FLOAT32) return em_fail("Conv1D: expected a float32 input, got %s", em_dtype_name(x->dtype));
-    if (plan(s, x) || prepare_input(s, x)) return -1;
+/* y[b, t] = activation(full[b*per + t] + bias) for t < t_out. */
+static void gather_output(conv1d *s, const float *full, const float *bias, float *out) {
     int64_t F = s->c.filters, per = s->tp / s->c.strides;
-    int64_t fshape[2] = {s->q_rows, F}, yshape[3] = {s->batch, s->t_out, F};
-    if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x) || em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x))
-        return -1;
-    float *full = em_f32(&s->full), *out = em_f32(&s->y);
-    gemm_forward(s, input_rows(s), em_f32(&l->params[0]), full);
-    /* gather the valid rows of every sample, adding the bias, and apply the
-     * activation to each sample's block while it is still in cache */
-    const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
     for (int64_t b = 0; b < s->batch; b++) {
         float *block = out + b * s->t_out * F;
         for (int64_t t = 0; t < s->t_out; t++) {
@@ -190,7 +181,28 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
             if (bias) for (int64_t f = 0; f < F; f++) dst[f] = src[f] + bias[f];
             else memcpy(dst, src, sizeof(float) * (size_t)F);
         }
-        act_forward(s->c.activation, block, s->t_out, F);
+        act_forward(s->c.activation, block, s->t_out, F);  /* while the block is still in cache */
+    }
+}
+
+static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    conv1d *s = l->self;
+    if (x->dtype != EM_FLOAT32) return em_fail("Conv1D: expected a float32 input, got %s", em_dtype_name(x->dtype));
+    if (plan(s, x) || prepare_input(s, x)) return -1;
+    int64_t k = s->c.kernel_size, cin = s->cin, F = s->c.filters;
+    int64_t yshape[3] = {s->batch, s->t_out, F};
+    if (em_tensor_reuse(&s->y, EM_FLOAT32, 3, yshape, x)) return -1;
+    const float *P = input_rows(s), *W = em_f32(&l->params[0]);
+    const float *bias = s->c.use_bias ? em_f32(&l->params[1]) : NULL;
+    if (window_scheme(s) && em_cgemm_supported(F)) {
+        /* the kernels store valid rows straight into y, bias and activation applied */
+        em_cgemm_epilogue ep = {bias, s->c.activation, s->tp, s->t_out};
+        em_cgemm_rows_epilogue(P, cin, s->q_valid, W, k * cin, F, em_f32(&s->y), F, &ep);
+    } else {
+        int64_t fshape[2] = {s->q_rows, F};
+        if (em_tensor_reuse(&s->full, EM_FLOAT32, 2, fshape, x)) return -1;
+        gemm_forward(s, P, W, em_f32(&s->full));
+        gather_output(s, em_f32(&s->full), bias, em_f32(&s->y));
     }
     s->have_forward = 1;
     em_tensor_view(y, &s->y);
@@ -198,24 +210,72 @@ static int conv1d_forward(em_layer *l, const em_tensor *x, int training, em_tens
 }
 
 /* dz rows (after `lead` zero rows): dL/d(pre-activation) at valid rows,
- * zero at garbage rows, so GEMMs over all rows add nothing spurious. */
-static void fill_dz(conv1d *s, const float *dy, float *dz) {
-    int64_t F = s->c.filters, per = s->tp / s->c.strides;
-    for (int64_t b = 0; b < s->batch; b++) {
-        float *zb = dz + b * per * F;
-        int64_t off = b * s->t_out * F;
-        act_backward(s->c.activation, zb, dy + off, em_f32(&s->y) + off, s->t_out, F);
-        memset(zb + s->t_out * F, 0, sizeof(float) * (size_t)((per - s->t_out) * F));
+ * zero at garbage rows, so GEMMs over all rows add nothing spurious.  One
+ * pass per sample, split over the pool: while a sample's block is in
+ * cache, its nonzeros are counted (sparse or dense backward?) and its rows
+ * summed into the sample's partial bias gradient. */
+typedef struct {
+    conv1d *s;
+    const float *dy;
+    float *dz, *db_part; /* db_part: batch x filters, or NULL */
+    int32_t *nnz;        /* per sample */
+} dz_job;
+
+static void fill_dz_samples(void *ctx, int64_t b0, int64_t b1) {
+    const dz_job *j = ctx;
+    const conv1d *s = j->s;
+    int64_t F = s->c.filters, per = s->tp / s->c.strides, T = s->t_out;
+    for (int64_t b = b0; b < b1; b++) {
+        float *zb = j->dz + b * per * F;
+        int64_t off = b * T * F;
+        const float *dyb = j->dy + off, *yb = em_f32(&s->y) + off;
+        float *db = j->db_part ? j->db_part + b * F : NULL;
+        int64_t nz = 0;
+        if (db) memset(db, 0, sizeof(float) * (size_t)F);
+        if (s->c.activation == EM_ACT_RELU && db) {  /* the book's case: one fused pass */
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t f = 0; f < F; f++) {
+                    float v = yb[t * F + f] > 0.0f ? dyb[t * F + f] : 0.0f;  /* as em_act_backward */
+                    zb[t * F + f] = v;
+                    db[f] += v;
+                    nz += v != 0.0f;
+                }
+        } else {
+            act_backward(s->c.activation, zb, dyb, yb, T, F);
+            for (int64_t i = 0; i < T * F; i++) nz += zb[i] != 0.0f;
+            if (db)
+                for (int64_t t = 0; t < T; t++)
+                    for (int64_t f = 0; f < F; f++) db[f] += zb[t * F + f];
+        }
+        memset(zb + T * F, 0, sizeof(float) * (size_t)((per - T) * F));
+        j->nnz[b] = (int32_t)(nz < INT32_MAX ? nz : INT32_MAX);
     }
 }
 
-static void grad_bias(conv1d *s, const float *dz, float *db) {
-    int64_t F = s->c.filters, per = s->tp / s->c.strides;
+/* Fills dz and, when `with_bias`, the per-sample bias gradients; returns
+ * the number of nonzeros of dz (INT64_MAX when a sample's count overflows). */
+static int fill_dz(conv1d *s, const float *dy, float *dz, int with_bias, int64_t *nnz) {
+    int64_t F = s->c.filters, bshape[2] = {s->batch, F};
+    if (em_tensor_reuse(&s->nnz_b, EM_INT32, 1, &s->batch, NULL)) return -1;
+    if (with_bias && em_tensor_reuse(&s->db_part, EM_FLOAT32, 2, bshape, NULL)) return -1;
+    dz_job j = {s, dy, dz, with_bias ? em_f32(&s->db_part) : NULL, em_i32(&s->nnz_b)};
+    int64_t per_sample = s->tp / s->c.strides * F;
+    em_parallel_dynamic(s->batch, 4, 3.0 * (double)(s->batch * per_sample), 1.5e5, fill_dz_samples, &j);
+    *nnz = 0;
+    for (int64_t b = 0; b < s->batch; b++) {
+        if (j.nnz[b] == INT32_MAX) *nnz = INT64_MAX;
+        if (*nnz < INT64_MAX) *nnz += j.nnz[b];
+    }
+    return 0;
+}
+
+/* db += the per-sample partials of fill_dz, in sample order: the same bits
+ * for any thread count. */
+static void grad_bias(const conv1d *s, float *db) {
+    int64_t F = s->c.filters;
+    const float *part = em_f32(&s->db_part);
     for (int64_t b = 0; b < s->batch; b++)
-        for (int64_t t = 0; t < s->t_out; t++) {
-            const float *row = dz + (b * per + t) * F;
-            for (int64_t f = 0; f < F; f++) db[f] += row[f];
-        }
+        for (int64_t f = 0; f < F; f++) db[f] += part[b * F + f];
 }
 
 /* dW += windows^T dZ.  Window scheme: computed transposed, dW^T = dZ^T
@@ -307,11 +367,11 @@ static void crop_dx(const conv1d *s, const float *dxp, int64_t ld, float *dx) {
 /* Sparse dZ (window scheme only): list the nonzeros of the first q_valid
  * rows (the rest are zero), then dW and dX from the lists alone. */
 static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z) {
-    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1, slack = n + 16;  /* headroom: nnz varies by batch */
+    int64_t F = s->c.filters, n = nnz + nnz / 8 + 1;  /* headroom: nnz varies by batch */
     int64_t rp = s->q_valid + 1, cp = F + 1;
     if (em_tensor_reuse(&s->sp_row_ptr, EM_INT32, 1, &rp, NULL) ||
-        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &slack, NULL) ||
-        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &slack, NULL) ||
+        em_tensor_reuse(&s->sp_row_f, EM_INT32, 1, &n, NULL) ||
+        em_tensor_reuse(&s->sp_row_v, EM_FLOAT32, 1, &n, NULL) ||
         em_tensor_reuse(&s->sp_col_ptr, EM_INT32, 1, &cp, NULL) ||
         em_tensor_reuse(&s->sp_col_q, EM_INT32, 1, &n, NULL) || em_tensor_reuse(&s->sp_col_v, EM_FLOAT32, 1, &n, NULL))
         return -1;
@@ -324,7 +384,10 @@ static int sparse_lists(conv1d *s, const float *dz, int64_t nnz, em_sparse_dz *z
     z->col_ptr = em_i32(&s->sp_col_ptr);
     z->col_q = em_i32(&s->sp_col_q);
     z->col_v = em_f32(&s->sp_col_v);
-    em_sparse_dz_fill(z, dz);
+    /* one group per sample (stride 1: tp rows), counted by fill_dz */
+    int64_t table = em_sparse_dz_fill_table(z, s->tp);
+    if (em_tensor_reuse(&s->sp_table, EM_INT32, 1, &table, NULL)) return -1;
+    em_sparse_dz_fill(z, dz, s->tp, em_i32(&s->nnz_b), em_i32(&s->sp_table));
     return 0;
 }
 
@@ -382,10 +445,11 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (want_dx && !in_place && em_tensor_reuse(&s->dxp, EM_FLOAT32, 2, pshape, dy)) return -1;
     float *dzbuf = em_f32(&s->dz), *dz = dzbuf + lead * F;
     memset(dzbuf, 0, sizeof(float) * (size_t)(lead * F));
-    fill_dz(s, dyp, dz);
+    int want_db = l->trainable && s->c.use_bias;
+    int64_t nnz;
+    if (fill_dz(s, dyp, dz, want_db, &nnz)) return -1;
     const float *P = input_rows(s), *W = em_f32(&l->params[0]);
     float *dxp = !want_dx ? NULL : in_place ? em_f32(&s->dx) : em_f32(&s->dxp);
-    int64_t nnz = window_scheme(s) ? em_count_nonzero(dz, s->q_valid * F) : 0;
     if (window_scheme(s) && nnz < INT32_MAX && em_sparse_dz_worth(nnz, s->q_valid, F, s->c.kernel_size, s->cin)) {
         em_sparse_dz z;
         if (sparse_lists(s, dz, nnz, &z)) return -1;
@@ -395,7 +459,7 @@ static int conv1d_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         if (l->trainable && grad_kernel(s, P, dz, em_f32(&l->grads[0]))) return -1;
         if (want_dx && grad_input(s, W, dzbuf, dxp, ld)) return -1;
     }
-    if (l->trainable && s->c.use_bias) grad_bias(s, dz, em_f32(&l->grads[1]));
+    if (want_db) grad_bias(s, em_f32(&l->grads[1]));
     if (want_dx && !in_place) crop_dx(s, dxp, ld, em_f32(&s->dx));
     em_tensor_release(&s->xview);  /* backward is done with x; a second backward is refused */
     s->have_forward = 0;
@@ -408,7 +472,7 @@ static void conv1d_destroy(em_layer *l) {
     conv1d *s = l->self;
     em_tensor *bufs[] = {&s->xview, &s->xpad, &s->full, &s->y, &s->dybuf, &s->dz, &s->wflip, &s->dwt, &s->dxp, &s->dx,
                           &s->sp_row_ptr, &s->sp_row_f, &s->sp_row_v, &s->sp_col_ptr, &s->sp_col_q,
-                          &s->sp_col_v, &s->wj, &s->kscratch};
+                          &s->sp_col_v, &s->wj, &s->kscratch, &s->nnz_b, &s->db_part, &s->sp_table};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) em_tensor_release(bufs[i]);
     free(s);
 }

@@ -11,10 +11,12 @@
 
 int em_cgemm_supported(int64_t n) { return n > 0 && n % 16 == 0; }
 
-/* R rows x NV*16 columns of C from rows q.. of the overlapping A. */
+/* R rows x NV*16 columns of the product from rows q.. of the overlapping
+ * A; row r is stored at dst[r] (skipped when NULL), plus `bias` when given,
+ * through max(., 0) when `relu`. */
 static inline __attribute__((always_inline)) void rows_block(int R, int NV, const float *A, int64_t lda,
-                                                             const float *B, int64_t K, int64_t n, float *C,
-                                                             int64_t ldc) {
+                                                             const float *B, int64_t K, int64_t n, float *const *dst,
+                                                             int64_t col, const float *bias, int relu) {
     __m512 acc[ROWS][2];
 #pragma GCC unroll 12
     for (int r = 0; r < R; r++)
@@ -28,9 +30,19 @@ static inline __attribute__((always_inline)) void rows_block(int R, int NV, cons
             if (NV > 1) acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
         }
     }
+    __m512 bv[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    if (bias)
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(bias + col + 16 * v);
 #pragma GCC unroll 12
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < NV; v++) _mm512_storeu_ps(C + r * ldc + 16 * v, acc[r][v]);
+    for (int r = 0; r < R; r++) {
+        if (!dst[r]) continue;
+        for (int v = 0; v < NV; v++) {
+            __m512 out = bias ? _mm512_add_ps(acc[r][v], bv[v]) : acc[r][v];
+            /* max(x, +0) returns +0 for x = -0 and for NaN, as x > 0 ? x : 0 does */
+            if (relu) out = _mm512_max_ps(out, _mm512_setzero_ps());
+            _mm512_storeu_ps(dst[r] + col + 16 * v, out);
+        }
+    }
 }
 
 /* Instantiate rows_block for every row count 1..12 at one column width. */
@@ -54,25 +66,45 @@ typedef struct {
     const float *A, *B;
     int64_t lda, K, n, ldc;
     float *C;
+    em_cgemm_epilogue ep; /* per = valid = 1 << 62 (every row kept, in order) for a plain product */
 } rows_job;
 
 static void rows_range(void *ctx, int64_t lo, int64_t hi) {
     const rows_job *j = ctx;
+    const em_cgemm_epilogue *ep = &j->ep;
+    int relu = ep->act == EM_ACT_RELU, other = ep->act != EM_ACT_RELU && ep->act != EM_ACT_LINEAR;
     for (int64_t q = lo; q < hi; q += ROWS) {
         int R = hi - q < ROWS ? (int)(hi - q) : ROWS;
         const float *a = j->A + q * j->lda;
-        float *c = j->C + q * j->ldc;
+        float *dst[ROWS];
+        for (int r = 0; r < R; r++) {
+            int64_t b = (q + r) / ep->per, t = (q + r) % ep->per;
+            dst[r] = t < ep->valid ? j->C + (b * ep->valid + t) * j->ldc : NULL;
+        }
         int64_t col = 0;
-        for (; col + 32 <= j->n; col += 32) DISPATCH_ROWS(R, 2, a, j->lda, j->B + col, j->K, j->n, c + col, j->ldc)
-        if (col < j->n) DISPATCH_ROWS(R, 1, a, j->lda, j->B + col, j->K, j->n, c + col, j->ldc)
+        for (; col + 32 <= j->n; col += 32) DISPATCH_ROWS(R, 2, a, j->lda, j->B + col, j->K, j->n, dst, col, ep->bias, relu)
+        if (col < j->n) DISPATCH_ROWS(R, 1, a, j->lda, j->B + col, j->K, j->n, dst, col, ep->bias, relu)
+        if (other)
+            for (int r = 0; r < R; r++)
+                if (dst[r]) em_act_forward(ep->act, dst[r], dst[r], 1, j->n);
     }
+}
+
+static void run_rows(const rows_job *j, int64_t rows) {
+    if (rows <= 0) return;
+    em_parallel_dynamic(rows, 8 * ROWS, 2.0 * (double)rows * (double)j->K * (double)j->n, 4e6, rows_range, (void *)j);
 }
 
 void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
                    int64_t ldc) {
-    if (rows <= 0) return;
-    rows_job j = {A, B, lda, K, n, ldc, C};
-    em_parallel_dynamic(rows, 8 * ROWS, 2.0 * (double)rows * (double)K * (double)n, 4e6, rows_range, &j);
+    rows_job j = {A, B, lda, K, n, ldc, C, {NULL, EM_ACT_LINEAR, (int64_t)1 << 62, (int64_t)1 << 62}};
+    run_rows(&j, rows);
+}
+
+void em_cgemm_rows_epilogue(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
+                            int64_t ldc, const em_cgemm_epilogue *ep) {
+    rows_job j = {A, B, lda, K, n, ldc, C, *ep};
+    run_rows(&j, rows);
 }
 
 /* C[kk0 + r][16v..] += sum_q A[q*lda + kk0 + r] * D[q*ldd + 16v..] for r < R, q < rows. */
@@ -166,6 +198,10 @@ int em_cgemm_supported(int64_t n) { (void)n; return 0; }
 void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
                    int64_t ldc) {
     (void)A; (void)lda; (void)rows; (void)B; (void)K; (void)n; (void)C; (void)ldc;
+}
+void em_cgemm_rows_epilogue(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
+                            int64_t ldc, const em_cgemm_epilogue *ep) {
+    (void)A; (void)lda; (void)rows; (void)B; (void)K; (void)n; (void)C; (void)ldc; (void)ep;
 }
 int64_t em_cgemm_rows_tn_scratch(int64_t rows, int64_t K, int64_t n) {
     (void)rows; (void)K; (void)n;

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "activations.h"
+
 /* Can the kernels take a right operand with n columns (n % 16 == 0)? */
 int em_cgemm_supported(int64_t n);
 
@@ -20,6 +22,22 @@ int em_cgemm_supported(int64_t n);
  * (B is K x n row-major, C rows ldc apart; C is overwritten). */
 void em_cgemm_rows(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
                    int64_t ldc);
+
+/* em_cgemm_rows with Conv1D's forward epilogue fused into the store, so
+ * the product never makes a separate pass through memory: row q of the
+ * product is output row (q / per) * valid + q % per of C when q % per <
+ * valid and is dropped otherwise (the rows whose window straddles two
+ * samples); `bias` (n floats, or NULL) is added and `act` applied before
+ * the store.  ReLU and linear are applied in registers, other activations
+ * to each finished row while it is in L1. */
+typedef struct {
+    const float *bias;
+    em_activation act;
+    int64_t per, valid;
+} em_cgemm_epilogue;
+
+void em_cgemm_rows_epilogue(const float *A, int64_t lda, int64_t rows, const float *B, int64_t K, int64_t n, float *C,
+                            int64_t ldc, const em_cgemm_epilogue *ep);
 
 /* C[kk][0..n) += sum_q A[q*lda + kk] * D[q*ldd + ..]   for kk < K, q < rows
  * (the kernel gradient: windows^T times dZ; C is K x n row-major).  Rows

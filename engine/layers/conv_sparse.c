@@ -4,12 +4,6 @@
 
 #include "../core/parallel.h"
 
-int64_t em_count_nonzero(const float *dz, int64_t n) {
-    int64_t nnz = 0;
-    for (int64_t i = 0; i < n; i++) nnz += dz[i] != 0.0f;
-    return nnz;
-}
-
 /* Cost model fitted to single-thread CPU times on the chapter's shapes
  * (cycles): the dense kernels take ~1 cycle per 16-float FMA vector plus a
  * little per output, 2*K/16 vectors per (row, filter); the sparse loops
@@ -26,28 +20,82 @@ int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t 
     return sparse < dense;
 }
 
-/* By-row lists of row q: AVX-512 compress-stores 16 columns at a time
- * (branch-free; a scalar loop mispredicts on every random nonzero). */
-static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e);
+/* By-row lists of row q, counting each filter's nonzeros into count[f]:
+ * AVX-512 compress 16 columns at a time (branch-free; a scalar loop
+ * mispredicts on every random nonzero). */
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e, int32_t *count);
 
-void em_sparse_dz_fill(em_sparse_dz *z, const float *dz) {
-    int64_t F = z->F, e = 0;
-    memset(z->col_ptr, 0, sizeof(int32_t) * (size_t)(F + 1));
-    for (int64_t q = 0; q < z->rows; q++) {
-        z->row_ptr[q] = (int32_t)e;
-        e = list_row(z, dz + q * F, e);
-    }
-    z->row_ptr[z->rows] = (int32_t)e;
-    for (int64_t f = 0; f < F; f++) z->col_ptr[f + 1] += z->col_ptr[f];
-    /* scatter by filter, rows ascending; col_ptr[f] walks to the end of f */
-    for (int64_t q = 0; q < z->rows; q++)
-        for (int32_t i = z->row_ptr[q]; i < z->row_ptr[q + 1]; i++) {
-            int32_t pos = z->col_ptr[z->row_f[i]]++;
-            z->col_q[pos] = (int32_t)q;
-            z->col_v[pos] = z->row_v[i];
+typedef struct {
+    em_sparse_dz *z;
+    const float *dz;
+    int64_t group_rows;
+    int32_t *table; /* per group: first entry, then F per-filter counts / positions */
+} fill_job;
+
+static void group_bounds(const fill_job *j, int64_t g, int64_t *q0, int64_t *q1) {
+    *q0 = g * j->group_rows;
+    *q1 = *q0 + j->group_rows < j->z->rows ? *q0 + j->group_rows : j->z->rows;
+}
+
+static void list_groups(void *ctx, int64_t g0, int64_t g1) {
+    const fill_job *j = ctx;
+    em_sparse_dz *z = j->z;
+    for (int64_t g = g0; g < g1; g++) {
+        int32_t *row = j->table + g * (z->F + 1);
+        int64_t q0, q1, e = row[0];
+        group_bounds(j, g, &q0, &q1);
+        memset(row + 1, 0, sizeof(int32_t) * (size_t)z->F);
+        for (int64_t q = q0; q < q1; q++) {
+            z->row_ptr[q] = (int32_t)e;
+            e = list_row(z, j->dz + q * z->F, e, row + 1);
         }
-    for (int64_t f = F; f > 0; f--) z->col_ptr[f] = z->col_ptr[f - 1];
-    z->col_ptr[0] = 0;
+    }
+}
+
+/* Scatter by filter, rows ascending; the table holds each (group, filter)'s
+ * first position. */
+static void scatter_groups(void *ctx, int64_t g0, int64_t g1) {
+    const fill_job *j = ctx;
+    em_sparse_dz *z = j->z;
+    for (int64_t g = g0; g < g1; g++) {
+        int32_t *pos = j->table + g * (z->F + 1) + 1;
+        int64_t q0, q1;
+        group_bounds(j, g, &q0, &q1);
+        for (int64_t q = q0; q < q1; q++)
+            for (int32_t i = z->row_ptr[q]; i < z->row_ptr[q + 1]; i++) {
+                int32_t p = pos[z->row_f[i]]++;
+                z->col_q[p] = (int32_t)q;
+                z->col_v[p] = z->row_v[i];
+            }
+    }
+}
+
+int64_t em_sparse_dz_fill_table(const em_sparse_dz *z, int64_t group_rows) {
+    return (z->rows + group_rows - 1) / group_rows * (z->F + 1);
+}
+
+void em_sparse_dz_fill(em_sparse_dz *z, const float *dz, int64_t group_rows, const int32_t *group_nnz, int32_t *table) {
+    int64_t F = z->F, groups = (z->rows + group_rows - 1) / group_rows, e = 0;
+    for (int64_t g = 0; g < groups; g++) {
+        table[g * (F + 1)] = (int32_t)e;
+        e += group_nnz[g];
+    }
+    fill_job j = {z, dz, group_rows, table};
+    double work = 4.0 * (double)(z->rows * F);
+    em_parallel_dynamic(groups, 4, work, 2e5, list_groups, &j);
+    z->row_ptr[z->rows] = (int32_t)e;
+    /* col_ptr from the per-group counts, which become per-group positions */
+    int64_t pos = 0;
+    for (int64_t f = 0; f < F; f++) {
+        z->col_ptr[f] = (int32_t)pos;
+        for (int64_t g = 0; g < groups; g++) {
+            int32_t *c = table + g * (F + 1) + 1 + f, n = *c;
+            *c = (int32_t)pos;
+            pos += n;
+        }
+    }
+    z->col_ptr[F] = (int32_t)pos;
+    em_parallel_dynamic(groups, 4, work, 2e5, scatter_groups, &j);
 }
 
 #if defined(__AVX512F__)
@@ -55,7 +103,7 @@ void em_sparse_dz_fill(em_sparse_dz *z, const float *dz) {
 
 int em_sparse_supported(void) { return 1; }
 
-static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e, int32_t *count) {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i one = _mm512_set1_epi32(1);
     for (int64_t f0 = 0; f0 < z->F; f0 += 16) {
@@ -63,15 +111,19 @@ static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
         __mmask16 in = (__mmask16)((1u << width) - 1);
         __m512 v = _mm512_maskz_loadu_ps(in, row + f0);
         __mmask16 nz = _mm512_mask_cmp_ps_mask(in, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-        /* compress in registers, store whole vectors (the lists have 16
-         * entries of slack): Zen 4 microcodes compress-to-memory (~100x slower) */
-        _mm512_storeu_ps(z->row_v + e, _mm512_maskz_compress_ps(nz, v));
-        _mm512_storeu_si512(z->row_f + e,
-                            _mm512_maskz_compress_epi32(nz, _mm512_add_epi32(iota, _mm512_set1_epi32((int)f0))));
-        int32_t *count = z->col_ptr + 1 + f0;
-        _mm512_mask_storeu_epi32(count, in, _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(in, count), nz,
-                                                                   _mm512_maskz_loadu_epi32(in, count), one));
-        e += __builtin_popcount((unsigned)nz);
+        int n = __builtin_popcount((unsigned)nz);
+        /* compress in registers, then a masked store of the first n lanes
+         * (Zen 4 microcodes compress-to-memory, ~100x slower); masked, so
+         * nothing is written past this row's entries, where the next
+         * group's thread may be writing */
+        __mmask16 first = (__mmask16)((1u << n) - 1);
+        _mm512_mask_storeu_ps(z->row_v + e, first, _mm512_maskz_compress_ps(nz, v));
+        _mm512_mask_storeu_epi32(z->row_f + e, first,
+                                 _mm512_maskz_compress_epi32(nz, _mm512_add_epi32(iota, _mm512_set1_epi32((int)f0))));
+        int32_t *c = count + f0;
+        _mm512_mask_storeu_epi32(c, in, _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(in, c), nz,
+                                                               _mm512_maskz_loadu_epi32(in, c), one));
+        e += n;
     }
     return e;
 }
@@ -226,12 +278,12 @@ void em_sparse_grad_kernel(const em_sparse_dz *z, const float *A, int64_t lda, i
 
 int em_sparse_supported(void) { return 0; }
 
-static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e) {
+static int64_t list_row(em_sparse_dz *z, const float *row, int64_t e, int32_t *count) {
     for (int64_t f = 0; f < z->F; f++) {
         if (row[f] == 0.0f) continue;
         z->row_f[e] = (int32_t)f;
         z->row_v[e] = row[f];
-        z->col_ptr[f + 1]++;
+        count[f]++;
         e++;
     }
     return e;

@@ -24,17 +24,17 @@ typedef struct {
 /* Are the sparse kernels built (AVX-512)? */
 int em_sparse_supported(void);
 
-/* Nonzeros of dz (rows x F). */
-int64_t em_count_nonzero(const float *dz, int64_t n);
-
 /* Is a gradient with nnz nonzeros among rows x F cheaper the sparse way,
  * for a kernel of k taps over cin channels? */
 int em_sparse_dz_worth(int64_t nnz, int64_t rows, int64_t F, int64_t k, int64_t cin);
 
-/* Fill z's lists from dz; z->row_ptr etc. must hold rows+1 / nnz / F+1
- * entries, row_f and row_v 16 more (whole-vector stores).  col_ptr is also
- * used as scratch. */
-void em_sparse_dz_fill(em_sparse_dz *z, const float *dz);
+/* Fill z's lists from dz, whose rows come in groups of `group_rows` (the
+ * last one clipped to z->rows), group g holding group_nnz[g] nonzeros;
+ * groups are listed in parallel (the lists are the same on any number of
+ * threads).  z->row_ptr etc. must hold rows+1 / nnz / F+1 entries; `table`
+ * em_sparse_dz_fill_table() int32 of scratch. */
+int64_t em_sparse_dz_fill_table(const em_sparse_dz *z, int64_t group_rows);
+void em_sparse_dz_fill(em_sparse_dz *z, const float *dz, int64_t group_rows, const int32_t *group_nnz, int32_t *table);
 
 /* dWt[f][kk] += sum over nonzeros (q, f) of v * A[q*lda + kk], kk < K
  * (dWt is F x K row-major: the kernel gradient transposed).  Rows are

@@ -1,18 +1,20 @@
 /* Global 1-D pooling: one pass over the timesteps with the channel loop
- * innermost (vectorizable); max records the argmax timestep per channel. */
+ * innermost (vectorizable); max records the argmax timestep per channel.
+ * Each sample is a single window of pooling1d.c's kernels. */
 #include "global_pooling1d.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
+#include "pooling1d.h"
 
 typedef struct {
     const char *type;
     int is_max;
     int have_forward;
     int64_t batch, t_in, chans;
-    em_tensor xbuf, y, argmax, dybuf, dx;
+    em_pool_buffers buf; /* y and argmax {batch, chans} */
 } gpool1d;
 
 static int gpool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
@@ -28,38 +30,12 @@ static int gpool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, 
     return 0;
 }
 
-static const float *contiguous(em_tensor *buf, const em_tensor *t) {
-    if (em_is_contiguous(t)) return em_f32(t);
-    if (em_tensor_reuse(buf, EM_FLOAT32, t->ndim, t->shape, t) || em_tensor_copy(buf, t)) return NULL;
-    return em_f32(buf);
-}
-
-static void max_forward(gpool1d *s, const float *x, float *y, int32_t *arg) {
+/* Each sample is one window over all its timesteps. */
+static void pool_samples(gpool1d *s, const float *x, float *y, int32_t *arg) {
     int64_t C = s->chans, T = s->t_in;
     for (int64_t b = 0; b < s->batch; b++) {
-        const float *xb = x + b * T * C;
-        float *yr = y + b * C;
-        int32_t *ar = arg + b * C;
-        for (int64_t c = 0; c < C; c++) { yr[c] = xb[c]; ar[c] = 0; }
-        for (int64_t t = 1; t < T; t++)
-            for (int64_t c = 0; c < C; c++) {
-                int better = xb[t * C + c] > yr[c];  /* first max wins */
-                ar[c] = better ? (int32_t)t : ar[c];
-                yr[c] = better ? xb[t * C + c] : yr[c];
-            }
-    }
-}
-
-static void avg_forward(gpool1d *s, const float *x, float *y) {
-    int64_t C = s->chans, T = s->t_in;
-    float inv = 1.0f / (float)T;
-    for (int64_t b = 0; b < s->batch; b++) {
-        const float *xb = x + b * T * C;
-        float *yr = y + b * C;
-        memset(yr, 0, sizeof(float) * (size_t)C);
-        for (int64_t t = 0; t < T; t++)
-            for (int64_t c = 0; c < C; c++) yr[c] += xb[t * C + c];
-        for (int64_t c = 0; c < C; c++) yr[c] *= inv;
+        if (s->is_max) em_pool_max_window(x + b * T * C, C, 0, T, y + b * C, arg + b * C);
+        else em_pool_avg_window(x + b * T * C, C, 0, T, y + b * C);
     }
 }
 
@@ -72,14 +48,13 @@ static int gpool_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     s->t_in = x->shape[1];
     s->chans = x->shape[2];
     int64_t shape[2] = {s->batch, s->chans};
-    if (em_tensor_reuse(&s->y, EM_FLOAT32, 2, shape, x)) return -1;
-    if (s->is_max && em_tensor_reuse(&s->argmax, EM_INT32, 2, shape, x)) return -1;
-    const float *xp = contiguous(&s->xbuf, x);
+    if (em_tensor_reuse(&s->buf.y, EM_FLOAT32, 2, shape, x)) return -1;
+    if (s->is_max && em_tensor_reuse(&s->buf.argmax, EM_INT32, 2, shape, x)) return -1;
+    const float *xp = em_pool_contiguous(&s->buf.xbuf, x);
     if (!xp) return -1;
-    if (s->is_max) max_forward(s, xp, em_f32(&s->y), em_i32(&s->argmax));
-    else avg_forward(s, xp, em_f32(&s->y));
+    pool_samples(s, xp, em_f32(&s->buf.y), s->is_max ? em_i32(&s->buf.argmax) : NULL);
     s->have_forward = 1;
-    em_tensor_view(y, &s->y);
+    em_tensor_view(y, &s->buf.y);
     return 0;
 }
 
@@ -95,14 +70,14 @@ static int gpool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         em_tensor_release(dx);
         return 0;
     }
-    const float *g = contiguous(&s->dybuf, dy);
+    const float *g = em_pool_contiguous(&s->buf.dybuf, dy);
     if (!g) return -1;
     int64_t xshape[3] = {s->batch, s->t_in, s->chans}, C = s->chans, T = s->t_in;
-    if (em_tensor_reuse(&s->dx, EM_FLOAT32, 3, xshape, dy)) return -1;
-    float *d = em_f32(&s->dx);
+    if (em_tensor_reuse(&s->buf.dx, EM_FLOAT32, 3, xshape, dy)) return -1;
+    float *d = em_f32(&s->buf.dx);
     if (s->is_max) {
-        memset(d, 0, sizeof(float) * (size_t)em_numel(&s->dx));
-        const int32_t *arg = em_i32(&s->argmax);
+        memset(d, 0, sizeof(float) * (size_t)em_numel(&s->buf.dx));
+        const int32_t *arg = em_i32(&s->buf.argmax);
         for (int64_t b = 0; b < s->batch; b++)
             for (int64_t c = 0; c < C; c++) d[(b * T + arg[b * C + c]) * C + c] = g[b * C + c];
     } else {
@@ -111,17 +86,13 @@ static int gpool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
             for (int64_t t = 0; t < T; t++)
                 for (int64_t c = 0; c < C; c++) d[(b * T + t) * C + c] = g[b * C + c] * inv;
     }
-    em_tensor_view(dx, &s->dx);
+    em_tensor_view(dx, &s->buf.dx);
     return 0;
 }
 
 static void gpool_destroy(em_layer *l) {
     gpool1d *s = l->self;
-    em_tensor_release(&s->xbuf);
-    em_tensor_release(&s->y);
-    em_tensor_release(&s->argmax);
-    em_tensor_release(&s->dybuf);
-    em_tensor_release(&s->dx);
+    em_pool_buffers_release(&s->buf);
     free(s);
 }
 

@@ -1,13 +1,17 @@
 /* 1-D max and average pooling.  Each pass walks the input once, window by
  * window, with the channel loop innermost: contiguous, branch-free (selects),
  * so the compiler vectorizes it.  Max pooling records the argmax timestep of
- * every output element, so backward is a plain scatter-add of dy. */
+ * every output element, so backward is a plain scatter-add of dy.  Both
+ * passes go sample by sample, split over the engine pool (samples are
+ * independent: the same bits on any number of threads); backward clears
+ * and fills one sample's gradient while it is in cache. */
 #include "pooling1d.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/parallel.h"
 
 typedef struct {
     const char *type;
@@ -17,10 +21,7 @@ typedef struct {
     /* last forward */
     int have_forward;
     int64_t batch, t_in, t_out, chans, pad_left;
-    em_tensor xbuf;    /* contiguous copy of a strided input */
-    em_tensor y;       /* {batch, t_out, chans} */
-    em_tensor argmax;  /* int32 {batch, t_out, chans}: timestep of each max */
-    em_tensor dybuf, dx;
+    em_pool_buffers buf; /* y and argmax {batch, t_out, chans} */
 } pool1d;
 
 static int64_t pooled_length(const pool1d *s, int64_t t) {
@@ -54,49 +55,93 @@ static void window(const pool1d *s, int64_t t, int64_t *lo, int64_t *hi) {
     *hi = b > s->t_in ? s->t_in : b;
 }
 
-static void max_forward(pool1d *s, const float *x, float *y, int32_t *arg) {
-    int64_t C = s->chans;
-    for (int64_t b = 0; b < s->batch; b++) {
-        const float *xb = x + b * s->t_in * C;
-        for (int64_t t = 0; t < s->t_out; t++) {
-            int64_t lo, hi;
-            window(s, t, &lo, &hi);
-            float *yr = y + (b * s->t_out + t) * C;
-            int32_t *ar = arg + (b * s->t_out + t) * C;
-            for (int64_t c = 0; c < C; c++) { yr[c] = xb[lo * C + c]; ar[c] = (int32_t)lo; }
-            for (int64_t i = lo + 1; i < hi; i++) {
-                const float *xi = xb + i * C;
-                for (int64_t c = 0; c < C; c++) {
-                    int better = xi[c] > yr[c];  /* first max wins, as TensorFlow */
-                    ar[c] = better ? (int32_t)i : ar[c];
-                    yr[c] = better ? xi[c] : yr[c];
-                }
-            }
+void em_pool_max_window(const float *xb, int64_t C, int64_t lo, int64_t hi, float *y, int32_t *arg) {
+    for (int64_t c = 0; c < C; c++) { y[c] = xb[lo * C + c]; arg[c] = (int32_t)lo; }
+    for (int64_t i = lo + 1; i < hi; i++) {
+        const float *xi = xb + i * C;
+        for (int64_t c = 0; c < C; c++) {
+            int better = xi[c] > y[c];  /* first max wins, as TensorFlow */
+            arg[c] = better ? (int32_t)i : arg[c];
+            y[c] = better ? xi[c] : y[c];
         }
     }
 }
 
-static void avg_forward(pool1d *s, const float *x, float *y) {
-    int64_t C = s->chans;
-    for (int64_t b = 0; b < s->batch; b++) {
-        const float *xb = x + b * s->t_in * C;
-        for (int64_t t = 0; t < s->t_out; t++) {
-            int64_t lo, hi;
-            window(s, t, &lo, &hi);
-            float *yr = y + (b * s->t_out + t) * C;
-            memset(yr, 0, sizeof(float) * (size_t)C);
-            for (int64_t i = lo; i < hi; i++)
-                for (int64_t c = 0; c < C; c++) yr[c] += xb[i * C + c];
-            float inv = 1.0f / (float)(hi - lo);  /* real elements only, as Keras with "same" */
-            for (int64_t c = 0; c < C; c++) yr[c] *= inv;
-        }
-    }
+void em_pool_avg_window(const float *xb, int64_t C, int64_t lo, int64_t hi, float *y) {
+    memset(y, 0, sizeof(float) * (size_t)C);
+    for (int64_t i = lo; i < hi; i++)
+        for (int64_t c = 0; c < C; c++) y[c] += xb[i * C + c];
+    float inv = 1.0f / (float)(hi - lo);  /* real elements only, as Keras with "same" */
+    for (int64_t c = 0; c < C; c++) y[c] *= inv;
 }
 
-static const float *contiguous(em_tensor *buf, const em_tensor *t) {
+void em_pool_buffers_release(em_pool_buffers *b) {
+    em_tensor *all[] = {&b->xbuf, &b->y, &b->argmax, &b->dybuf, &b->dx};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) em_tensor_release(all[i]);
+}
+
+const float *em_pool_contiguous(em_tensor *buf, const em_tensor *t) {
     if (em_is_contiguous(t)) return em_f32(t);
     if (em_tensor_reuse(buf, EM_FLOAT32, t->ndim, t->shape, t) || em_tensor_copy(buf, t)) return NULL;
     return em_f32(buf);
+}
+
+/* Samples per pool piece, and the element count below which one thread
+ * does the whole pass (a pool job costs a few microseconds). */
+#define SAMPLES_PER_PIECE 4
+#define MIN_PARALLEL_ELEMENTS 65536.0
+
+typedef struct {
+    const pool1d *s;
+    const float *x; /* forward: input; backward: dy */
+    float *out;     /* forward: y; backward: dx */
+    int32_t *arg;
+} pass_job;
+
+static void forward_samples(void *ctx, int64_t b0, int64_t b1) {
+    const pass_job *j = ctx;
+    const pool1d *s = j->s;
+    int64_t C = s->chans;
+    for (int64_t b = b0; b < b1; b++) {
+        const float *xb = j->x + b * s->t_in * C;
+        for (int64_t t = 0; t < s->t_out; t++) {
+            int64_t lo, hi, row = (b * s->t_out + t) * C;
+            window(s, t, &lo, &hi);
+            if (s->is_max) em_pool_max_window(xb, C, lo, hi, j->out + row, j->arg + row);
+            else em_pool_avg_window(xb, C, lo, hi, j->out + row);
+        }
+    }
+}
+
+/* dx of samples [b0, b1): max scatters dy to each window's argmax, average
+ * spreads it evenly over the window's real timesteps. */
+static void backward_samples(void *ctx, int64_t b0, int64_t b1) {
+    const pass_job *j = ctx;
+    const pool1d *s = j->s;
+    int64_t C = s->chans;
+    for (int64_t b = b0; b < b1; b++) {
+        float *dxb = j->out + b * s->t_in * C;
+        memset(dxb, 0, sizeof(float) * (size_t)(s->t_in * C));
+        for (int64_t t = 0; t < s->t_out; t++) {
+            const float *g = j->x + (b * s->t_out + t) * C;
+            if (s->is_max) {
+                const int32_t *a = j->arg + (b * s->t_out + t) * C;
+                for (int64_t c = 0; c < C; c++) dxb[a[c] * C + c] += g[c];
+                continue;
+            }
+            int64_t lo, hi;
+            window(s, t, &lo, &hi);
+            float inv = 1.0f / (float)(hi - lo);
+            for (int64_t i = lo; i < hi; i++)
+                for (int64_t c = 0; c < C; c++) dxb[i * C + c] += g[c] * inv;
+        }
+    }
+}
+
+static void run_pass(const pool1d *s, em_range_fn fn, const float *x, float *out) {
+    pass_job j = {s, x, out, s->is_max ? em_i32(&s->buf.argmax) : NULL};
+    double elements = (double)(s->batch * s->t_in * s->chans);
+    em_parallel_dynamic(s->batch, SAMPLES_PER_PIECE, elements, MIN_PARALLEL_ELEMENTS, fn, &j);
 }
 
 static int pool_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
@@ -110,42 +155,14 @@ static int pool_forward(em_layer *l, const em_tensor *x, int training, em_tensor
     s->t_out = t_out;
     s->pad_left = em_conv_pad_left(s->t_in, s->pool, s->padding, s->stride, 1);
     int64_t shape[3] = {s->batch, t_out, s->chans};
-    if (em_tensor_reuse(&s->y, EM_FLOAT32, 3, shape, x)) return -1;
-    if (s->is_max && em_tensor_reuse(&s->argmax, EM_INT32, 3, shape, x)) return -1;
-    const float *xp = contiguous(&s->xbuf, x);
+    if (em_tensor_reuse(&s->buf.y, EM_FLOAT32, 3, shape, x)) return -1;
+    if (s->is_max && em_tensor_reuse(&s->buf.argmax, EM_INT32, 3, shape, x)) return -1;
+    const float *xp = em_pool_contiguous(&s->buf.xbuf, x);
     if (!xp) return -1;
-    if (s->is_max) max_forward(s, xp, em_f32(&s->y), em_i32(&s->argmax));
-    else avg_forward(s, xp, em_f32(&s->y));
+    run_pass(s, forward_samples, xp, em_f32(&s->buf.y));
     s->have_forward = 1;
-    em_tensor_view(y, &s->y);
+    em_tensor_view(y, &s->buf.y);
     return 0;
-}
-
-static void max_backward(pool1d *s, const float *dy, const int32_t *arg, float *dx) {
-    int64_t C = s->chans;
-    for (int64_t b = 0; b < s->batch; b++) {
-        float *dxb = dx + b * s->t_in * C;
-        for (int64_t t = 0; t < s->t_out; t++) {
-            const float *g = dy + (b * s->t_out + t) * C;
-            const int32_t *a = arg + (b * s->t_out + t) * C;
-            for (int64_t c = 0; c < C; c++) dxb[a[c] * C + c] += g[c];
-        }
-    }
-}
-
-static void avg_backward(pool1d *s, const float *dy, float *dx) {
-    int64_t C = s->chans;
-    for (int64_t b = 0; b < s->batch; b++) {
-        float *dxb = dx + b * s->t_in * C;
-        for (int64_t t = 0; t < s->t_out; t++) {
-            int64_t lo, hi;
-            window(s, t, &lo, &hi);
-            const float *g = dy + (b * s->t_out + t) * C;
-            float inv = 1.0f / (float)(hi - lo);
-            for (int64_t i = lo; i < hi; i++)
-                for (int64_t c = 0; c < C; c++) dxb[i * C + c] += g[c] * inv;
-        }
-    }
 }
 
 static int pool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
@@ -160,25 +177,18 @@ static int pool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         em_tensor_release(dx);
         return 0;
     }
-    const float *g = contiguous(&s->dybuf, dy);
+    const float *g = em_pool_contiguous(&s->buf.dybuf, dy);
     if (!g) return -1;
     int64_t xshape[3] = {s->batch, s->t_in, s->chans};
-    if (em_tensor_reuse(&s->dx, EM_FLOAT32, 3, xshape, dy)) return -1;
-    float *d = em_f32(&s->dx);
-    memset(d, 0, sizeof(float) * (size_t)em_numel(&s->dx));
-    if (s->is_max) max_backward(s, g, em_i32(&s->argmax), d);
-    else avg_backward(s, g, d);
-    em_tensor_view(dx, &s->dx);
+    if (em_tensor_reuse(&s->buf.dx, EM_FLOAT32, 3, xshape, dy)) return -1;
+    run_pass(s, backward_samples, g, em_f32(&s->buf.dx));
+    em_tensor_view(dx, &s->buf.dx);
     return 0;
 }
 
 static void pool_destroy(em_layer *l) {
     pool1d *s = l->self;
-    em_tensor_release(&s->xbuf);
-    em_tensor_release(&s->y);
-    em_tensor_release(&s->argmax);
-    em_tensor_release(&s->dybuf);
-    em_tensor_release(&s->dx);
+    em_pool_buffers_release(&s->buf);
     free(s);
 }
 

@@ -12,4 +12,27 @@
 em_layer *em_max_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding);
 em_layer *em_average_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding);
 
+/* Shared with global_pooling1d.c (a global pooling is one window spanning
+ * the whole sequence). */
+
+/* One window over rows [lo, hi) of xb (C channels per row, lo < hi): the
+ * max with the row of the first max in `arg` (as TensorFlow), or the mean. */
+void em_pool_max_window(const float *xb, int64_t C, int64_t lo, int64_t hi, float *y, int32_t *arg);
+void em_pool_avg_window(const float *xb, int64_t C, int64_t lo, int64_t hi, float *y);
+
+/* The reusable buffers of a pooling layer. */
+typedef struct {
+    em_tensor xbuf;   /* contiguous copy of a strided input */
+    em_tensor y;      /* output */
+    em_tensor argmax; /* int32, shaped as y: row of each max */
+    em_tensor dybuf;  /* contiguous copy of a strided gradient */
+    em_tensor dx;     /* input gradient */
+} em_pool_buffers;
+
+void em_pool_buffers_release(em_pool_buffers *b);
+
+/* t's data, through a contiguous copy in `buf` when t is strided; NULL
+ * with em_fail() when the copy cannot be made. */
+const float *em_pool_contiguous(em_tensor *buf, const em_tensor *t);
+
 #endif
