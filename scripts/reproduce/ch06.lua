@@ -16,7 +16,7 @@ local DIR = "scripts/ch06"
 -- The book's figures (validation unless stated), in the order the runs go:
 -- the IMDB listings first, then Jena from the fastest to the slowest.
 local LISTINGS = {
-  { "6-1", "word one-hot encoding" }, { "6-2", "character one-hot encoding" },
+  { "6-1", "word one-hot encoding", "results.shape" }, { "6-2", "character one-hot encoding" },
   { "6-3", "Keras one-hot encoding" }, { "6-4", "hashing trick" },
   { "6-5", "Embedding layer" }, { "6-6", "IMDB loaded for an Embedding layer" },
   { "6-7", "≈ 75 % val acc (reviews cut to 20 words)" },
@@ -250,10 +250,13 @@ local function describe(r, run)
   end
   local parts = {}
   local b = fmt_best(r)
-  if b then parts[#parts + 1] = (r.metric == "val_loss" and "val MAE " or r.metric:gsub("_", " ") .. " ") .. b end
+  if b then
+    local name = ({ val_loss = "val MAE", val_acc = "val acc", acc = "train acc" })[r.metric] or r.metric
+    parts[#parts + 1] = name .. " " .. b
+  end
   if r.test_acc then parts[#parts + 1] = ("test acc %.1f %%"):format(100 * r.test_acc) end
   if r.test_mae then parts[#parts + 1] = ("test MAE %.3f"):format(r.test_mae) end
-  if #parts == 0 then parts[1] = r.note or "ran" end
+  if #parts == 0 then parts[1] = r.note or (r.figure and "figure written") or "ran" end
   return table.concat(parts, "; ")
 end
 
