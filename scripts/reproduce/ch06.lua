@@ -287,7 +287,9 @@ local function write_table()
     local r = results[id]
     local settings = r and (r.settings == "book" and "book" or "**reduced: " .. r.settings .. "**")
       or runs[id] and (runs[id].args == "" and "book" or "**" .. runs[id].args .. "**") or "—"
-    if runs[id] and runs[id].status ~= "ok" then settings = "**last run failed** (logs/)" end
+    if runs[id] and runs[id].status ~= "ok" then
+      settings = r and settings .. "; a later run failed or was stopped (logs/)" or "**last run failed** (logs/)"
+    end
     local fig = r and r.figure and r.figure:gsub("^" .. OUT:gsub("%p", "%%%0") .. "/", "") or ""
     rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s | %s |"):format(id, BOOK[id] or "", describe(r, runs[id]), settings,
       r and r.seconds_per_epoch and ("%.1f"):format(r.seconds_per_epoch) or "", fig, r and r.seed or "")
