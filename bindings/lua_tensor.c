@@ -125,11 +125,14 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
     *ndim = (int)n;
     /* Refuse impossible sizes here, naming the function and the argument
      * (the engine would refuse them too, as "tensor: ..."). */
-    double numel = 1;
-    for (int i = 0; i < *ndim; i++) numel *= (double)shape[i];
+    double numel = 1, strided = 1;  /* strided: the non-zero dims, as the engine bounds them */
+    for (int i = 0; i < *ndim; i++) {
+        numel *= (double)shape[i];
+        if (shape[i] > 0) strided *= (double)shape[i];
+    }
     char buf[160];
     em_shape_str(buf, sizeof buf, *ndim, shape);
-    if (numel > (double)EM_MAX_NUMEL)
+    if (strided > (double)EM_MAX_NUMEL)
         return luaL_error(L, "%s: argument '%s' %s has more than %I elements", fn, arg, buf, (lua_Integer)EM_MAX_NUMEL);
     char what[200];
     snprintf(what, sizeof what, "argument '%s' %s", arg, buf);

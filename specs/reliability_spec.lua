@@ -29,6 +29,17 @@ describe("reliability regressions", function()
     assert.equals(0, #P.Sequences {})
   end)
 
+  -- fuzz_npy: a shape with a zero dim ({6, 0, 2, 5000080, 1615, 200080, 1615})
+  -- has no elements, so the element-count check passed, but the strides are
+  -- products of the other dims and overflowed int64 (UBSan).  Such shapes are
+  -- refused like any shape too large to address.
+  it("refuses zero-element shapes whose strides would overflow", function()
+    assert.error_matches(function() ember.load("specs/fuzz/corpus/fuzz_npy/regress-zero-dim-stride-overflow") end,
+      "has more than %d+ elements")
+    assert.error_matches(function() ember.zeros { 0, 2 ^ 31, 2 ^ 31, 2 ^ 31 } end, "zeros")
+    assert.same({ 0, 3 }, ember.zeros { 0, 3 }.shape)
+  end)
+
   -- fuzz_zipfs: listing an empty folder, or an empty file named .zip, called
   -- qsort(NULL, 0, ...): undefined behaviour (UBSan aborts ./ember-debug).
   it("lists empty folders and empty archives", function()

@@ -46,13 +46,17 @@ static int check_shape(const char *op, int ndim, const int64_t *shape, int64_t *
     char buf[160];
     if (ndim < 0 || ndim > EM_MAX_DIMS)
         return em_fail("%s: %d dimensions requested, at most %d are supported", op, ndim, EM_MAX_DIMS);
-    int64_t n = 1;
+    /* Bound the product of the non-zero dims, not only the element count:
+     * a shape like {0, 2^40, 2^40} holds no elements, but its strides are
+     * still products of the other dims and must not overflow. */
+    int64_t n = 1, strided = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
             return em_fail("%s: negative size in shape %s", op, em_shape_str(buf, sizeof buf, ndim, shape));
-        if (shape[i] > 0 && n > EM_MAX_NUMEL / shape[i])
+        if (shape[i] > 0 && strided > EM_MAX_NUMEL / shape[i])
             return em_fail("%s: shape %s has more than %lld elements", op,
                            em_shape_str(buf, sizeof buf, ndim, shape), (long long)EM_MAX_NUMEL);
+        if (shape[i] > 0) strided *= shape[i];
         n *= shape[i];
     }
     *numel = n;
