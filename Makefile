@@ -118,6 +118,11 @@ valgrind: deps
 # build-fuzz/corpus/<harness>/, crashes to build-fuzz/crashes/).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS / FUZZ_SEED: a fixed seed and run count make a fuzz run
+# repeatable (CI uses them, so a run that passed here passes there);
+# the defaults (-1 runs, seed 0) fuzz for FUZZ_SECONDS with a random seed.
+FUZZ_RUNS    ?= -1
+FUZZ_SEED    ?= 0
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_HARNESSES := $(patsubst specs/fuzz/%.c,%,$(wildcard specs/fuzz/fuzz_*.c))
 FUZZ_OBJS    := $(patsubst %.c,build-fuzz/%.o,$(ENGINE_SRC))
@@ -140,7 +145,7 @@ fuzz: deps
 	  mkdir -p build-fuzz/corpus/$$h; \
 	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-	  build-fuzz/bin/$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+	  build-fuzz/bin/$$h -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 	    -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- \
 	    build-fuzz/corpus/$$h specs/fuzz/corpus/$$h 2> build-fuzz/$$h.log \
 	    || { tail -60 build-fuzz/$$h.log; exit 1; }; \
