@@ -9,12 +9,12 @@ recurrent dropout: the 6-49 model uses input dropout only.
 
 usage: python3 torch_conv.py [threads] [runs]
 """
-import statistics
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_timing import time_batch
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -79,25 +79,6 @@ class JenaConvGru(nn.Module):
         return self.out(s[-1]).squeeze(1)
 
 
-def time_batch(model, x, y, loss_fn, lr):
-    opt = torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.9)
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-
-    step()
-    step()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
-
-
 tokens = torch.randint(1, 10000, (128, 500))
 labels = torch.randint(0, 2, (128,)).float()
 bce, mae = nn.BCEWithLogitsLoss(), nn.L1Loss()
@@ -107,4 +88,4 @@ cases = [
     ("jena_conv1d_gru", JenaConvGru(), torch.randn(128, 480, 14), torch.randn(128), mae, 1e-3),
 ]
 for key, model, x, y, loss_fn, lr in cases:
-    print(key, "%.3f" % time_batch(model, x, y, loss_fn, lr), flush=True)
+    print(key, "%.3f" % time_batch(model, x, y, loss_fn, runs, lr=lr, warmup=2), flush=True)

@@ -5,12 +5,12 @@ when `import torch` works; never a test dependency.
 
 usage: python3 torch_recurrent.py [threads] [runs]
 """
-import statistics
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_timing import time_batch
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -57,24 +57,6 @@ class Jena(nn.Module):
         return self.out(h[-1]).squeeze(1)
 
 
-def time_batch(model, x, y, loss_fn):
-    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-
-    step()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
-
-
 tokens = torch.randint(1, 10000, (128, 500))
 labels = torch.randint(0, 2, (128,)).float()
 series = torch.randn(128, 240, 14)
@@ -92,4 +74,4 @@ only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
 for key, model, x, y, loss_fn in cases:
     if only and key not in only:
         continue
-    print(key, "%.3f" % time_batch(model, x, y, loss_fn), flush=True)
+    print(key, "%.3f" % time_batch(model, x, y, loss_fn, runs), flush=True)
