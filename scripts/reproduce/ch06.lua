@@ -193,6 +193,16 @@ local function order(list)
   return ids
 end
 
+-- The 1-minute load average now: how busy the machine was around a run
+-- (the s/epoch column means little without it).
+local function loadavg()
+  local f = io.open("/proc/loadavg")
+  if not f then return nil end
+  local one = f:read("n")
+  f:close()
+  return one
+end
+
 local status = {}  -- id -> "ok" | "failed (exit N)"
 local function run_all()
   os.execute("mkdir -p " .. OUT .. "/logs")
@@ -203,15 +213,16 @@ local function run_all()
       local script = list[id]
       local log = OUT .. "/logs/" .. script:gsub("%.lua$", ".log")
       io.write(("%-6s %-40s "):format(id, script)); io.flush()
-      local t0 = os.time()
+      local t0, load_before = os.time(), loadavg()
       local ok, _, code = os.execute(("./ember %s --out %s %s > %s 2>&1"):format(
         sh_quote(DIR .. "/" .. script), OUT, opts.extra, sh_quote(log)))
       status[id] = ok and "ok" or ("failed (exit " .. tostring(code) .. ", see " .. log .. ")")
       print(("%s  %ds"):format(status[id], os.time() - t0))
       local f = assert(io.open(OUT .. "/runs.jsonl", "a"))
-      f:write(('{"listing":"%s","status":"%s","seconds":%d,"args":%s,"output":%s,"date":"%s"}\n'):format(id,
-        ok and "ok" or "failed", os.time() - t0, json_string(opts.extra), json_string(pick_line(id, log) or ""),
-        os.date("!%Y-%m-%d %H:%M UTC")))
+      f:write(('{"listing":"%s","status":"%s","seconds":%d,"args":%s,"output":%s,"date":"%s",'
+        .. '"load_before":%.2f,"load_after":%.2f}\n'):format(id, ok and "ok" or "failed", os.time() - t0,
+        json_string(opts.extra), json_string(pick_line(id, log) or ""), os.date("!%Y-%m-%d %H:%M UTC"),
+        load_before or -1, loadavg() or -1))
       f:close()
     end
   end
@@ -300,6 +311,7 @@ local function write_table()
     rows[#rows + 1] = notes:read("a")
     notes:close()
   end
+  os.execute("mkdir -p " .. OUT)
   local f = assert(io.open(OUT .. "/RESULTS.md", "w"))
   f:write(table.concat(rows, "\n"), "\n")
   f:close()
