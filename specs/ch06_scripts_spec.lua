@@ -130,6 +130,26 @@ describe("chapter 6 scripts on fixture data", function()
     end
   end)
 
+  it("runs the Jena listings that only print (6-28 .. 6-36) on the fixture file", function()
+    for _, name in ipairs { "6-28_jena_inspect.lua", "6-29_jena_parse.lua", "6-32_jena_normalize.lua",
+                            "6-33_generator.lua", "6-34_generators.lua", "6-35_naive_baseline.lua" } do
+      local status, output = run(("EMBER_DATA=%s ./ember %s/%s"):format(sh(data), SCRIPTS, name))
+      assert(status == 0, name .. " failed:\n" .. output)
+    end
+  end)
+
+  it("6-36 prints the book's 0.29 x std, then 6-35's own MAE x the same std", function()
+    local status, output = run(("EMBER_DATA=%s ./ember %s/6-36_mae_celsius.lua"):format(sh(data), SCRIPTS))
+    assert(status == 0, output)
+    local book = tonumber(output:match("^(%d+%.%d+)\n"))
+    local mae, std, degc = output:match("this file: ([%d.]+) %(listing 6%-35%) x std ([%d.]+) = ([%d.]+) degC")
+    assert.is_truthy(book and mae, output)
+    assert.near(0.29 * std, book, 0.006)
+    assert.near(mae * std, tonumber(degc), 0.006)
+    local _, naive = run(("EMBER_DATA=%s ./ember %s/6-35_naive_baseline.lua"):format(sh(data), SCRIPTS))
+    assert.equal(naive:match("(%d+%.%d+)"), mae)
+  end)
+
   it("appends one results line per training run, with the seed and reduced settings", function()
     local f = assert(io.open(out .. "/results.jsonl"))
     local text = f:read("a")
