@@ -36,7 +36,7 @@ local LISTINGS = {
   { "6-28", "420,551 lines, 15 columns" }, { "6-29", "float_data (420551, 14)", "shape" },
   { "6-30", "figure 6-18" }, { "6-31", "figure 6-19" }, { "6-32", "normalized data" },
   { "6-33", "generator" }, { "6-34", "generators" },
-  { "6-35", "naive MAE 0.29 (stand-in file: 0.295)" }, { "6-36", "2.57 °C" }, { "6-48", "batch shapes", "train batch" },
+  { "6-35", "naive MAE 0.29 (stand-in file: 0.295)" }, { "6-36", "0.29 x std = 2.57 °C (real record)" }, { "6-48", "batch shapes", "train batch" },
   { "6-37", "val MAE near or above the naive 0.29, unstable" },
   { "6-47", "val MAE ≈ 0.40-0.45, well above the baseline" },
   { "6-39", "val MAE ≈ 0.265, below the baseline" },
@@ -273,7 +273,29 @@ end
 
 local function machine()
   local cpu = capture("grep -m1 'model name' /proc/cpuinfo"):match(":%s*(.-)%s*$") or "?"
-  return ("%s, %s cores (shared with other jobs while these ran)"):format(cpu, capture("nproc"):gsub("%s", ""))
+  return ("%s, %s cores"):format(cpu, capture("nproc"):gsub("%s", ""))
+end
+
+-- "1.0-2.1": the 1-minute load average just before and just after a run
+-- (older runs.jsonl lines have none).
+local function load_range(run)
+  if not run or not run.load_before or run.load_before < 0 then return "" end
+  return ("%.1f-%.1f"):format(run.load_before, run.load_after)
+end
+
+-- When the listings in the table ran, and how long they took in all.
+local function run_span(runs)
+  local first, last, seconds = nil, nil, 0
+  for _, r in pairs(runs) do
+    if r.date then
+      if not first or r.date < first then first = r.date end
+      if not last or r.date > last then last = r.date end
+    end
+    seconds = seconds + (r.seconds or 0)
+  end
+  if not first then return "No runs recorded yet." end
+  return ("The runs behind this table started between %s and %s and took %d min in all."):format(
+    first, last, seconds // 60)
 end
 
 local function write_table()
@@ -285,14 +307,15 @@ local function write_table()
     "",
     ("Written %s by `make reproduce` (scripts/reproduce/ch06.lua) from %s/results.jsonl."):format(
       os.date("!%Y-%m-%d %H:%M UTC"), OUT),
-    "Machine: " .. machine() .. ".",
+    "Machine: " .. machine() .. ". " .. run_span(runs),
+    "Load: the 1-minute load average just before and after each run (2 means both cores busy).",
     "Each row is the latest run of the listing at the book's settings, or, where there is none, the",
     "latest reduced run (the Settings column says what was reduced). Figures are under " .. OUT .. "/.",
     "The Jena data here is the synthetic stand-in (datasets/README.md): its naive baseline (6-35) is",
     "0.295, the book's 0.29; only the ordering of the Jena models is expected to carry over.",
     "",
-    "| Listing | Book | Ember | Settings | s/epoch | Figure | Seed |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| Listing | Book | Ember | Settings | s/epoch | Load | Figure | Seed |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
   }
   for _, id in ipairs(order(list)) do
     local r = results[id]
@@ -302,8 +325,9 @@ local function write_table()
       settings = r and settings .. "; a later run failed or was stopped (logs/)" or "**last run failed** (logs/)"
     end
     local fig = r and r.figure and r.figure:gsub("^" .. OUT:gsub("%p", "%%%0") .. "/", "") or ""
-    rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s | %s |"):format(id, BOOK[id] or "", describe(r, runs[id]), settings,
-      r and r.seconds_per_epoch and ("%.1f"):format(r.seconds_per_epoch) or "", fig, r and r.seed or "")
+    rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s | %s | %s |"):format(id, BOOK[id] or "", describe(r, runs[id]),
+      settings, r and r.seconds_per_epoch and (r.seconds_per_epoch < 1 and "%.2f" or "%.1f"):format(r.seconds_per_epoch) or "", load_range(runs[id]), fig,
+      r and r.seed or "")
   end
   local notes = io.open("scripts/reproduce/ch06_notes.md")
   if notes then
