@@ -9,6 +9,7 @@
 
 #include "ember_modules.h"
 #include "lua_layer.h"
+#include "../engine/core/parallel.h"
 #include "../engine/core/tensor.h"
 
 void ember_open_layers(lua_State *L) {
@@ -42,6 +43,13 @@ static int l_storage_allocations(lua_State *L) {
     return 1;
 }
 
+/* ember.debug.pool_threads(): threads the engine pool's loops may use now
+ * (for specs of ember.set_num_threads; not part of the API). */
+static int l_pool_threads(lua_State *L) {
+    lua_pushinteger(L, em_num_threads());
+    return 1;
+}
+
 int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
     lua_pushcfunction(L, l_clock);
@@ -51,6 +59,8 @@ int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
     lua_pushcfunction(L, l_storage_allocations);
     lua_setfield(L, -2, "storage_allocations");
+    lua_pushcfunction(L, l_pool_threads);
+    lua_setfield(L, -2, "pool_threads");
     lua_setfield(L, -2, "debug");
     ember_open_tensor(L);
     ember_open_tensor_math(L);

@@ -1,10 +1,12 @@
 /* ember.matmul(a, b) / a:matmul(b), a:dot(b) (numpy.dot for 1-D and 2-D),
- * and the OpenBLAS thread count: EMBER_NUM_THREADS at start-up (default:
- * every online core), ember.num_threads(), ember.set_num_threads(n). */
+ * and the thread count: EMBER_NUM_THREADS at start-up (default: every
+ * online core), ember.num_threads(), ember.set_num_threads(n), which sets
+ * both OpenBLAS's threads and the engine pool's (engine/core/parallel.h). */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "../engine/core/error.h"
+#include "../engine/core/parallel.h"
 #include "../engine/ops/matmul.h"
 #include "lua_tensor.h"
 #include "lua_tensor_math.h"
@@ -30,7 +32,9 @@ static int l_dot(lua_State *L) {
 static int l_num_threads(lua_State *L) { lua_pushinteger(L, em_get_num_threads()); return 1; }
 
 static int l_set_num_threads(lua_State *L) {
-    em_set_num_threads((int)lt_check_int(L, 1, "set_num_threads", "n", 1, 1024));
+    int n = (int)lt_check_int(L, 1, "set_num_threads", "n", 1, 1024);
+    em_set_num_threads(n);
+    em_parallel_set_threads(n);
     return 0;
 }
 

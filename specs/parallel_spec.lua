@@ -5,7 +5,8 @@
 
 local script = [[
 local L, None = ember.layers, ember.None
-local which = ...
+local which, set_threads = ...
+if set_threads then ember.set_num_threads(tonumber(set_threads)) end
 local function sum(x)
   if type(x) ~= "table" then return x end
   local s = 0
@@ -48,8 +49,9 @@ local f = assert(io.open(path, "w"))
 f:write(script)
 f:close()
 
-local function run(threads, which)
-  local p = io.popen(string.format("EMBER_NUM_THREADS=%d %s %s %s 2>&1", threads, arg[-1], path, which))
+local function run(threads, which, set_threads)
+  local p = io.popen(string.format("EMBER_NUM_THREADS=%d %s %s %s %s 2>&1", threads, arg[-1], path, which,
+    set_threads or ""))
   local out = p:read("a")
   local ok = p:close()
   assert(ok, "run failed: " .. out)
@@ -63,6 +65,19 @@ describe("thread pool", function()
   it("repeats a seeded two-thread Conv1D training run bit for bit", function()
     local first = run(2, "conv")
     for _ = 1, 3 do assert.equal(first, run(2, "conv")) end
+  end)
+
+  it("ember.set_num_threads resizes the pool: Conv1D then runs as EMBER_NUM_THREADS would make it", function()
+    local one, two = run(1, "conv"), run(2, "conv")
+    assert.equal(one, run(2, "conv", 1))
+    assert.equal(two, run(1, "conv", 2))
+    local n = ember.num_threads()
+    finally(function() ember.set_num_threads(n) end)
+    ember.set_num_threads(1)
+    assert.equal(1, ember.debug.pool_threads())
+    ember.set_num_threads(3)
+    assert.equal(3, ember.debug.pool_threads())
+    assert.equal(3, ember.num_threads())
   end)
 
   it("gives Bidirectional the same bits on one thread and on two", function()

@@ -27,13 +27,13 @@ static pthread_cond_t job_cv = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER; /* wakes the caller */
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static job_desc job;
-static int workers = -1;      /* started so far; -1: pool not created yet */
+static int workers = 0;       /* started so far (started on demand, never stopped) */
 static atomic_ullong claim;   /* generation << 32 | next piece */
 static atomic_llong done;     /* pieces finished in the current job */
 static _Thread_local int in_job; /* this thread is running a piece (or waiting for its job) */
 
 static pthread_once_t count_once = PTHREAD_ONCE_INIT;
-static int thread_total = 1;
+static atomic_int thread_total = 1;
 
 static void read_thread_count(void) {
     const char *env = getenv("EMBER_NUM_THREADS");
@@ -45,7 +45,14 @@ static void read_thread_count(void) {
 
 int em_num_threads(void) {
     pthread_once(&count_once, read_thread_count);
-    return thread_total;
+    return atomic_load(&thread_total);
+}
+
+void em_parallel_set_threads(int n) {
+    pthread_once(&count_once, read_thread_count);
+    pthread_mutex_lock(&call_mu);  /* never in the middle of a job */
+    atomic_store(&thread_total, n < 1 ? 1 : n > EM_MAX_THREADS ? EM_MAX_THREADS : n);
+    pthread_mutex_unlock(&call_mu);
 }
 
 /* Next unclaimed piece of job `gen`, or -1. */
@@ -87,15 +94,15 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-static void start_pool(void) {
-    workers = 0;
-    int want = em_num_threads() - 1;
-    for (int i = 0; i < want; i++) {
+/* Up to `want` workers in all.  A pool shrunk by em_parallel_set_threads
+ * keeps its extra workers asleep: jobs tell them not to take part. */
+static void start_workers(int want) {
+    while (workers < want) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int ok = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)i) == 0;
+        int ok = pthread_create(&t, &attr, worker_main, (void *)(intptr_t)workers) == 0;
         pthread_attr_destroy(&attr);
         if (!ok) break;  /* fewer workers: the caller does more pieces */
         workers++;
@@ -127,7 +134,7 @@ static void run_job(int nt, int64_t n, int64_t chunk, em_tid_range_fn fn, void *
         return;
     }
     pthread_mutex_lock(&call_mu);
-    if (workers < 0) start_pool();
+    start_workers(nt - 1);
     pthread_mutex_lock(&job_mu);
     job.fn = fn;
     job.ctx = ctx;

@@ -7,12 +7,12 @@
  * a shared machine holds nobody up (the caller just does that piece itself).
  *
  * Thread count: EMBER_NUM_THREADS if it is a positive integer, else every
- * online core (capped at EM_MAX_THREADS), read once on first use.
+ * online core (capped at EM_MAX_THREADS), read on first use;
+ * em_parallel_set_threads (ember.set_num_threads) changes it later.
  *
  * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS, which keeps its own
  * pthreads (its count is set at start-up from the same EMBER_NUM_THREADS,
- * see bindings/lua_tensor_matmul.c; ember.set_num_threads changes only
- * OpenBLAS's).  The two never split work over the cores at the same time:
+ * see bindings/lua_tensor_matmul.c; ember.set_num_threads sets both).  The two never split work over the cores at the same time:
  *   - Conv1D: the pool runs our AVX-512 kernels; OpenBLAS runs the dense
  *     fallback GEMMs.  A layer calls one or the other, and every pool call
  *     returns only when its job is done, so they alternate, never overlap.
@@ -42,8 +42,12 @@ typedef void (*em_piece_fn)(void *ctx, int64_t piece);
 typedef void (*em_task_fn)(void *ctx);
 
 /* Threads our loops may use (caller included): EMBER_NUM_THREADS or all
- * online cores, 1..EM_MAX_THREADS, read once. */
+ * online cores, 1..EM_MAX_THREADS, until em_parallel_set_threads. */
 int em_num_threads(void);
+
+/* From the next job on, use n threads (clamped to 1..EM_MAX_THREADS).
+ * Waits for a running job to end; workers start when first needed. */
+void em_parallel_set_threads(int n);
 
 /* Threads to use for n units in `chunk`s: 1 when `work` < `min_work` (any
  * unit), else em_num_threads() but at most one per piece. */
