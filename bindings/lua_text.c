@@ -199,6 +199,48 @@ static int tok_to_sequences(lua_State *L) {
     return 1;
 }
 
+/* One sequence's text: its words joined by spaces. */
+static void push_text(lua_State *L, const em_tokenizer *t, const int32_t *ids, int64_t n, int64_t stride) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    int first = 1;
+    for (int64_t k = 0; k < n; k++) {
+        size_t len;
+        const char *w = em_tokenizer_word_of(t, ids[k * stride], &len);
+        if (!w) continue;
+        if (!first) luaL_addchar(&b, ' ');
+        luaL_addlstring(&b, w, len);
+        first = 0;
+    }
+    luaL_pushresult(&b);
+}
+
+/* tok:to_texts(seqs) -> list of strings; seqs: Sequences, a list of
+ * integer lists, or a 2-D int32 tensor (padded rows; 0 has no word). */
+static int tok_to_texts(lua_State *L) {
+    const char *fn = "sequences_to_texts";
+    em_tokenizer *t = check_tok(L);
+    em_tensor *m = lt_test(L, 2);
+    int type = lua_type(L, 2);
+    if ((m && (m->dtype != EM_INT32 || m->ndim != 2 || !m->storage)) || (type != LUA_TTABLE && type != LUA_TUSERDATA))
+        return lt_argerror(L, 2, fn, "sequences", "Sequences, a list of integer lists or a 2-D int32 tensor");
+    if (m) {
+        lua_createtable(L, (int)m->shape[0], 0);
+        for (int64_t i = 0; i < m->shape[0]; i++) {
+            push_text(L, t, em_i32(m) + i * m->strides[0], m->shape[1], m->strides[1]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        return 1;
+    }
+    em_sequences *s = ls_check(L, 2, fn, "sequences");
+    lua_createtable(L, (int)s->n, 0);
+    for (int64_t i = 0; i < s->n; i++) {
+        push_text(L, t, em_seq_at(s, i), em_seq_len(s, i), 1);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
 static const char *const MODES[] = {"binary", "count", "freq", "tfidf", NULL};
 
 /* tok:matrix(seqs, mode) -> {n, num_words} float32 */
@@ -260,7 +302,8 @@ static int tok_document_count(lua_State *L) {
 
 static void open_tokenizer(lua_State *L) {
     static const luaL_Reg methods[] = {{"fit", tok_fit},       {"to_sequences", tok_to_sequences},
-                                       {"matrix", tok_matrix}, {"vocab", tok_vocab},
+                                       {"matrix", tok_matrix}, {"to_texts", tok_to_texts},
+                                       {"vocab", tok_vocab},
                                        {"document_count", tok_document_count}, {NULL, NULL}};
     luaL_newmetatable(L, TOKENIZER_MT);
     luaL_newlib(L, methods);

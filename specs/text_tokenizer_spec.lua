@@ -101,6 +101,29 @@ describe("Tokenizer (Keras 2 semantics)", function()
     assert.equal(2, keys_of(tok.word_index))
   end)
 
+  it("turns sequences back into texts as sequences_to_texts (oov, num_words, indices with no word)", function()
+    for _, name in ipairs { "default", "num_words", "oov", "oov_in_text", "no_lower", "char_level" } do
+      local case = E[name]
+      local tok = P.Tokenizer(case.config)
+      tok:fit_on_texts(name == "oov" and { table.unpack(E.texts, 1, 4) }
+        or name == "char_level" and { table.unpack(E.texts, 1, 3) } or E.texts)
+      assert.same(case.texts_back, tok:sequences_to_texts(case.texts_back_input), name)
+      assert.same(case.texts_back, tok:sequences_to_texts(P.Sequences(case.texts_back_input)), name)
+    end
+  end)
+
+  it("reads padded rows of a 2-D int32 tensor in sequences_to_texts (0 is padding, no word)", function()
+    local tok = P.Tokenizer { num_words = 10 }
+    tok:fit_on_texts { "the cat sat on the mat" }
+    local seqs = tok:texts_to_sequences { "the cat", "on the mat sat" }
+    local padded = P.pad_sequences(seqs, { maxlen = 3 })
+    assert.same({ "the cat", "the mat sat" }, tok:sequences_to_texts(padded))
+    assert.same({ "cat", "sat" }, tok:sequences_to_texts(padded:narrow(2, 3, 1)))  -- a strided view
+    local oov = P.Tokenizer { oov_token = "?" }
+    oov:fit_on_texts { "a b" }
+    assert.same({ "? a b" }, oov:sequences_to_texts(ember.tensor({ { 0, 2, 3 } }, { dtype = "int32" })))
+  end)
+
   it("accepts Tokenizer(n) and Tokenizer{n, ...}", function()
     for _, tok in ipairs { P.Tokenizer(3), P.Tokenizer { 3 } } do
       tok:fit_on_texts { "x x x y y z" }
@@ -127,6 +150,20 @@ describe("Tokenizer (Keras 2 semantics)", function()
       assert.same({}, tok.word_index)
       assert.error_matches(function() tok:texts_to_sequences { {} } end,
         "texts_to_sequences: argument 'texts' entry 1 must be a string, got table")
+    end)
+    it("refuses what sequences_to_texts cannot read, naming the argument", function()
+      local tok = P.Tokenizer()
+      tok:fit_on_texts { "a b" }
+      assert.error_matches(function() tok:sequences_to_texts(ember.zeros { 2, 3 }) end,
+        "sequences_to_texts: argument 'sequences' expected Sequences, a list of integer lists or a 2%-D int32 tensor, got float32 tensor")
+      assert.error_matches(function() tok:sequences_to_texts(ember.tensor({ 1, 2 }, { dtype = "int32" })) end,
+        "sequences_to_texts: argument 'sequences' expected .- got int32 tensor {2}")
+      assert.error_matches(function() tok:sequences_to_texts("a b") end,
+        "sequences_to_texts: argument 'sequences' expected .- got string")
+      assert.error_matches(function() tok:sequences_to_texts { { 1, "b" } } end,
+        "sequences_to_texts: argument 'sequences' entry 1, item 2 must be an int32 integer, got string")
+      assert.error_matches(function() tok:sequences_to_texts { { 2 ^ 40 } } end,
+        "sequences_to_texts: argument 'sequences' entry 1, item 1 must be an int32 integer")
     end)
     it("points errors at the caller's line, not inside ember", function()
       local tok = P.Tokenizer()

@@ -165,6 +165,24 @@ int em_tokenizer_to_sequence(em_tokenizer *t, const char *text, size_t len, cons
     return em_seq_close(out);
 }
 
+/* Keras's index_word[j], or NULL when j has no word. */
+static const char *index_word_at(const em_tokenizer *t, int64_t j, size_t *len) {
+    if (j < 1 || j >= t->index_size || t->index_word[j] == -1) return NULL;
+    int32_t k = t->index_word[j];
+    if (k == -2) {
+        *len = strlen(t->oov_token);
+        return t->oov_token;
+    }
+    *len = t->vocab.words[k].len;
+    return em_vocab_word(&t->vocab, (size_t)k);
+}
+
+const char *em_tokenizer_word_of(const em_tokenizer *t, int64_t id, size_t *len) {
+    const char *w = index_word_at(t, id, len);
+    if (w && !(t->num_words && id >= t->num_words)) return w;
+    return t->oov_index ? index_word_at(t, t->oov_index, len) : NULL;
+}
+
 /* Keras's index_docs[j]: documents holding the word of index j. */
 static double index_docs(const em_tokenizer *t, int64_t j) {
     if (j >= t->index_size || t->index_word[j] < 0) return 0;

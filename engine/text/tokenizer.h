@@ -9,7 +9,10 @@
  *  - texts_to_sequences keeps indices < num_words; other and unknown words
  *    become the oov index when there is an oov_token, else are dropped;
  *  - sequences_to_matrix: modes binary, count, freq (count / sequence
- *    length), tfidf (tf = 1 + ln count, idf = ln(1 + docs / (1 + df))). */
+ *    length), tfidf (tf = 1 + ln count, idf = ln(1 + docs / (1 + df)));
+ *  - sequences_to_texts: each index's word, joined by spaces (char_level
+ *    too, as in 1.0.5); indices >= num_words and indices with no word give
+ *    the oov token when there is one, else nothing. */
 #ifndef EMBER_TOKENIZER_H
 #define EMBER_TOKENIZER_H
 
@@ -58,6 +61,10 @@ int em_tokenizer_rank(em_tokenizer *t);
  * there is no oov_token (imdb.load_data marks them this way). */
 int em_tokenizer_to_sequence(em_tokenizer *t, const char *text, size_t len, const int32_t *unknown,
                              em_sequences *out);
+
+/* The word sequences_to_texts writes for index `id` (not NUL-terminated;
+ * *len is its length), or NULL when it writes nothing. */
+const char *em_tokenizer_word_of(const em_tokenizer *t, int64_t id, size_t *len);
 
 /* *out (empty) = a {n, num_words} float32 matrix, Keras's sequences_to_matrix. */
 int em_tokenizer_matrix(const em_tokenizer *t, const em_sequences *seqs, em_matrix_mode mode, em_tensor *out);

@@ -5,7 +5,9 @@
  * document is the filters string and the second the split string (both
  * may be refused: not valid UTF-8, empty split).  Every document is
  * fitted, converted to a sequence (with and without an 'unknown' value),
- * every matrix mode is built, and each document is lowercased and hashed. */
+ * every matrix mode is built, every index of the sequences (and a few
+ * with no word) is turned back into its word, and each document is
+ * lowercased and hashed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const int32_t unknown = 2;
             for (size_t i = first; i < ndocs; i++)
                 if (em_tokenizer_to_sequence(&t, docs[i].p, docs[i].len, (i & 1) ? &unknown : NULL, &seqs)) break;
+            /* sequences_to_texts: a word is never empty, and lies inside the vocabulary's storage */
+            for (int64_t k = -1; k <= seqs.nvalues; k++) {
+                size_t len = 0;
+                int64_t id = k < 0 ? -5 : k == seqs.nvalues ? INT32_MAX : seqs.values[k];
+                const char *w = em_tokenizer_word_of(&t, id, &len);
+                if (w && (len == 0 || memchr(w, '\0', len))) abort();
+            }
             for (int mode = EM_MATRIX_BINARY; mode <= EM_MATRIX_TFIDF; mode++) {
                 em_tensor m;
                 memset(&m, 0, sizeof m);

@@ -61,6 +61,13 @@ function Tokenizer:texts_to_sequences(texts)
   return at(2, self._core.to_sequences, self._core, texts)
 end
 
+-- The words back: tok:sequences_to_texts(seqs) -> list of strings (words
+-- joined by spaces, as keras_preprocessing 1.0.5).  seqs: Sequences, a
+-- list of integer lists, or a padded 2-D int32 tensor.
+function Tokenizer:sequences_to_texts(seqs)
+  return at(2, self._core.to_texts, self._core, seqs)
+end
+
 local function mode_of(fn, mode)
   if type(mode) == "table" then mode = mode.mode end
   if mode ~= nil and type(mode) ~= "string" then
