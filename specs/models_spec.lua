@@ -329,6 +329,45 @@ describe("callbacks and interruption", function()
     assert.same(snapshots[2], flat_weights(model))
   end)
 
+  it("EarlyStopping's baseline is the value to beat from the first epoch (Keras 2.2.4)", function()
+    -- drive the callback with scripted logs: returns the epoch that set stop_training (or nil), and es
+    local function run(opts, values)
+      local fake = { stop_training = false }
+      local es = ember.callbacks.EarlyStopping(opts)
+      es:set_model(fake)
+      es:on_train_begin({})
+      for epoch, v in ipairs(values) do
+        es:on_epoch_end(epoch - 1, { [opts.monitor or "val_loss"] = v })
+        if fake.stop_training then return epoch - 1, es end
+      end
+      return nil, es
+    end
+    -- improving, but never below the baseline: stops after `patience` epochs
+    assert.equal(1, (run({ patience = 2, baseline = 0.5 }, { 0.6, 0.55, 0.52, 0.51 })))
+    assert.is_nil((run({ patience = 2 }, { 0.6, 0.55, 0.52, 0.51 })))
+    -- beating the baseline resets the wait and becomes the best
+    local stopped, es = run({ patience = 2, baseline = 0.5 }, { 0.6, 0.4, 0.45, 0.42, 0.3 })
+    assert.equal(3, stopped)
+    assert.equal(0.4, es.best)
+    -- maximised metrics: the baseline is a floor; min_delta applies to it too
+    assert.equal(0, (run({ monitor = "val_acc", patience = 1, baseline = 0.9 }, { 0.85, 0.95 })))
+    assert.equal(1, (run({ monitor = "val_acc", patience = 2, baseline = 0.9, min_delta = 0.1 }, { 0.95, 0.99 })))
+    assert.is_nil((run({ monitor = "val_acc", patience = 1, baseline = 0.9 }, { 0.95, 0.96 })))
+    -- a reused callback starts from the baseline again
+    local _, again = run({ patience = 5, baseline = 0.5 }, { 0.1 })
+    again:on_train_begin({})
+    assert.equal(0.5, again.best)
+    assert.equal(0, again.wait)
+    -- in fit: a loss that can never reach -1 stops training after patience epochs
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    local h = model:fit(x, y, { epochs = 6, verbose = 0,
+      callbacks = { ember.callbacks.EarlyStopping { monitor = "loss", patience = 2, baseline = -1 } } })
+    assert.same({ 0, 1 }, h.epoch)
+    assert.error_matches(function() ember.callbacks.EarlyStopping { baseline = "low" } end,
+      "EarlyStopping: option 'baseline' expected a number, got low")
+  end)
+
   it("ModelCheckpoint saves every epoch, or only improvements of the monitored value", function()
     local dir = os.tmpname()
     os.remove(dir)

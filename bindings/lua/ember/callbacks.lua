@@ -75,7 +75,10 @@ local function better_fn(who, mode, monitor, min_delta)
 end
 
 -- EarlyStopping{monitor = "val_loss", patience = 0, min_delta = 0, mode = "auto",
---               restore_best_weights = false, verbose = 0}
+--               baseline = nil, restore_best_weights = false, verbose = 0}
+-- As Keras 2.2.4: a `baseline` is the best value at train begin (instead
+-- of +/-inf), so training stops after `patience` epochs that do not
+-- improve on it.
 local EarlyStopping = class(Callback)
 M.EarlyStopping_class = EarlyStopping
 function M.EarlyStopping(opts)
@@ -86,14 +89,16 @@ function M.EarlyStopping(opts)
   local self = setmetatable({
     monitor = opts.monitor or "val_loss", patience = opts.patience or 0,
     min_delta = math.abs(opts.min_delta or 0), restore_best_weights = opts.restore_best_weights or false,
-    verbose = opts.verbose or 0,
+    verbose = opts.verbose or 0, baseline = opts.baseline,
   }, EarlyStopping)
   self.better, self.initial = better_fn("EarlyStopping", opts.mode, self.monitor, self.min_delta)
   return self
 end
 
 function EarlyStopping:on_train_begin()
-  self.wait, self.best, self.stopped_epoch, self.best_weights = 0, self.initial, 0, nil
+  local best = self.initial
+  if self.baseline ~= nil then best = self.baseline end
+  self.wait, self.best, self.stopped_epoch, self.best_weights = 0, best, 0, nil
 end
 
 function EarlyStopping:on_epoch_end(epoch, logs)
