@@ -389,6 +389,62 @@ describe("callbacks and interruption", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("ModelCheckpoint's table forms: {filepath = …} leaves the caller's table alone, {path, …} is positional", function()
+    local C = ember.callbacks
+    local opts = { filepath = "w.{epoch:02d}.npz", monitor = "loss", save_best_only = true }
+    local cp = C.ModelCheckpoint(opts)
+    assert.same({ filepath = "w.{epoch:02d}.npz", monitor = "loss", save_best_only = true }, opts)
+    assert.equal("w.{epoch:02d}.npz", cp.filepath)
+    assert.equal("loss", cp.monitor)
+    assert.is_true(cp.save_best_only)
+    -- the same table may be used again
+    assert.equal("w.{epoch:02d}.npz", C.ModelCheckpoint(opts).filepath)
+    local pos_opts = { "p.npz", monitor = "loss", period = 2 }
+    local pos = C.ModelCheckpoint(pos_opts)
+    assert.equal("p.npz", pos.filepath)
+    assert.equal("loss", pos.monitor)
+    assert.equal(2, pos.period)
+    assert.same({ "p.npz", monitor = "loss", period = 2 }, pos_opts)
+    -- it saves where the positional path says
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local x, y = separable(16, 10, 1)
+    local model = mlp(2)
+    model:fit(x, y, { epochs = 1, verbose = 0, callbacks = { C.ModelCheckpoint { dir .. "/pos.npz", monitor = "loss" } } })
+    assert.truthy(ember.load(dir .. "/pos.npz")[model.layers[1].name .. "/kernel"])
+    os.execute("rm -rf " .. dir)
+    -- ambiguous or surplus positional values are errors
+    local ok, err = pcall(function() C.ModelCheckpoint { "a.npz", filepath = "b.npz" } end)
+    assert.is_false(ok)
+    assert.matches("^specs/models_spec%.lua:%d+: ModelCheckpoint: argument 'filepath' given twice$", err)
+    assert.error_matches(function() C.ModelCheckpoint { "a.npz", "b.npz" } end,
+      "ModelCheckpoint: expected at most 1 positional argument, got 2")
+    assert.error_matches(function() C.ModelCheckpoint("a.npz", { "b.npz" }) end,
+      "ModelCheckpoint: expected at most 1 positional argument, got 2")
+    assert.error_matches(function() C.ModelCheckpoint { monitor = "loss" } end,
+      "ModelCheckpoint: argument 'filepath' expected a string, got nil")
+  end)
+
+  it("ModelCheckpoint refuses save_weights_only = false (only weights can be saved)", function()
+    local C = ember.callbacks
+    for _, call in ipairs {
+      function() C.ModelCheckpoint("w.npz", { save_weights_only = false }) end,
+      function() C.ModelCheckpoint { "w.npz", save_weights_only = false } end,
+      function() C.ModelCheckpoint { filepath = "w.npz", save_weights_only = false } end,
+    } do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("^specs/models_spec%.lua:%d+: ModelCheckpoint: option 'save_weights_only' "
+        .. "cannot be false: only weights can be saved", err)
+    end
+    assert.is_table(C.ModelCheckpoint("w.npz", { save_weights_only = true }))
+    assert.is_table(C.ModelCheckpoint { "w.npz", save_weights_only = true })
+    assert.is_table(C.ModelCheckpoint("w.npz"))
+    assert.error_matches(function() C.ModelCheckpoint("w.npz", { save_weights_only = "no" }) end,
+      "ModelCheckpoint: option 'save_weights_only' expected a boolean, got no")
+  end)
+
   it("Ctrl-C (the host's 'interrupted!' error) returns the History so far", function()
     local x, y = separable(64, 10, 1)
     local model = mlp(2)

@@ -130,11 +130,31 @@ function EarlyStopping:on_train_end()
   end
 end
 
--- ModelCheckpoint(filepath, {monitor = "val_loss", save_best_only = false, mode = "auto", verbose = 0})
--- filepath may hold Keras-style fields: "w.{epoch:02d}-{val_loss:.2f}.npz".
+-- ModelCheckpoint(filepath, {monitor = "val_loss", save_best_only = false, mode = "auto", verbose = 0,
+--                 save_weights_only = true, period = 1})
+-- Also ModelCheckpoint{filepath = "w.npz", ...} and ModelCheckpoint{"w.npz", ...}
+-- (the caller's table is not changed).  filepath may hold Keras-style
+-- fields: "w.{epoch:02d}-{val_loss:.2f}.npz".  Only weights can be saved
+-- (model:save_weights), so save_weights_only = false is refused.
 local ModelCheckpoint = class(Callback)
 function M.ModelCheckpoint(filepath, opts)
-  if type(filepath) == "table" and opts == nil then filepath, opts = filepath.filepath, filepath; opts.filepath = nil end
+  if type(filepath) == "table" and opts == nil then
+    local given = filepath
+    local n = #given
+    if n > 1 then
+      error(("ModelCheckpoint: expected at most 1 positional argument, got %d"):format(n), 2)
+    end
+    if n == 1 and given.filepath ~= nil then
+      error("ModelCheckpoint: argument 'filepath' given twice", 2)
+    end
+    opts = {}
+    for k, v in pairs(given) do
+      if k ~= "filepath" and not (n == 1 and k == 1) then opts[k] = v end
+    end
+    if n == 1 then filepath = given[1] else filepath = given.filepath end
+  elseif type(opts) == "table" and #opts > 0 then
+    error(("ModelCheckpoint: expected at most 1 positional argument, got %d"):format(1 + #opts), 2)
+  end
   if type(filepath) ~= "string" then
     error(("ModelCheckpoint: argument 'filepath' expected a string, got %s"):format(type(filepath)), 2)
   end
@@ -142,6 +162,10 @@ function M.ModelCheckpoint(filepath, opts)
     save_weights_only = true, period = true })
   check_types("ModelCheckpoint", opts, { monitor = "string", save_best_only = "boolean", mode = "string",
     verbose = "count", save_weights_only = "boolean", period = "positive" })
+  if opts.save_weights_only == false then
+    error("ModelCheckpoint: option 'save_weights_only' cannot be false: only weights can be saved "
+      .. "(model:save_weights; ember cannot save whole models), so leave it out or set it to true", 2)
+  end
   local self = setmetatable({ filepath = filepath, monitor = opts.monitor or "val_loss",
     save_best_only = opts.save_best_only or false, verbose = opts.verbose or 0, period = opts.period or 1 }, ModelCheckpoint)
   self.better, self.best = better_fn("ModelCheckpoint", opts.mode, self.monitor, 0)
