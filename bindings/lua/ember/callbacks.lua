@@ -4,7 +4,12 @@
 --   on_batch_begin(batch, logs), on_batch_end(batch, logs)
 -- may be passed in fit's `callbacks` list.  epoch and batch are 0-based as
 -- in Keras; logs hold loss, acc, val_loss, ... as numbers.  Setting
--- model.stop_training = true ends fit after the current epoch.
+-- model.stop_training = true ends fit and fit_generator as in Keras 2.2.4's
+-- fit_loop: it is checked after every batch (on_batch_end), so the rest of
+-- the epoch is skipped, and after every epoch (on_epoch_end).  An epoch cut
+-- short still ends: on_epoch_end gets the means of the batches that ran,
+-- and validation (if any) runs first -- Keras 2.2.4 skips it for such an
+-- epoch.  fit and fit_generator clear the flag when they start.
 local M = {}
 
 local Callback = {}
