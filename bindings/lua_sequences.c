@@ -148,21 +148,28 @@ static int seq_offsets(lua_State *L) {
     return 1;
 }
 
-/* Sequences.from_flat(values, offsets): the inverse of values() / offsets(). */
+/* sequences_from_flat(values, offsets) (core.text, also ember.text): the
+ * inverse of seqs:values() / seqs:offsets(). */
 int ls_l_from_flat(lua_State *L) {
-    const char *fn = "Sequences.from_flat";
+    const char *fn = "sequences_from_flat";
     em_tensor *values = lt_check_dtype(L, 1, fn, "values", EM_INT32);
     em_tensor *offsets = lt_check_dtype(L, 2, fn, "offsets", EM_INT32);
-    if (values->ndim != 1 || offsets->ndim != 1 || !em_is_contiguous(values) || !em_is_contiguous(offsets) ||
-        offsets->shape[0] < 1)
-        return luaL_error(L, "%s: expected 1-D contiguous values and offsets (n + 1 entries)", fn);
+    char buf[160];
+    if (values->ndim != 1 || !em_is_contiguous(values))
+        return luaL_error(L, "%s: argument 'values' expected a 1-D contiguous int32 tensor, got shape %s%s", fn,
+                          em_tensor_shape_str(values, buf, sizeof buf), values->ndim == 1 ? " (not contiguous)" : "");
+    if (offsets->ndim != 1 || !em_is_contiguous(offsets) || offsets->shape[0] < 1)
+        return luaL_error(L, "%s: argument 'offsets' expected a 1-D contiguous int32 tensor of n + 1 entries, got shape %s%s",
+                          fn, em_tensor_shape_str(offsets, buf, sizeof buf),
+                          offsets->ndim == 1 && offsets->shape[0] >= 1 ? " (not contiguous)" : "");
     const int32_t *off = em_i32(offsets);
     int64_t n = offsets->shape[0] - 1;
     if (off[0] != 0 || off[n] != values->shape[0])
-        return luaL_error(L, "%s: offsets must start at 0 and end at the number of values (%I)", fn,
-                          (lua_Integer)values->shape[0]);
+        return luaL_error(L, "%s: argument 'offsets' must start at 0 and end at the number of values (%I), got %d .. %d",
+                          fn, (lua_Integer)values->shape[0], (int)off[0], (int)off[n]);
     for (int64_t i = 0; i < n; i++)
-        if (off[i + 1] < off[i]) return luaL_error(L, "%s: offsets must not decrease (entry %I)", fn, (lua_Integer)i + 2);
+        if (off[i + 1] < off[i])
+            return luaL_error(L, "%s: argument 'offsets' must not decrease (entry %I)", fn, (lua_Integer)i + 2);
     em_sequences *s = ls_new(L);
     if (em_seq_push_many(s, em_i32(values), values->shape[0])) return lt_raise(L);
     for (int64_t i = 1; i <= n; i++) {

@@ -126,3 +126,34 @@ describe("jena_climate.load", function()
     assert.matches("https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip", err, 1, true)
   end)
 end)
+
+describe("datasets.parse_args", function()
+  local D = ember.datasets
+  after_each(function() D.set_data_dir(nil) end)
+
+  it("makes the folder after --data the only data folder", function()
+    assert.is_nil(D.parse_args(nil))
+    assert.is_nil(D.parse_args { "--epochs", "3" })
+    assert.equal("/data/ch6", D.parse_args { "--epochs", "3", "--data", "/data/ch6" })
+    assert.same({ "/data/ch6" }, D.data_dirs())
+  end)
+
+  it("names itself and the option: --data without a folder, a bad argument; nothing is changed", function()
+    local before = D.data_dirs()
+    local cases = {
+      { { "--data" }, "parse_args: option '--data' needs a folder name (--data DIR), got nothing" },
+      { { "--data", "" }, "parse_args: option '--data' needs a folder name (--data DIR), got an empty string" },
+      { { "x", "--data", 3 }, "parse_args: option '--data' needs a folder name (--data DIR), got number" },
+      { "--data", "parse_args: argument 'args' expected the script's arg table or nil, got string" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(D.parse_args, c[1])
+      assert.is_false(ok)
+      assert.equal(c[2], err)
+      -- and at the caller's line
+      ok, err = pcall(function() D.parse_args(c[1]) end)
+      assert.equal("specs/data_csv_spec.lua:" .. debug.getinfo(1, "l").currentline - 1 .. ": " .. c[2], err)
+      assert.same(before, D.data_dirs())
+    end
+  end)
+end)

@@ -43,7 +43,23 @@ describe("ember.fs", function()
     assert.equal("a/b/c", fs.join("a", "b", "c"))
     assert.equal("a/b", fs.join("a/", "b"))
     assert.equal("/x", fs.join("a", "/x"))
-    assert.error_matches(function() fs.join("a", 3) end, "fs.join: argument 2 expected a string, got number")
+    assert.equal("", fs.join())
+  end)
+
+  it("names the bad part of a join: argument 'part' and its position, at the caller's line", function()
+    local cases = {
+      { function() fs.join("a", 3) end, "fs.join: argument 'part' 2 expected a string, got 3" },
+      { function() fs.join(nil, "b") end, "fs.join: argument 'part' 1 expected a string, got nil" },
+      { function() fs.join("a", "b", {}) end, "fs.join: argument 'part' 3 expected a string, got table" },
+      { function() fs.join("a", 0 / 0) end, "fs.join: argument 'part' 2 expected a string, got NaN" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(c[1])
+      assert.is_false(ok)
+      assert.equal("specs/data_fs_spec.lua:" .. debug.getinfo(c[1], "S").linedefined .. ": " .. c[2], err)
+    end
+    -- the same wording as the other fs functions
+    assert.error_matches(function() fs.read(3) end, "fs.read: argument 'path' expected a string, got 3")
   end)
 
   describe("bad input", function()

@@ -17,6 +17,7 @@ local O = ember.optimizers
 local nan, inf = 0 / 0, math.huge
 local f2 = function() return ember.zeros { 2, 3 } end
 local i2 = function() return ember.zeros({ 2, 3 }, { dtype = "int32" }) end
+local i32s = function(t) return ember.tensor(t, { dtype = "int32" }) end
 local tmp = os.tmpname()
 os.remove(tmp)
 local dir = tmp .. "_misuse"
@@ -200,6 +201,7 @@ local cases = {
   { "SimpleRNN", "units", function() L.SimpleRNN(0) end },
   { "SimpleRNN", "activation", function() L.SimpleRNN(4, { activation = "x" }) end },
   { "LSTM", "units", function() L.LSTM(4.5) end },
+  { "LSTM", "activation", function() L.LSTM { 4, activation = "softmax" } end },
   { "LSTM", "'nope'", function() L.LSTM(4, { recurrent_activation = "nope" }) end },
   { "LSTM", "dropout", function() L.LSTM(4, { dropout = -0.1 }) end },
   { "LSTM", "recurrent_dropout", function() L.LSTM(4, { recurrent_dropout = 2 }) end },
@@ -286,10 +288,18 @@ local cases = {
   { "EarlyStopping", "mode", function() C.EarlyStopping { mode = "up" } end },
   { "EarlyStopping", "monitor", function() C.EarlyStopping { monitor = 3 } end },
   { "EarlyStopping", "options", function() C.EarlyStopping(5) end },
+  { "EarlyStopping", "baseline", function() C.EarlyStopping { baseline = "high" } end },
+  { "EarlyStopping", "baseline", function() C.EarlyStopping { baseline = nan } end },
   { "ModelCheckpoint", "filepath", function() C.ModelCheckpoint(nil) end },
   { "ModelCheckpoint", "monitor", function() C.ModelCheckpoint("w.npz", { monitor = {} }) end },
   { "ModelCheckpoint", "save_best_only", function() C.ModelCheckpoint("w.npz", { save_best_only = "yes" }) end },
   { "ModelCheckpoint", "period", function() C.ModelCheckpoint("w.npz", { period = 0 }) end },
+  { "ModelCheckpoint", "save_weights_only", function() C.ModelCheckpoint("w.npz", { save_weights_only = false }) end },
+  { "ModelCheckpoint", "save_weights_only", function() C.ModelCheckpoint { "w.npz", save_weights_only = false } end },
+  { "ModelCheckpoint", "save_weights_only", function() C.ModelCheckpoint { filepath = "w.npz", save_weights_only = 1 } end },
+  { "ModelCheckpoint", "filepath", function() C.ModelCheckpoint { "a.npz", filepath = "b.npz" } end },
+  { "ModelCheckpoint", "filepath", function() C.ModelCheckpoint { monitor = "loss" } end },
+  { "ModelCheckpoint", "filepath", function() C.ModelCheckpoint { 42, monitor = "loss" } end },
 
   -- preprocessing
   { "Tokenizer", "num_words", function() P.Tokenizer { num_words = -1 } end },
@@ -328,6 +338,11 @@ local cases = {
   { "Sequences", "sequences", function() P.Sequences { { 1, 2.5 } } end },
   { "Sequences", "index", function() seqs():get(0) end },
   { "Sequences", "index", function() seqs():get(99) end },
+  { "sequences_from_flat", "offsets", function() ember.text.sequences_from_flat(i32s { 1, 2 }, i32s { 0, 3 }) end },
+  { "sequences_from_flat", "offsets", function() ember.text.sequences_from_flat(i32s { 1, 2 }, i32s { 0, 2, 1, 2 }) end },
+  { "sequences_from_flat", "offsets", function() ember.text.sequences_from_flat(i32s { 1, 2 }) end },
+  { "sequences_from_flat", "values", function() ember.text.sequences_from_flat(ember.tensor { 1, 2 }, i32s { 0, 2 }) end },
+  { "sequences_from_flat", "values", function() ember.text.sequences_from_flat(i2(), i32s { 0, 6 }) end },
 
   -- datasets
   { "imdb.load_data", "num_words", function() D.imdb.load_data { num_words = -10, path = dir } end },
@@ -342,6 +357,10 @@ local cases = {
   { "jena_climate.load", "none.csv", function() D.jena_climate.load { path = dir .. "/none.csv" } end },
   { "jena_climate.load", "options", function() D.jena_climate.load(3) end },
   { "set_data_dir", "dir", function() D.set_data_dir(42) end },
+  { "parse_args", "'--data'", function() D.parse_args { "--data" } end },
+  { "parse_args", "'--data'", function() D.parse_args { "--epochs", "3", "--data", "" } end },
+  { "parse_args", "'--data'", function() D.parse_args { "--data", 7 } end },
+  { "parse_args", "args", function() D.parse_args("--data") end },
 
   -- data
   { "timeseries_generator", "data", function() ember.data.timeseries_generator(nil, { lookback = 2 }) end },
@@ -371,7 +390,8 @@ local cases = {
   { "isdir", "path", function() ember.fs.isdir({}) end },
   { "isfile", "path", function() ember.fs.isfile(true) end },
   { "mtime", "path", function() ember.fs.mtime(nil) end },
-  { "fs.join", "argument", function() ember.fs.join("a", 3) end },
+  { "fs.join", "'part' 2", function() ember.fs.join("a", 3) end },
+  { "fs.join", "'part' 1", function() ember.fs.join(nil, "b") end },
 
   -- plot
   { "plot.history", "history", function() ember.plot.history(nil, { file = dir .. "/h.png" }) end },

@@ -329,6 +329,45 @@ describe("callbacks and interruption", function()
     assert.same(snapshots[2], flat_weights(model))
   end)
 
+  it("EarlyStopping's baseline is the value to beat from the first epoch (Keras 2.2.4)", function()
+    -- drive the callback with scripted logs: returns the epoch that set stop_training (or nil), and es
+    local function run(opts, values)
+      local fake = { stop_training = false }
+      local es = ember.callbacks.EarlyStopping(opts)
+      es:set_model(fake)
+      es:on_train_begin({})
+      for epoch, v in ipairs(values) do
+        es:on_epoch_end(epoch - 1, { [opts.monitor or "val_loss"] = v })
+        if fake.stop_training then return epoch - 1, es end
+      end
+      return nil, es
+    end
+    -- improving, but never below the baseline: stops after `patience` epochs
+    assert.equal(1, (run({ patience = 2, baseline = 0.5 }, { 0.6, 0.55, 0.52, 0.51 })))
+    assert.is_nil((run({ patience = 2 }, { 0.6, 0.55, 0.52, 0.51 })))
+    -- beating the baseline resets the wait and becomes the best
+    local stopped, es = run({ patience = 2, baseline = 0.5 }, { 0.6, 0.4, 0.45, 0.42, 0.3 })
+    assert.equal(3, stopped)
+    assert.equal(0.4, es.best)
+    -- maximised metrics: the baseline is a floor; min_delta applies to it too
+    assert.equal(0, (run({ monitor = "val_acc", patience = 1, baseline = 0.9 }, { 0.85, 0.95 })))
+    assert.equal(1, (run({ monitor = "val_acc", patience = 2, baseline = 0.9, min_delta = 0.1 }, { 0.95, 0.99 })))
+    assert.is_nil((run({ monitor = "val_acc", patience = 1, baseline = 0.9 }, { 0.95, 0.96 })))
+    -- a reused callback starts from the baseline again
+    local _, again = run({ patience = 5, baseline = 0.5 }, { 0.1 })
+    again:on_train_begin({})
+    assert.equal(0.5, again.best)
+    assert.equal(0, again.wait)
+    -- in fit: a loss that can never reach -1 stops training after patience epochs
+    local x, y = separable(64, 10, 1)
+    local model = mlp(2)
+    local h = model:fit(x, y, { epochs = 6, verbose = 0,
+      callbacks = { ember.callbacks.EarlyStopping { monitor = "loss", patience = 2, baseline = -1 } } })
+    assert.same({ 0, 1 }, h.epoch)
+    assert.error_matches(function() ember.callbacks.EarlyStopping { baseline = "low" } end,
+      "EarlyStopping: option 'baseline' expected a number, got low")
+  end)
+
   it("ModelCheckpoint saves every epoch, or only improvements of the monitored value", function()
     local dir = os.tmpname()
     os.remove(dir)
@@ -348,6 +387,62 @@ describe("callbacks and interruption", function()
     assert.is_nil(io.open(dir .. "/best.02.npz"))
     assert.truthy(io.open(dir .. "/best.03.npz"))
     os.execute("rm -rf " .. dir)
+  end)
+
+  it("ModelCheckpoint's table forms: {filepath = …} leaves the caller's table alone, {path, …} is positional", function()
+    local C = ember.callbacks
+    local opts = { filepath = "w.{epoch:02d}.npz", monitor = "loss", save_best_only = true }
+    local cp = C.ModelCheckpoint(opts)
+    assert.same({ filepath = "w.{epoch:02d}.npz", monitor = "loss", save_best_only = true }, opts)
+    assert.equal("w.{epoch:02d}.npz", cp.filepath)
+    assert.equal("loss", cp.monitor)
+    assert.is_true(cp.save_best_only)
+    -- the same table may be used again
+    assert.equal("w.{epoch:02d}.npz", C.ModelCheckpoint(opts).filepath)
+    local pos_opts = { "p.npz", monitor = "loss", period = 2 }
+    local pos = C.ModelCheckpoint(pos_opts)
+    assert.equal("p.npz", pos.filepath)
+    assert.equal("loss", pos.monitor)
+    assert.equal(2, pos.period)
+    assert.same({ "p.npz", monitor = "loss", period = 2 }, pos_opts)
+    -- it saves where the positional path says
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local x, y = separable(16, 10, 1)
+    local model = mlp(2)
+    model:fit(x, y, { epochs = 1, verbose = 0, callbacks = { C.ModelCheckpoint { dir .. "/pos.npz", monitor = "loss" } } })
+    assert.truthy(ember.load(dir .. "/pos.npz")[model.layers[1].name .. "/kernel"])
+    os.execute("rm -rf " .. dir)
+    -- ambiguous or surplus positional values are errors
+    local ok, err = pcall(function() C.ModelCheckpoint { "a.npz", filepath = "b.npz" } end)
+    assert.is_false(ok)
+    assert.matches("^specs/models_spec%.lua:%d+: ModelCheckpoint: argument 'filepath' given twice$", err)
+    assert.error_matches(function() C.ModelCheckpoint { "a.npz", "b.npz" } end,
+      "ModelCheckpoint: expected at most 1 positional argument, got 2")
+    assert.error_matches(function() C.ModelCheckpoint("a.npz", { "b.npz" }) end,
+      "ModelCheckpoint: expected at most 1 positional argument, got 2")
+    assert.error_matches(function() C.ModelCheckpoint { monitor = "loss" } end,
+      "ModelCheckpoint: argument 'filepath' expected a string, got nil")
+  end)
+
+  it("ModelCheckpoint refuses save_weights_only = false (only weights can be saved)", function()
+    local C = ember.callbacks
+    for _, call in ipairs {
+      function() C.ModelCheckpoint("w.npz", { save_weights_only = false }) end,
+      function() C.ModelCheckpoint { "w.npz", save_weights_only = false } end,
+      function() C.ModelCheckpoint { filepath = "w.npz", save_weights_only = false } end,
+    } do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.matches("^specs/models_spec%.lua:%d+: ModelCheckpoint: option 'save_weights_only' "
+        .. "cannot be false: only weights can be saved", err)
+    end
+    assert.is_table(C.ModelCheckpoint("w.npz", { save_weights_only = true }))
+    assert.is_table(C.ModelCheckpoint { "w.npz", save_weights_only = true })
+    assert.is_table(C.ModelCheckpoint("w.npz"))
+    assert.error_matches(function() C.ModelCheckpoint("w.npz", { save_weights_only = "no" }) end,
+      "ModelCheckpoint: option 'save_weights_only' expected a boolean, got no")
   end)
 
   it("Ctrl-C (the host's 'interrupted!' error) returns the History so far", function()

@@ -315,6 +315,29 @@ describe("recurrent layers", function()
       assert.error_matches(function() L.Bidirectional(used) end, "Bidirectional: the wrapped layer must not be built yet")
     end)
 
+    it("points constructor errors at the caller's line, not inside ember", function()
+      local calls = {
+        { "SimpleRNN", function() L.SimpleRNN { 4, dropout = 2 } end },
+        { "LSTM", function() L.LSTM { 4, activation = "softmax" } end },
+        { "LSTM", function() L.LSTM(4.5) end },
+        { "GRU", function() L.GRU(-1) end },
+        { "GRU", function() L.GRU(4, { reset_after = "x" }) end },
+        { "Bidirectional", function() L.Bidirectional(L.LSTM(3), { merge_mode = "xor" }) end },
+        { "Bidirectional", function() L.Bidirectional(built(L.GRU(2), 3)) end },
+        { "Bidirectional", function() L.Bidirectional(L.Dense(3)) end },
+      }
+      for _, c in ipairs(calls) do
+        local ok, err = pcall(c[2])
+        assert.is_false(ok, c[1])
+        assert.matches("^specs/recurrent_layers_spec%.lua:%d+: " .. c[1] .. ": ", err)
+        assert.is_nil(err:find("[ember]", 1, true), err)
+      end
+      local ok, err = pcall(function() L.LSTM { 4, activation = "softmax" } end)
+      assert.is_false(ok)
+      assert.equal("specs/recurrent_layers_spec.lua:" .. debug.getinfo(1, "l").currentline - 2
+        .. ": LSTM: option 'activation' cannot be softmax (not an elementwise activation)", err)
+    end)
+
     it("an empty sequence", function()
       assert.error_matches(function() L.LSTM(2):forward(ember.zeros { 2, 0, 3 }) end,
         "LSTM: the input needs at least one sample and one timestep, got shape {2,0,3}")

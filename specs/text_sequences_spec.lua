@@ -56,9 +56,36 @@ describe("Sequences", function()
     it("checks flat offsets", function()
       local v = ember.tensor({ 1, 2 }, { dtype = "int32" })
       assert.error_matches(function() ember.core.text.sequences_from_flat(v, ember.tensor({ 0, 3 }, { dtype = "int32" })) end,
-        "offsets must start at 0 and end at the number of values")
+        "argument 'offsets' must start at 0 and end at the number of values")
       assert.error_matches(function() ember.core.text.sequences_from_flat(v, ember.tensor({ 0, 2, 1, 2 }, { dtype = "int32" })) end,
-        "offsets must not decrease")
+        "argument 'offsets' must not decrease")
+    end)
+    it("names sequences_from_flat (its real name) and the argument at fault", function()
+      local from_flat = ember.text.sequences_from_flat
+      assert.equal(ember.core.text.sequences_from_flat, from_flat)
+      local i32 = function(t, shape)
+        local x = ember.tensor(t, { dtype = "int32" })
+        return shape and x:reshape(shape) or x
+      end
+      local v = i32 { 1, 2 }
+      local cases = {
+        { function() from_flat(v, i32 { 0, 3 }) end,
+          "sequences_from_flat: argument 'offsets' must start at 0 and end at the number of values (2), got 0 .. 3" },
+        { function() from_flat(v, i32 { 0, 2, 1, 2 }) end,
+          "sequences_from_flat: argument 'offsets' must not decrease (entry 3)" },
+        { function() from_flat(i32({ 1, 2, 3, 4 }, { 2, 2 }), i32 { 0, 4 }) end,
+          "sequences_from_flat: argument 'values' expected a 1-D contiguous int32 tensor, got shape {2,2}" },
+        { function() from_flat(v, ember.zeros({ 0 }, { dtype = "int32" })) end,
+          "sequences_from_flat: argument 'offsets' expected a 1-D contiguous int32 tensor of n + 1 entries, got shape {0}" },
+        { function() from_flat(ember.tensor { 1, 2 }, i32 { 0, 2 }) end,
+          "sequences_from_flat: argument 'values' expected an int32 tensor, got float32 tensor {2}" },
+        { function() from_flat(v) end, "sequences_from_flat: argument 'offsets' expected an int32 tensor, got no value" },
+      }
+      for _, c in ipairs(cases) do
+        local ok, err = pcall(c[1])
+        assert.is_false(ok)
+        assert.equal("specs/text_sequences_spec.lua:" .. debug.getinfo(c[1], "S").linedefined .. ": " .. c[2], err)
+      end
     end)
   end)
 end)

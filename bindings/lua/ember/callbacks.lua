@@ -4,7 +4,12 @@
 --   on_batch_begin(batch, logs), on_batch_end(batch, logs)
 -- may be passed in fit's `callbacks` list.  epoch and batch are 0-based as
 -- in Keras; logs hold loss, acc, val_loss, ... as numbers.  Setting
--- model.stop_training = true ends fit after the current epoch.
+-- model.stop_training = true ends fit and fit_generator as in Keras 2.2.4's
+-- fit_loop: it is checked after every batch (on_batch_end), so the rest of
+-- the epoch is skipped, and after every epoch (on_epoch_end).  An epoch cut
+-- short still ends: on_epoch_end gets the means of the batches that ran,
+-- and validation (if any) runs first -- Keras 2.2.4 skips it for such an
+-- epoch.  fit and fit_generator clear the flag when they start.
 local M = {}
 
 local Callback = {}
@@ -75,7 +80,10 @@ local function better_fn(who, mode, monitor, min_delta)
 end
 
 -- EarlyStopping{monitor = "val_loss", patience = 0, min_delta = 0, mode = "auto",
---               restore_best_weights = false, verbose = 0}
+--               baseline = nil, restore_best_weights = false, verbose = 0}
+-- As Keras 2.2.4: a `baseline` is the best value at train begin (instead
+-- of +/-inf), so training stops after `patience` epochs that do not
+-- improve on it.
 local EarlyStopping = class(Callback)
 M.EarlyStopping_class = EarlyStopping
 function M.EarlyStopping(opts)
@@ -86,14 +94,16 @@ function M.EarlyStopping(opts)
   local self = setmetatable({
     monitor = opts.monitor or "val_loss", patience = opts.patience or 0,
     min_delta = math.abs(opts.min_delta or 0), restore_best_weights = opts.restore_best_weights or false,
-    verbose = opts.verbose or 0,
+    verbose = opts.verbose or 0, baseline = opts.baseline,
   }, EarlyStopping)
   self.better, self.initial = better_fn("EarlyStopping", opts.mode, self.monitor, self.min_delta)
   return self
 end
 
 function EarlyStopping:on_train_begin()
-  self.wait, self.best, self.stopped_epoch, self.best_weights = 0, self.initial, 0, nil
+  local best = self.initial
+  if self.baseline ~= nil then best = self.baseline end
+  self.wait, self.best, self.stopped_epoch, self.best_weights = 0, best, 0, nil
 end
 
 function EarlyStopping:on_epoch_end(epoch, logs)
@@ -125,11 +135,31 @@ function EarlyStopping:on_train_end()
   end
 end
 
--- ModelCheckpoint(filepath, {monitor = "val_loss", save_best_only = false, mode = "auto", verbose = 0})
--- filepath may hold Keras-style fields: "w.{epoch:02d}-{val_loss:.2f}.npz".
+-- ModelCheckpoint(filepath, {monitor = "val_loss", save_best_only = false, mode = "auto", verbose = 0,
+--                 save_weights_only = true, period = 1})
+-- Also ModelCheckpoint{filepath = "w.npz", ...} and ModelCheckpoint{"w.npz", ...}
+-- (the caller's table is not changed).  filepath may hold Keras-style
+-- fields: "w.{epoch:02d}-{val_loss:.2f}.npz".  Only weights can be saved
+-- (model:save_weights), so save_weights_only = false is refused.
 local ModelCheckpoint = class(Callback)
 function M.ModelCheckpoint(filepath, opts)
-  if type(filepath) == "table" and opts == nil then filepath, opts = filepath.filepath, filepath; opts.filepath = nil end
+  if type(filepath) == "table" and opts == nil then
+    local given = filepath
+    local n = #given
+    if n > 1 then
+      error(("ModelCheckpoint: expected at most 1 positional argument, got %d"):format(n), 2)
+    end
+    if n == 1 and given.filepath ~= nil then
+      error("ModelCheckpoint: argument 'filepath' given twice", 2)
+    end
+    opts = {}
+    for k, v in pairs(given) do
+      if k ~= "filepath" and not (n == 1 and k == 1) then opts[k] = v end
+    end
+    if n == 1 then filepath = given[1] else filepath = given.filepath end
+  elseif type(opts) == "table" and #opts > 0 then
+    error(("ModelCheckpoint: expected at most 1 positional argument, got %d"):format(1 + #opts), 2)
+  end
   if type(filepath) ~= "string" then
     error(("ModelCheckpoint: argument 'filepath' expected a string, got %s"):format(type(filepath)), 2)
   end
@@ -137,6 +167,10 @@ function M.ModelCheckpoint(filepath, opts)
     save_weights_only = true, period = true })
   check_types("ModelCheckpoint", opts, { monitor = "string", save_best_only = "boolean", mode = "string",
     verbose = "count", save_weights_only = "boolean", period = "positive" })
+  if opts.save_weights_only == false then
+    error("ModelCheckpoint: option 'save_weights_only' cannot be false: only weights can be saved "
+      .. "(model:save_weights; ember cannot save whole models), so leave it out or set it to true", 2)
+  end
   local self = setmetatable({ filepath = filepath, monitor = opts.monitor or "val_loss",
     save_best_only = opts.save_best_only or false, verbose = opts.verbose or 0, period = opts.period or 1 }, ModelCheckpoint)
   self.better, self.best = better_fn("ModelCheckpoint", opts.mode, self.monitor, 0)

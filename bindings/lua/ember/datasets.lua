@@ -7,14 +7,23 @@
 local paths = require "ember.datasets.paths"
 
 -- Scripts call parse_args(arg): "--data DIR" makes DIR the only data folder.
--- Returns DIR (or nil).
+-- Returns DIR (or nil).  `args` may be nil (no script arguments, e.g. the
+-- REPL); anything else but a table is an error, as is "--data" without a
+-- folder name after it.
 local function parse_args(args)
-  if type(args) ~= "table" then return nil end
+  if args == nil then return nil end
+  if type(args) ~= "table" then
+    error(("parse_args: argument 'args' expected the script's arg table or nil, got %s"):format(type(args)), 2)
+  end
   for i = 1, #args do
     if args[i] == "--data" then
-      if type(args[i + 1]) ~= "string" then error("--data needs a folder name", 2) end
-      paths.set_data_dir(args[i + 1])
-      return args[i + 1]
+      local dir = args[i + 1]
+      if type(dir) ~= "string" or dir == "" then
+        local got = dir == nil and "nothing" or dir == "" and "an empty string" or type(dir)
+        error(("parse_args: option '--data' needs a folder name (--data DIR), got %s"):format(got), 2)
+      end
+      paths.set_data_dir(dir)
+      return dir
     end
   end
   return nil

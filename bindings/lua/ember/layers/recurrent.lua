@@ -6,6 +6,20 @@ local base = require "ember.layers.base"
 
 local M = {}
 
+-- The C constructors are called through pcall, so their messages carry no
+-- position inside this file; base.define re-raises them at the caller's
+-- line ("script.lua:7: LSTM: option 'activation' ..."), as the core and
+-- convolution layers do.
+local function call_core(ctor, ...)
+  local ok, result = pcall(ctor, ...)
+  if ok then return result end
+  error((tostring(result):gsub("^%[ember%][^:]*:%d+: ", "")), 0)
+end
+
+local function maker(ctor)
+  return function(config) return call_core(ctor, config) end
+end
+
 local common = {
   activation = true, recurrent_activation = true, return_sequences = true, go_backwards = true,
   dropout = true, recurrent_dropout = true, use_bias = true,
@@ -21,19 +35,19 @@ end
 M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
   options = options(),
-  make_core = function(config) return core.layers.SimpleRNN(config) end,
+  make_core = maker(core.layers.SimpleRNN),
 })
 
 M.LSTM = base.define("LSTM", {
   positional = { "units" },
   options = options { "unit_forget_bias" },
-  make_core = function(config) return core.layers.LSTM(config) end,
+  make_core = maker(core.layers.LSTM),
 })
 
 M.GRU = base.define("GRU", {
   positional = { "units" },
   options = options { "reset_after" },
-  make_core = function(config) return core.layers.GRU(config) end,
+  make_core = maker(core.layers.GRU),
 })
 
 -- Bidirectional(layer, {merge_mode = "concat"}): `layer` is the forward
@@ -57,9 +71,10 @@ M.Bidirectional = base.define("Bidirectional", {
     copy.go_backwards = not layer.config.go_backwards
     copy.input_shape = nil
     copy.name = "backward_" .. layer.name
-    local backward = M[layer.type](copy)
+    local backward = call_core(M[layer.type], copy)
+    local bidirectional = call_core(core.layers.Bidirectional, layer.core, backward.core, { merge_mode = config.merge_mode })
     wrapped.forward, wrapped.backward = layer, backward
-    return core.layers.Bidirectional(layer.core, backward.core, { merge_mode = config.merge_mode })
+    return bidirectional
   end,
   init = function(self)
     self.forward_layer, self.backward_layer = wrapped.forward, wrapped.backward
