@@ -458,6 +458,32 @@ describe("callbacks and interruption", function()
     assert.equal(1, #h.history.loss)
   end)
 
+  it("stop_training set mid-epoch ends the epoch unvalidated, as Keras 2.2.4", function()
+    local x, y = separable(64, 10, 1)
+    local xv, yv = separable(32, 10, 2)
+    local function stopper(at_batch)
+      local model = mlp(2)
+      return model, ember.callbacks.LambdaCallback { on_batch_end = function(batch)
+        if batch == at_batch then model.stop_training = true end
+      end }
+    end
+    -- fit: batch 2 of 4 stops it; no val_loss that epoch
+    local model, cb = stopper(1)
+    local h = model:fit(x, y, { epochs = 3, batch_size = 16, validation_data = { xv, yv }, callbacks = { cb }, verbose = 0 })
+    assert.same({ 0 }, h.epoch)
+    assert.equal(1, #h.history.loss)
+    assert.is_true(h.history.val_loss == nil or #h.history.val_loss == 0)
+    -- fit_generator: cut short at step 2 of 4, not validated; at the last step, validated
+    local function gen() return x:sub(1, 16), y:sub(1, 16) end
+    for _, case in ipairs { { at = 1, validated = false }, { at = 3, validated = true } } do
+      model, cb = stopper(case.at)
+      h = model:fit_generator(gen, { steps_per_epoch = 4, epochs = 3, validation_data = gen, validation_steps = 2,
+        callbacks = { cb }, verbose = 0 })
+      assert.same({ 0 }, h.epoch)
+      assert.equal(case.validated, h.history.val_loss ~= nil and #h.history.val_loss == 1, "stopped at step " .. case.at + 1)
+    end
+  end)
+
   it("other errors inside fit propagate", function()
     local x, y = separable(16, 10, 1)
     local model = mlp(2)

@@ -8,8 +8,9 @@
 -- fit_loop: it is checked after every batch (on_batch_end), so the rest of
 -- the epoch is skipped, and after every epoch (on_epoch_end).  An epoch cut
 -- short still ends: on_epoch_end gets the means of the batches that ran,
--- and validation (if any) runs first -- Keras 2.2.4 skips it for such an
--- epoch.  fit and fit_generator clear the flag when they start.
+-- without validation, as in Keras 2.2.4 (fit_generator still validates when
+-- the flag is set at the epoch's last step, as Keras's does).  fit and
+-- fit_generator clear the flag when they start.
 local M = {}
 
 local Callback = {}

@@ -336,7 +336,11 @@ local function install(Sequential)
       local loss, values = means(totals)
       local logs = metric_logs(self, loss, values, "")
       local order = {}  -- the bar already averages the training values
-      if x_val then order = add_validation_logs(self, logs, self:_evaluate_arrays(x_val, y_val, batch_size, 0)) end
+      -- Keras 2.2.4's fit_loop validates at the last batch, after the
+      -- stop_training check: an epoch stopped by a callback is not validated
+      if x_val and not self.stop_training then
+        order = add_validation_logs(self, logs, self:_evaluate_arrays(x_val, y_val, batch_size, 0))
+      end
       return logs, order
     end)
   end
@@ -456,6 +460,7 @@ local function install(Sequential)
       epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
     return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)
       local totals = new_totals(self)
+      local steps_done = 0
       for step = 1, steps do
         call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
         local xb, yb = next_batch(who, gen, step)
@@ -466,12 +471,15 @@ local function install(Sequential)
         blogs.batch, blogs.size = step - 1, xb:size(1)
         bar:update(step, border)
         call_all(cbs, "on_batch_end", step - 1, blogs)
+        steps_done = step
         if self.stop_training then break end
       end
       local loss, values = means(totals)
       local logs = metric_logs(self, loss, values, "")
       local order = {}
-      if vd ~= nil then
+      -- Keras 2.2.4's fit_generator validates once the epoch's steps are
+      -- done, before the stop_training check: an epoch cut short is not
+      if vd ~= nil and steps_done == steps then
         local vloss, vmetrics
         if vsteps then vloss, vmetrics = self:_evaluate_generator(who, vd, vsteps)
         else vloss, vmetrics = self:_evaluate_arrays(vd[1], vd[2], 32, 0) end
