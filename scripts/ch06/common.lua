@@ -244,7 +244,7 @@ function Run:record(history, r)
   f:close()
   if best then
     print(("%s: best %s %.4f at epoch %d%s"):format(self.listing, r.metric, best, epoch,
-      per_epoch and ("; %.1f s/epoch"):format(per_epoch) or ""))
+      per_epoch and ((per_epoch < 1 and "; %.2f s/epoch" or "; %.1f s/epoch"):format(per_epoch)) or ""))
   end
   return line
 end
