@@ -337,6 +337,13 @@ describe("ember.plot", function()
         "ember.plot.figure: give either option 'series' or options 'x'/'y', not both")
     end)
 
+    it("plots a validation metric that misses the last epoch (an epoch cut short by stop_training)", function()
+      local path = png()
+      local h = {history = {loss = {0.9, 0.5, 0.4}, val_loss = {1.0, 0.8}}, epoch = {0, 1, 2}}
+      assert.equal(path, plot.history(h, {metrics = {"loss", "val_loss"}, file = path}))
+      assert.equal("\137PNG", read(path):sub(1, 4))
+    end)
+
     it("checks the history and its options", function()
       assert.has_error(function() plot.history(nil) end,
         "ember.plot.history: argument 'history' expected a History (from model:fit) or a table of metric lists, got nil")

@@ -95,7 +95,9 @@ static void *worker_main(void *arg) {
 }
 
 /* Up to `want` workers in all.  A pool shrunk by em_parallel_set_threads
- * keeps its extra workers asleep: jobs tell them not to take part. */
+ * keeps its extra workers: every job's broadcast wakes them, and they go
+ * back to sleep without taking part (job.max_workers).  A few wake-ups per
+ * job, cheaper than a condition variable per worker. */
 static void start_workers(int want) {
     while (workers < want) {
         pthread_t t;

@@ -1,6 +1,7 @@
 /* The engine's one thread pool for its own loops (Conv1D kernels,
  * Bidirectional's two halves): the calling thread plus a persistent set of
- * workers, em_num_threads() - 1 of them, started on first use.  Workers
+ * workers, em_num_threads() - 1 of them, started when a job first needs
+ * them (more after em_parallel_set_threads raises the count).  Workers
  * sleep on a condition variable between jobs; a job is a list of pieces that
  * the caller and the workers claim from one shared counter, and the caller
  * waits only for pieces actually claimed, so a worker that loses its core on

@@ -138,7 +138,9 @@ local function epochs_for(epoch, n, name)
   local x = {}
   if epoch ~= nil then
     if type(epoch) ~= "table" then fail("history.epoch expected a list of epoch numbers, got %s", describe(epoch)) end
-    if #epoch ~= n then
+    -- a metric may miss the last epoch (validation is skipped on an epoch
+    -- cut short by stop_training, as in Keras): it is plotted on the first n
+    if #epoch < n then
       fail("history.epoch has %d entries but metric '%s' has %d values", #epoch, name, n)
     end
     for i = 1, n do
