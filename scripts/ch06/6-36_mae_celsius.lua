@@ -14,5 +14,5 @@ print(("%.2f"):format(celsius_mae))
 
 io.write("listing 6-35 on this file: ")  -- 6-35 prints its MAE to end the line
 local naive_mae = dofile((arg[0]:match("^(.*/)") or "./") .. "6-35_naive_baseline.lua")
-print(("this file: %.4f (listing 6-35) x std %.3f = %.2f degC; the first line is the book's 0.29 x the same std")
+print(("this file: %.4f (6-35) x std %.3f = %.2f degC; line 1 is the book's 0.29 x std")
   :format(naive_mae, std:get(2), naive_mae * std:get(2)))
