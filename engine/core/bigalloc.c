@@ -11,10 +11,12 @@
 typedef struct {
     void *p;
     size_t size;
+    unsigned long stamp; /* when it was cached: the oldest goes first */
 } block;
 
 static block cache[CACHE_SLOTS];
 static size_t cached_bytes;
+static unsigned long clock_ticks;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 size_t em_big_size(size_t nbytes) {
@@ -56,19 +58,41 @@ void *em_big_alloc(size_t nbytes, int zero) {
     return p;  /* fresh anonymous pages are zero */
 }
 
+/* The slot of the block cached longest ago, or -1 if none is cached. */
+static int oldest_slot(void) {
+    int slot = -1;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (cache[i].p && (slot < 0 || cache[i].stamp < cache[slot].stamp)) slot = i;
+    return slot;
+}
+
+/* The freed block always enters the cache, evicting the blocks cached
+ * longest ago when the slots or the byte budget run out: without eviction,
+ * blocks of sizes a program no longer asks for (an earlier model's) filled
+ * the cache for good, and every later big tensor paid its page faults
+ * again (x + y on 10^7 floats went from 4 ms to 11 ms after a recurrent
+ * benchmark).  Evicted blocks are unmapped outside the lock. */
 void em_big_free(void *p, size_t nbytes) {
     if (!p) return;
     size_t size = em_big_size(nbytes);
+    if (size > CACHE_MAX_BYTES) {
+        munmap(p, size);
+        return;
+    }
+    block evicted[CACHE_SLOTS];
+    int nevicted = 0, slot = -1;
     pthread_mutex_lock(&lock);
-    int slot = -1;
     for (int i = 0; i < CACHE_SLOTS && slot < 0; i++)
         if (!cache[i].p) slot = i;
-    if (slot >= 0 && cached_bytes + size <= CACHE_MAX_BYTES) {
-        cache[slot].p = p;
-        cache[slot].size = size;
-        cached_bytes += size;
-        p = NULL;
+    while (slot < 0 || cached_bytes + size > CACHE_MAX_BYTES) {
+        int old = oldest_slot();
+        evicted[nevicted++] = cache[old];
+        cached_bytes -= cache[old].size;
+        cache[old].p = NULL;
+        if (slot < 0) slot = old;
     }
+    cache[slot] = (block){p, size, ++clock_ticks};
+    cached_bytes += size;
     pthread_mutex_unlock(&lock);
-    if (p) munmap(p, size);
+    for (int i = 0; i < nevicted; i++) munmap(evicted[i].p, evicted[i].size);
 }
