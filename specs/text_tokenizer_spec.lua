@@ -124,6 +124,12 @@ describe("Tokenizer (Keras 2 semantics)", function()
     assert.same({ "? a b" }, oov:sequences_to_texts(ember.tensor({ { 0, 2, 3 } }, { dtype = "int32" })))
   end)
 
+  it("gives back words holding NUL bytes whole (fuzz_tokenizer's regress-nul-word-in-last-document)", function()
+    local tok = P.Tokenizer()
+    tok:fit_on_texts { "a\0b c", "\0" }
+    assert.same({ "a\0b c", "\0" }, tok:sequences_to_texts(tok:texts_to_sequences { "a\0b c", "\0" }))
+  end)
+
   it("accepts Tokenizer(n) and Tokenizer{n, ...}", function()
     for _, tok in ipairs { P.Tokenizer(3), P.Tokenizer { 3 } } do
       tok:fit_on_texts { "x x x y y z" }
