@@ -1,34 +1,18 @@
 -- engine/plot/guard.c at the C level (specs/c/plot_guard_test.c): PLplot's
 -- fatal errors, recoverable errors and terminal chatter become em_fail
 -- messages; the process neither exits nor prints; saves do not nest.
+local c_program = require "support.c_program"
+
 describe("PLplot guard (C)", function()
-  local dir, binary
-
-  setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p '" .. dir .. "'"))
-    binary = dir .. "/plot_guard_test"
-  end)
-
-  teardown(function()
-    os.execute("rm -rf '" .. dir .. "'")
-  end)
-
   it("turns plexit, plabort and nesting into errors and keeps working", function()
-    if not os.execute("command -v cc >/dev/null 2>&1") then
-      pending("no C compiler")
+    local prog, why = c_program.build("plot_guard_test", "-I/usr/include/plplot specs/c/plot_guard_test.c "
+      .. "engine/plot/*.c engine/core/error.c -lplplot -lm")
+    if not prog then
+      pending(why)
       return
     end
-    local compile = "cc -std=gnu11 -I/usr/include/plplot specs/c/plot_guard_test.c engine/plot/*.c "
-      .. "engine/core/error.c -lplplot -lm -o '" .. binary .. "' 2>&1"
-    local p = io.popen(compile)
-    local compiler_output = p:read("a")
-    assert(p:close(), "compiling the guard test failed: " .. compiler_output)
-
-    p = io.popen("'" .. binary .. "' '" .. dir .. "/guard.png' 2>&1")
-    local out = p:read("a")
-    local ok, _, code = p:close()
+    finally(function() prog:remove() end)
+    local ok, code, out = prog:run("'" .. prog.dir .. "/guard.png'")
     assert.is_true(ok, "the test program exited with " .. tostring(code) .. ":\n" .. out)
 
     local lines = {}
