@@ -13,7 +13,8 @@
  *
  * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS, which keeps its own
  * pthreads (its count is set at start-up from the same EMBER_NUM_THREADS,
- * see bindings/lua_tensor_matmul.c; ember.set_num_threads sets both).  The two never split work over the cores at the same time:
+ * see bindings/lua_tensor_matmul.c; ember.set_num_threads sets both).
+ * The two never split work over the cores at the same time:
  *   - Conv1D: the pool runs our AVX-512 kernels; OpenBLAS runs the dense
  *     fallback GEMMs.  A layer calls one or the other, and every pool call
  *     returns only when its job is done, so they alternate, never overlap.
