@@ -13,6 +13,7 @@
  *   lua_text.c             tokenizer, sequences, padding, hashing
  *   lua_data.c             CSV, GloVe, timeseries generator
  *   lua_plot.c             PLplot-backed figures
+ *   lua_fpmode.c           flush-to-zero / denormals-are-zero for every thread
  */
 #ifndef EMBER_MODULES_H
 #define EMBER_MODULES_H
@@ -30,6 +31,7 @@ void ember_open_fs(lua_State *L);
 void ember_open_text(lua_State *L);
 void ember_open_data(lua_State *L);
 void ember_open_plot(lua_State *L);
+void ember_open_fpmode(lua_State *L);
 
 int luaopen_ember_core(lua_State *L);
 

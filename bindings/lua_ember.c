@@ -62,6 +62,7 @@ int luaopen_ember_core(lua_State *L) {
     lua_pushcfunction(L, l_pool_threads);
     lua_setfield(L, -2, "pool_threads");
     lua_setfield(L, -2, "debug");
+    ember_open_fpmode(L);
     ember_open_tensor(L);
     ember_open_tensor_math(L);
     ember_open_tensor_shape(L);

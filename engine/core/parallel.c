@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fpmode.h"
+
 typedef struct {
     em_tid_range_fn fn;
     void *ctx;
@@ -82,6 +84,8 @@ static void run_pieces(const job_desc *j, int tid) {
 static void *worker_main(void *arg) {
     int idx = (int)(intptr_t)arg;
     uint64_t seen = 0;
+    unsigned fp_seen = em_fp_generation();
+    em_fp_apply_here();  /* it inherited the mode; this makes sure */
     in_job = 1;  /* everything a worker runs is inside a job */
     for (;;) {
         pthread_mutex_lock(&job_mu);
@@ -89,6 +93,10 @@ static void *worker_main(void *arg) {
         job_desc j = job;
         seen = j.gen;
         pthread_mutex_unlock(&job_mu);
+        if (em_fp_generation() != fp_seen) {  /* the FTZ/DAZ mode changed since */
+            fp_seen = em_fp_generation();
+            em_fp_apply_here();
+        }
         if (idx < j.max_workers) run_pieces(&j, idx + 1);
     }
     return NULL;
