@@ -96,6 +96,8 @@ local cases = {
   { "seed", "seed", function() ember.seed(nan) end },
   { "set_num_threads", "n", function() ember.set_num_threads(0) end },
   { "set_num_threads", "n", function() ember.set_num_threads("x") end },
+  { "set_flush_denormal", "on", function() ember.set_flush_denormal(1) end },
+  { "set_flush_denormal", "on", function() ember.set_flush_denormal() end },
 
   -- tensor element access and methods
   { "get", "index", function() f2():get(0, 1) end },
