@@ -5,12 +5,11 @@
  * half's output is its last step (it has read the whole sequence reversed).
  * Weights: forward's, then backward's (views of the inner layers' params).
  *
- * The two halves are independent, so when the engine's pool has two threads
- * (EMBER_NUM_THREADS, default the online cores) they run as one job of two
- * tasks (em_parallel_two) while OpenBLAS is kept single-threaded: both cores
- * do useful work instead of splitting small GEMMs.  Dropout masks are drawn
+ * The halves run one after the other, each spreading its blocks of rows
+ * over the engine's threads (see run_both for small batches).  Dropout masks are drawn
  * beforehand on this thread (forward half first, as Keras), so seeded runs
  * repeat whichever thread runs which half. */
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +49,18 @@ static void run_half(void *p) {
     if (j->rc) snprintf(j->err, sizeof j->err, "%s", em_error());
 }
 
-/* Run both jobs (on two pool threads when there are two, OpenBLAS pinned to
- * one thread meanwhile so the halves do not fight its threads for the
- * cores); on failure releases both outputs and reports the first error. */
-static int run_both(half_job *a, half_job *b) {
-    if (em_num_threads() >= 2) {
-        int blas = em_rnn_threads_begin();
+/* Run both halves; on failure releases both outputs and reports the first
+ * error.  Each half splits its batch into blocks of rows run on the pool's
+ * threads; only when a half is a single block (a batch of 16 or fewer)
+ * would that leave threads idle, and then the two halves run as two tasks
+ * at once instead (OpenBLAS pinned to one thread, so they do not fight its
+ * threads for the cores).  Both ways compute the same bits. */
+static int run_both(half_job *a, half_job *b, int64_t batch) {
+    if (em_num_threads() >= 2 && em_rnn_block_count(batch) < 2) {
+        int blas = openblas_get_num_threads();
+        if (blas != 1) openblas_set_num_threads(1);
         em_parallel_two(run_half, a, run_half, b);
-        em_rnn_threads_end(blas);
+        if (blas != 1) openblas_set_num_threads(blas);
     } else {
         run_half(a);
         run_half(b);
@@ -110,11 +113,12 @@ static int keep_half(em_tensor *dst, const em_tensor *src, int reverse, int64_t 
 
 static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     bidir *b = l->self;
+    int64_t batch = x->ndim == 3 ? x->shape[0] : 0;
     if (x->ndim == 3 && x->shape[0] > 0)
         if (em_rnn_predraw_masks(b->fwd, x->shape[0], training) || em_rnn_predraw_masks(b->bwd, x->shape[0], training))
             return -1;
     half_job jf = {.layer = b->fwd, .in = x, .training = training}, jb = {.layer = b->bwd, .in = x, .training = training};
-    if (run_both(&jf, &jb)) return -1;
+    if (run_both(&jf, &jb, batch)) return -1;
     em_tensor yf = jf.out, yb = jb.out;
     int64_t B = x->shape[0], T = x->shape[1], U = yf.shape[yf.ndim - 1];
     b->batch = B; b->time = T; b->units = U;
@@ -180,7 +184,7 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     b->fwd->trainable = l->trainable;
     b->bwd->trainable = l->trainable;
     half_job jf = {.layer = b->fwd, .in = &b->dyf, .backward = 1}, jb = {.layer = b->bwd, .in = &b->dyb, .backward = 1};
-    if (run_both(&jf, &jb)) return -1;
+    if (run_both(&jf, &jb, b->batch)) return -1;
     /* dy was consumed by split_grad: no self-feeding guard needed */
     int rc = em_tensor_reuse(&b->dx, EM_FLOAT32, jf.out.ndim, jf.out.shape, NULL);
     if (!rc) {

@@ -11,34 +11,30 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "recurrent.h"
+#include "recurrent_cell.h"
 
 typedef struct {
     em_rnn rnn;
-    em_tensor rh;   /* reset_after false: (T, B, U) r * masked h, the operand of U_h */
-    em_tensor rec;  /* reset_after true: (T, B, 3U) h.U + rb per step */
-    em_tensor dr;   /* reset_after true: (T, B, 3U) gradients of rec */
+    em_tensor rh;   /* reset_after false: (T, B, U) r * masked h, the operand of U_h (block-major) */
+    em_tensor rec;  /* reset_after true: (T, B, 3U) h.U + rb per step (block-major) */
+    em_tensor dr;   /* reset_after true: (T, B, 3U) gradients of rec (block-major) */
     em_tensor drh;  /* (B, U) gradient of rh at one step */
 } gru;
-
-static int gru_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
-    gru *g = l->self;
-    return em_rnn_build(l, &g->rnn, g->rnn.cfg.reset_after ? 2 : 1, ndim, in, out_ndim, out);
-}
 
 /* h' = z*h + (1-z)*hh for one row. */
 static inline void gru_blend(int64_t U, const float *zg, const float *hh, const float *h, float *hn) {
     for (int64_t j = 0; j < U; j++) hn[j] = zg[j] * h[j] + (1.0f - zg[j]) * hh[j];
 }
 
-static void gru_step_reset_before(em_layer *l, gru *g, int64_t s) {
+static void gru_step_reset_before(em_layer *l, gru *g, const em_rnn_block *k, int64_t s) {
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
-    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    int64_t B = k->nb, T = r->time, U = c->units, GU = 3 * U, BU = B * U;
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
-    float *z = em_f32(&r->zx) + s * B * GU, *hs = em_f32(&r->hs), *rh = em_f32(&g->rh) + s * BU;
-    const float *h = hs + s * BU, *mask_h = em_f32(&r->rec_mask) + 2 * BU;
-    if (s > 0) em_rnn_recurrent_gemm(r, urec, h, 0, 2, z, GU, 1.0f);
+    float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    float *rh = em_rnn_region(&g->rh, k, T, U) + s * BU;
+    const float *h = hs + s * BU, *mask_h = em_rnn_mask(r, &r->rec_mask, k, 2, U);
+    if (s > 0) em_rnn_recurrent_gemm(r, k, urec, h, 0, 2, z, GU, 1.0f);
     for (int64_t b = 0; b < B; b++) {
         float *zr = z + b * GU;
         em_act_forward(c->recurrent_activation, zr, zr, 1, 2 * U);
@@ -59,14 +55,15 @@ static void gru_step_reset_before(em_layer *l, gru *g, int64_t s) {
     }
 }
 
-static void gru_step_reset_after(em_layer *l, gru *g, int64_t s) {
+static void gru_step_reset_after(em_layer *l, gru *g, const em_rnn_block *k, int64_t s) {
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
-    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
+    int64_t B = k->nb, T = r->time, U = c->units, GU = 3 * U, BU = B * U;
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
-    float *z = em_f32(&r->zx) + s * B * GU, *hs = em_f32(&r->hs), *rec = em_f32(&g->rec) + s * B * GU;
+    float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    float *rec = em_rnn_region(&g->rec, k, T, GU) + s * B * GU;
     const float *h = hs + s * BU;
-    if (s > 0) em_rnn_recurrent_gemm(r, urec, h, 0, 3, rec, GU, 0.0f);
+    if (s > 0) em_rnn_recurrent_gemm(r, k, urec, h, 0, 3, rec, GU, 0.0f);
     else memset(rec, 0, sizeof(float) * (size_t)(B * GU));
     const float *rb = c->use_bias ? em_f32(&l->params[EM_RNN_BIAS]) + GU : NULL;
     for (int64_t b = 0; b < B; b++) {
@@ -82,24 +79,20 @@ static void gru_step_reset_after(em_layer *l, gru *g, int64_t s) {
     }
 }
 
-static int gru_forward_body(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+static int gru_prepare_forward(em_layer *l) {
     gru *g = l->self;
-    em_rnn *r = &g->rnn;
-    if (em_rnn_begin_forward(l, r, x, training)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units;
+    int64_t B = g->rnn.batch, T = g->rnn.time, U = g->rnn.cfg.units;
     int64_t s_rh[3] = {T, B, U}, s_rec[3] = {T, B, 3 * U};
-    if (r->cfg.reset_after ? em_tensor_reuse(&g->rec, EM_FLOAT32, 3, s_rec, NULL)
-                           : em_tensor_reuse(&g->rh, EM_FLOAT32, 3, s_rh, NULL))
-        return -1;
-    for (int64_t s = 0; s < T; s++) {
-        if (r->cfg.reset_after) gru_step_reset_after(l, g, s);
-        else gru_step_reset_before(l, g, s);
-    }
-    return em_rnn_finish_forward(r, y);
+    return g->rnn.cfg.reset_after ? em_tensor_reuse(&g->rec, EM_FLOAT32, 3, s_rec, NULL)
+                                  : em_tensor_reuse(&g->rh, EM_FLOAT32, 3, s_rh, NULL);
 }
 
-static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    return em_rnn_forward_single_threaded(gru_forward_body, l, x, training, y);
+static void gru_forward_block(em_layer *l, const em_rnn_block *k) {
+    gru *g = l->self;
+    for (int64_t s = 0; s < g->rnn.time; s++) {
+        if (g->rnn.cfg.reset_after) gru_step_reset_after(l, g, k, s);
+        else gru_step_reset_before(l, g, k, s);
+    }
 }
 
 /* dz_z, dz_h and the direct part dh*z of dL/dh_prev for one row. */
@@ -116,13 +109,14 @@ static inline void gru_row_backward_common(const em_rnn_config *c, int64_t U, co
     em_act_backward(c->activation, dz_h, dz_h, hh, 1, U);
 }
 
-static void gru_back_reset_before(em_layer *l, gru *g, int64_t s, const float *dh, float *dh_prev) {
+static void gru_back_reset_before(em_layer *l, gru *g, const em_rnn_block *k, int64_t s, const float *dh,
+                                  float *dh_prev) {
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
-    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
-    const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
-    const float *mask_h = em_f32(&r->rec_mask) + 2 * BU;
-    float *dz = em_f32(&r->dz) + s * B * GU, *drh = em_f32(&g->drh);
+    int64_t B = k->nb, T = r->time, U = c->units, GU = 3 * U, BU = B * U;
+    const float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *h = em_rnn_region(&r->hs, k, T + 1, U) + s * BU;
+    const float *mask_h = em_rnn_mask(r, &r->rec_mask, k, 2, U);
+    float *dz = em_rnn_region(&r->dz, k, T, GU) + s * B * GU, *drh = em_f32(&g->drh) + k->b0 * U;
     for (int64_t b = 0; b < B; b++)
         gru_row_backward_common(c, U, z + b * GU, h + b * U, dh + b * U, dz + b * GU, dh_prev + b * U);
     /* d(r*h_m) = dz_h . U_h^T */
@@ -145,16 +139,17 @@ static void gru_back_reset_before(em_layer *l, gru *g, int64_t s, const float *d
         }
         em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
     }
-    em_rnn_recurrent_dh(r, dz, GU, 0, 2, dh_prev, 1.0f);
+    em_rnn_recurrent_dh(r, k, dz, GU, 0, 2, dh_prev, 1.0f);
 }
 
-static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh, float *dh_prev) {
+static void gru_back_reset_after(em_layer *l, gru *g, const em_rnn_block *k, int64_t s, const float *dh,
+                                 float *dh_prev) {
     em_rnn *r = &g->rnn;
     const em_rnn_config *c = &r->cfg;
-    int64_t B = r->batch, U = c->units, GU = 3 * U, BU = B * U;
-    const float *z = em_f32(&r->zx) + s * B * GU, *h = em_f32(&r->hs) + s * BU;
-    const float *rec = em_f32(&g->rec) + s * B * GU;
-    float *dz = em_f32(&r->dz) + s * B * GU, *dr = em_f32(&g->dr) + s * B * GU;
+    int64_t B = k->nb, T = r->time, U = c->units, GU = 3 * U, BU = B * U;
+    const float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *h = em_rnn_region(&r->hs, k, T + 1, U) + s * BU;
+    const float *rec = em_rnn_region(&g->rec, k, T, GU) + s * B * GU;
+    float *dz = em_rnn_region(&r->dz, k, T, GU) + s * B * GU, *dr = em_rnn_region(&g->dr, k, T, GU) + s * B * GU;
     for (int64_t b = 0; b < B; b++) {
         const float *zr = z + b * GU, *rg = zr + U, *rech = rec + b * GU + 2 * U;
         float *dzr = dz + b * GU, *drr = dr + b * GU;
@@ -168,43 +163,51 @@ static void gru_back_reset_after(em_layer *l, gru *g, int64_t s, const float *dh
         em_act_backward(c->recurrent_activation, dz_r, dz_r, rg, 1, U);
         memcpy(drr, dzr, sizeof(float) * (size_t)(2 * U));  /* z, r: same as the input side */
     }
-    em_rnn_recurrent_dh(r, dr, GU, 0, 3, dh_prev, 1.0f);
+    em_rnn_recurrent_dh(r, k, dr, GU, 0, 3, dh_prev, 1.0f);
 }
 
-static int gru_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+static int gru_prepare_backward(em_layer *l) {
+    gru *g = l->self;
+    int64_t B = g->rnn.batch, T = g->rnn.time, U = g->rnn.cfg.units;
+    int64_t s_bu[2] = {B, U}, s_dr[3] = {T, B, 3 * U};
+    if (em_tensor_reuse(&g->drh, EM_FLOAT32, 2, s_bu, NULL)) return -1;
+    return g->rnn.cfg.reset_after && em_tensor_reuse(&g->dr, EM_FLOAT32, 3, s_dr, NULL);
+}
+
+static void gru_backward_block(em_layer *l, const em_rnn_block *k, const em_tensor *dy) {
     gru *g = l->self;
     em_rnn *r = &g->rnn;
-    if (em_rnn_begin_backward(l, r, dy)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 3 * U;
-    int64_t s_bu[2] = {B, U}, s_dr[3] = {T, B, GU};
-    if (em_tensor_reuse(&g->drh, EM_FLOAT32, 2, s_bu, NULL)) return -1;
-    if (r->cfg.reset_after && em_tensor_reuse(&g->dr, EM_FLOAT32, 3, s_dr, NULL)) return -1;
-    float *dh = em_f32(&r->dh), *dh_prev = em_f32(&r->dh2);
+    int64_t T = r->time, U = r->cfg.units, GU = 3 * U;
+    float *dh = em_f32(&r->dh) + k->b0 * U, *dh_prev = em_f32(&r->dh2) + k->b0 * U;
     for (int64_t s = T - 1; s >= 0; s--) {
-        em_rnn_add_dy(r, dy, s, dh);
-        if (r->cfg.reset_after) gru_back_reset_after(l, g, s, dh, dh_prev);
-        else gru_back_reset_before(l, g, s, dh, dh_prev);
+        em_rnn_add_dy(r, k, dy, s, dh);
+        if (r->cfg.reset_after) gru_back_reset_after(l, g, k, s, dh, dh_prev);
+        else gru_back_reset_before(l, g, k, s, dh, dh_prev);
         float *t = dh;
         dh = dh_prev;
         dh_prev = t;
     }
-    if (l->trainable) {
-        float *durec = em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]);
-        const float *hs = em_f32(&r->hs), *dz = em_f32(&r->dz);
-        if (r->cfg.reset_after) {
-            const float *dr = em_f32(&g->dr);
-            em_rnn_recurrent_kernel_grad(r, durec, hs, dr, GU, 0, 3, 1);
-            if (r->cfg.use_bias) em_rnn_colsum_add(em_f32(&l->grads[EM_RNN_BIAS]) + GU, dr, T * B, GU, GU);
-        } else {
-            em_rnn_recurrent_kernel_grad(r, durec, hs, dz, GU, 0, 2, 1);
-            em_rnn_recurrent_kernel_grad(r, durec, em_f32(&g->rh), dz + 2 * U, GU, 2, 3, 0);
-        }
+    if (!l->trainable) return;
+    const float *hs = em_rnn_region(&r->hs, k, T + 1, U), *dz = em_rnn_region(&r->dz, k, T, GU);
+    if (r->cfg.reset_after) {
+        const float *dr = em_rnn_region(&g->dr, k, T, GU);
+        em_rnn_recurrent_kernel_grad(r, k, hs, dr, GU, 0, 3, 1);
+        if (r->cfg.use_bias) em_rnn_colsum_add(em_rnn_partial(r, k, EM_RNN_BIAS) + GU, dr, T * k->nb, GU, GU);
+    } else {
+        em_rnn_recurrent_kernel_grad(r, k, hs, dz, GU, 0, 2, 1);
+        em_rnn_recurrent_kernel_grad(r, k, em_rnn_region(&g->rh, k, T, U), dz + 2 * U, GU, 2, 3, 0);
     }
-    return em_rnn_finish_backward(l, r, dx);
+}
+
+static const em_rnn_cell_ops gru_cell = {gru_prepare_forward, gru_forward_block, gru_prepare_backward,
+                                         gru_backward_block};
+
+static int gru_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    return em_rnn_forward(l, &gru_cell, x, training, y);
 }
 
 static int gru_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    return em_rnn_backward_single_threaded(gru_backward_body, l, dy, dx);
+    return em_rnn_backward(l, &gru_cell, dy, dx);
 }
 
 static void gru_destroy(em_layer *l) {
@@ -217,8 +220,8 @@ static void gru_destroy(em_layer *l) {
     free(g);
 }
 
-static const em_layer_ops gru_ops = {"GRU", gru_build, gru_forward, gru_backward, gru_destroy};
+static const em_layer_ops gru_ops = {"GRU", em_rnn_build, gru_forward, gru_backward, gru_destroy};
 
 em_layer *em_gru_new(const em_rnn_config *c) {
-    return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c);
+    return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c->reset_after ? 2 : 1, c);
 }

@@ -9,19 +9,15 @@
 
 #include "../core/error.h"
 #include "../core/fastmath.h"
-#include "recurrent.h"
+#include "recurrent_cell.h"
 
 typedef struct {
     em_rnn rnn;
-    em_tensor cs;  /* (T+1, B, U) cell states, cs[0] = 0 */
-    em_tensor ac;  /* (T, B, U) a(c) of each step */
+    em_tensor cs;  /* (T+1, B, U) cell states, step 0 = 0, block-major */
+    em_tensor ac;  /* (T, B, U) a(c) of each step, block-major */
     em_tensor dc;  /* (B, U) running cell-state gradient */
 } lstm;
 
-static int lstm_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
-    lstm *s = l->self;
-    return em_rnn_build(l, &s->rnn, 1, ndim, in, out_ndim, out);
-}
 
 /* Gates, cell and state for one row: z holds the 4U pre-activations. */
 static inline void lstm_row_forward(const em_rnn_config *c, int64_t U, float *z, const float *cprev, float *cnext,
@@ -56,33 +52,32 @@ static inline void lstm_row_forward_fast(int64_t U, float *restrict z, const flo
     }
 }
 
-static int lstm_forward_body(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+static int lstm_prepare_forward(em_layer *l) {
+    lstm *st = l->self;
+    int64_t B = st->rnn.batch, T = st->rnn.time, U = st->rnn.cfg.units;
+    int64_t s_cs[3] = {T + 1, B, U}, s_ac[3] = {T, B, U};
+    return em_tensor_reuse(&st->cs, EM_FLOAT32, 3, s_cs, NULL) || em_tensor_reuse(&st->ac, EM_FLOAT32, 3, s_ac, NULL);
+}
+
+static void lstm_forward_block(em_layer *l, const em_rnn_block *k) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
-    if (em_rnn_begin_forward(l, r, x, training)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
-    int64_t s_cs[3] = {T + 1, B, U}, s_ac[3] = {T, B, U};
-    if (em_tensor_reuse(&st->cs, EM_FLOAT32, 3, s_cs, NULL) || em_tensor_reuse(&st->ac, EM_FLOAT32, 3, s_ac, NULL))
-        return -1;
+    int64_t nb = k->nb, T = r->time, U = r->cfg.units, GU = 4 * U, BU = nb * U;
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
-    float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
+    float *zx = em_rnn_region(&r->zx, k, T, GU), *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    float *cs = em_rnn_region(&st->cs, k, T + 1, U), *ac = em_rnn_region(&st->ac, k, T, U);
     memset(cs, 0, sizeof(float) * (size_t)BU);
     int fast = lstm_default_activations(&r->cfg);
     for (int64_t s = 0; s < T; s++) {
-        float *z = zx + s * B * GU;
-        if (s > 0) em_rnn_recurrent_gemm(r, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
-        for (int64_t b = 0; b < B; b++) {
+        float *z = zx + s * nb * GU;
+        if (s > 0) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
+        for (int64_t b = 0; b < nb; b++) {
             float *cp = cs + s * BU + b * U, *cn = cs + (s + 1) * BU + b * U, *a = ac + s * BU + b * U,
                   *h = hs + (s + 1) * BU + b * U;
             if (fast) lstm_row_forward_fast(U, z + b * GU, cp, cn, a, h);
             else lstm_row_forward(&r->cfg, U, z + b * GU, cp, cn, a, h);
         }
     }
-    return em_rnn_finish_forward(r, y);
-}
-
-static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    return em_rnn_forward_single_threaded(lstm_forward_body, l, x, training, y);
 }
 
 /* dz (4U) for one row from dh, the running dc (updated to dL/dc_prev). */
@@ -119,33 +114,42 @@ static inline void lstm_row_backward_fast(int64_t U, const float *restrict z, co
     }
 }
 
-static int lstm_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+static int lstm_prepare_backward(em_layer *l) {
+    lstm *st = l->self;
+    int64_t s_bu[2] = {st->rnn.batch, st->rnn.cfg.units};
+    return em_tensor_reuse(&st->dc, EM_FLOAT32, 2, s_bu, NULL);
+}
+
+static void lstm_backward_block(em_layer *l, const em_rnn_block *k, const em_tensor *dy) {
     lstm *st = l->self;
     em_rnn *r = &st->rnn;
-    if (em_rnn_begin_backward(l, r, dy)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units, GU = 4 * U, BU = B * U;
-    int64_t s_bu[2] = {B, U};
-    if (em_tensor_reuse(&st->dc, EM_FLOAT32, 2, s_bu, NULL)) return -1;
-    const float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs), *cs = em_f32(&st->cs), *ac = em_f32(&st->ac);
-    float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh), *dc = em_f32(&st->dc);
+    int64_t nb = k->nb, T = r->time, U = r->cfg.units, GU = 4 * U, BU = nb * U;
+    const float *zx = em_rnn_region(&r->zx, k, T, GU), *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    const float *cs = em_rnn_region(&st->cs, k, T + 1, U), *ac = em_rnn_region(&st->ac, k, T, U);
+    float *dz = em_rnn_region(&r->dz, k, T, GU), *dh = em_f32(&r->dh) + k->b0 * U, *dc = em_f32(&st->dc) + k->b0 * U;
     memset(dc, 0, sizeof(float) * (size_t)BU);
     int fast = lstm_default_activations(&r->cfg);
     for (int64_t s = T - 1; s >= 0; s--) {
-        em_rnn_add_dy(r, dy, s, dh);
-        for (int64_t b = 0; b < B; b++) {
-            const float *z = zx + (s * B + b) * GU, *cp = cs + s * BU + b * U, *a = ac + s * BU + b * U;
-            if (fast) lstm_row_backward_fast(U, z, cp, a, dh + b * U, dc + b * U, dz + (s * B + b) * GU);
-            else lstm_row_backward(&r->cfg, U, z, cp, a, dh + b * U, dc + b * U, dz + (s * B + b) * GU);
+        em_rnn_add_dy(r, k, dy, s, dh);
+        for (int64_t b = 0; b < nb; b++) {
+            const float *z = zx + (s * nb + b) * GU, *cp = cs + s * BU + b * U, *a = ac + s * BU + b * U;
+            if (fast) lstm_row_backward_fast(U, z, cp, a, dh + b * U, dc + b * U, dz + (s * nb + b) * GU);
+            else lstm_row_backward(&r->cfg, U, z, cp, a, dh + b * U, dc + b * U, dz + (s * nb + b) * GU);
         }
-        if (s > 0) em_rnn_recurrent_dh(r, dz + s * B * GU, GU, 0, 4, dh, 0.0f);
+        if (s > 0) em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 0.0f);
     }
-    if (l->trainable)
-        em_rnn_recurrent_kernel_grad(r, em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]), hs, dz, GU, 0, 4, 1);
-    return em_rnn_finish_backward(l, r, dx);
+    if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, GU, 0, 4, 1);
+}
+
+static const em_rnn_cell_ops lstm_cell = {lstm_prepare_forward, lstm_forward_block, lstm_prepare_backward,
+                                          lstm_backward_block};
+
+static int lstm_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    return em_rnn_forward(l, &lstm_cell, x, training, y);
 }
 
 static int lstm_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    return em_rnn_backward_single_threaded(lstm_backward_body, l, dy, dx);
+    return em_rnn_backward(l, &lstm_cell, dy, dx);
 }
 
 static void lstm_destroy(em_layer *l) {
@@ -157,8 +161,8 @@ static void lstm_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops lstm_ops = {"LSTM", lstm_build, lstm_forward, lstm_backward, lstm_destroy};
+static const em_layer_ops lstm_ops = {"LSTM", em_rnn_build, lstm_forward, lstm_backward, lstm_destroy};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
-    return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, c);
+    return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, 1, c);
 }

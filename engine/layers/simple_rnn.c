@@ -3,56 +3,46 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "recurrent.h"
+#include "recurrent_cell.h"
 
 typedef struct {
     em_rnn rnn;
 } simple_rnn;
 
-static int srnn_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
-    simple_rnn *s = l->self;
-    return em_rnn_build(l, &s->rnn, 1, ndim, in, out_ndim, out);
+static void srnn_forward_block(em_layer *l, const em_rnn_block *k) {
+    em_rnn *r = &((simple_rnn *)l->self)->rnn;
+    int64_t nb = k->nb, T = r->time, U = r->cfg.units, BU = nb * U;
+    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
+    float *zx = em_rnn_region(&r->zx, k, T, U), *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    for (int64_t s = 0; s < T; s++) {
+        float *z = zx + s * BU;
+        if (s > 0) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 1, z, U, 1.0f);
+        em_act_forward(r->cfg.activation, hs + (s + 1) * BU, z, 1, BU);
+    }
 }
 
-static int srnn_forward_body(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+static void srnn_backward_block(em_layer *l, const em_rnn_block *k, const em_tensor *dy) {
     em_rnn *r = &((simple_rnn *)l->self)->rnn;
-    if (em_rnn_begin_forward(l, r, x, training)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units;
-    const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
-    float *zx = em_f32(&r->zx), *hs = em_f32(&r->hs);
-    for (int64_t s = 0; s < T; s++) {
-        float *z = zx + s * B * U;
-        em_rnn_recurrent_gemm(r, urec, hs + s * B * U, 0, 1, z, U, 1.0f);
-        em_act_forward(r->cfg.activation, hs + (s + 1) * B * U, z, 1, B * U);
+    int64_t nb = k->nb, T = r->time, U = r->cfg.units, BU = nb * U;
+    const float *hs = em_rnn_region(&r->hs, k, T + 1, U);
+    float *dz = em_rnn_region(&r->dz, k, T, U), *dh = em_f32(&r->dh) + k->b0 * U;
+    for (int64_t s = T - 1; s >= 0; s--) {
+        em_rnn_add_dy(r, k, dy, s, dh);
+        em_act_backward(r->cfg.activation, dz + s * BU, dh, hs + (s + 1) * BU, 1, BU);
+        if (s > 0) em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 0.0f);
     }
-    return em_rnn_finish_forward(r, y);
+    /* step 0 sees h = 0: its rows of hs contribute nothing but are harmless */
+    if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, U, 0, 1, 1);
 }
+
+static const em_rnn_cell_ops simple_rnn_cell = {NULL, srnn_forward_block, NULL, srnn_backward_block};
 
 static int srnn_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
-    return em_rnn_forward_single_threaded(srnn_forward_body, l, x, training, y);
-}
-
-static int srnn_backward_body(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    em_rnn *r = &((simple_rnn *)l->self)->rnn;
-    if (em_rnn_begin_backward(l, r, dy)) return -1;
-    int64_t B = r->batch, T = r->time, U = r->cfg.units, BU = B * U;
-    const float *hs = em_f32(&r->hs);
-    float *dz = em_f32(&r->dz), *dh = em_f32(&r->dh);
-    for (int64_t s = T - 1; s >= 0; s--) {
-        em_rnn_add_dy(r, dy, s, dh);
-        em_act_backward(r->cfg.activation, dz + s * BU, dh, hs + (s + 1) * BU, 1, BU);
-        if (s > 0) em_rnn_recurrent_dh(r, dz + s * BU, U, 0, 1, dh, 0.0f);
-    }
-    if (l->trainable) {
-        float *durec = em_f32(&l->grads[EM_RNN_RECURRENT_KERNEL]);
-        /* step 0 sees h = 0: rows 0..B-1 of hs contribute nothing but are harmless */
-        em_rnn_recurrent_kernel_grad(r, durec, hs, dz, U, 0, 1, 1);
-    }
-    return em_rnn_finish_backward(l, r, dx);
+    return em_rnn_forward(l, &simple_rnn_cell, x, training, y);
 }
 
 static int srnn_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
-    return em_rnn_backward_single_threaded(srnn_backward_body, l, dy, dx);
+    return em_rnn_backward(l, &simple_rnn_cell, dy, dx);
 }
 
 static void srnn_destroy(em_layer *l) {
@@ -61,8 +51,8 @@ static void srnn_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops simple_rnn_ops = {"SimpleRNN", srnn_build, srnn_forward, srnn_backward, srnn_destroy};
+static const em_layer_ops simple_rnn_ops = {"SimpleRNN", em_rnn_build, srnn_forward, srnn_backward, srnn_destroy};
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c) {
-    return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, c);
+    return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, 1, c);
 }
