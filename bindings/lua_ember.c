@@ -11,6 +11,9 @@
 #include "lua_layer.h"
 #include "../engine/core/parallel.h"
 #include "../engine/core/tensor.h"
+#include "../engine/layers/recurrent.h"
+#include "lua_tensor.h"
+#include <stdint.h>
 
 void ember_open_layers(lua_State *L) {
     lua_newtable(L);
@@ -50,6 +53,13 @@ static int l_pool_threads(lua_State *L) {
     return 1;
 }
 
+/* ember.debug.rnn_blocks(batch): blocks of rows a recurrent layer cuts a
+ * batch into (engine/layers/recurrent_cell.h; for specs, not the API). */
+static int l_rnn_blocks(lua_State *L) {
+    lua_pushinteger(L, (lua_Integer)em_rnn_block_count(lt_check_int(L, 1, "debug.rnn_blocks", "batch", 1, INT32_MAX)));
+    return 1;
+}
+
 int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
     lua_pushcfunction(L, l_clock);
@@ -61,6 +71,8 @@ int luaopen_ember_core(lua_State *L) {
     lua_setfield(L, -2, "storage_allocations");
     lua_pushcfunction(L, l_pool_threads);
     lua_setfield(L, -2, "pool_threads");
+    lua_pushcfunction(L, l_rnn_blocks);
+    lua_setfield(L, -2, "rnn_blocks");
     lua_setfield(L, -2, "debug");
     ember_open_fpmode(L);
     ember_open_tensor(L);

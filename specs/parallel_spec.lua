@@ -25,7 +25,16 @@ local function fingerprint(build, x, y, loss)
   for _, w in ipairs(m:get_weights()) do out[#out + 1] = string.format("%a", sum(w:totable())) end
   return table.concat(out, " ")
 end
-if which == "conv" then
+if which == "rnn" then
+  -- 40 rows: three blocks of rows (16, 16, 8), so 2 and 3 threads split them differently
+  ember.seed(4)
+  local x, y = ember.randn { 40, 30, 5 }, ember.randn { 40 }
+  io.write(fingerprint(function() return ember.Sequential {
+    L.LSTM(12, { return_sequences = true, input_shape = { None, 5 } }), L.SimpleRNN(8), L.Dense(1) } end, x, y, "mse"))
+  io.write(" ", fingerprint(function() return ember.Sequential {
+    L.GRU(12, { dropout = 0.2, recurrent_dropout = 0.3, return_sequences = true, input_shape = { None, 5 } }),
+    L.GRU(6, { reset_after = true, go_backwards = true }), L.Dense(1) } end, x, y, "mae"))
+elseif which == "conv" then
   ember.seed(1)
   local x, y = ember.randn { 64, 240, 14 }, ember.randn { 64 }
   io.write(fingerprint(function() return ember.Sequential {
@@ -79,6 +88,13 @@ describe("thread pool", function()
     ember.set_num_threads(3)
     assert.equal(3, ember.debug.pool_threads())
     assert.equal(3, ember.num_threads())
+  end)
+
+  it("gives LSTM, SimpleRNN and GRU (dropout, reset_after) training the same bits on 1, 2 and 3 threads", function()
+    local one = run(1, "rnn")
+    assert.equal(one, run(2, "rnn"))
+    assert.equal(one, run(3, "rnn"))
+    assert.equal(one, run(2, "rnn"))
   end)
 
   it("gives Bidirectional the same bits on one thread and on two", function()
