@@ -2,6 +2,7 @@
  * and the thread count: EMBER_NUM_THREADS at start-up (default: every
  * online core), ember.num_threads(), ember.set_num_threads(n), which sets
  * both OpenBLAS's threads and the engine pool's (engine/core/parallel.h). */
+#include <cblas.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -31,6 +32,19 @@ static int l_dot(lua_State *L) {
 
 static int l_num_threads(lua_State *L) { lua_pushinteger(L, em_get_num_threads()); return 1; }
 
+/* ember.debug.blas(): OpenBLAS's build string and the core type it chose
+ * (for make bench's machine header; not part of the API). */
+static int l_blas_info(lua_State *L) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, openblas_get_config());
+    lua_setfield(L, -2, "config");
+    lua_pushstring(L, openblas_get_corename());
+    lua_setfield(L, -2, "core");
+    lua_pushinteger(L, openblas_get_num_threads());
+    lua_setfield(L, -2, "threads");
+    return 1;
+}
+
 static int l_set_num_threads(lua_State *L) {
     int n = (int)lt_check_int(L, 1, "set_num_threads", "n", 1, 1024);
     em_set_num_threads(n);
@@ -56,5 +70,9 @@ void lt_open_matmul(lua_State *L) {
                                          {"set_num_threads", l_set_num_threads}, {NULL, NULL}};
     lt_register_methods(L, methods);
     luaL_setfuncs(L, functions, 0);
+    lua_getfield(L, -1, "debug");
+    lua_pushcfunction(L, l_blas_info);
+    lua_setfield(L, -2, "blas");
+    lua_pop(L, 1);
     em_set_num_threads(startup_threads());
 }

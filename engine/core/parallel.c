@@ -34,6 +34,8 @@ static atomic_ullong claim;   /* generation << 32 | next piece */
 static atomic_llong done;     /* pieces finished in the current job */
 static _Thread_local int in_job; /* this thread is running a piece (or waiting for its job) */
 
+int em_parallel_in_job(void) { return in_job; }
+
 static pthread_once_t count_once = PTHREAD_ONCE_INIT;
 static atomic_int thread_total = 1;
 

@@ -11,19 +11,19 @@
  * online core (capped at EM_MAX_THREADS), read on first use;
  * em_parallel_set_threads (ember.set_num_threads) changes it later.
  *
- * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS, which keeps its own
- * pthreads (its count is set at start-up from the same EMBER_NUM_THREADS,
- * see bindings/lua_tensor_matmul.c; ember.set_num_threads sets both).
- * The two never split work over the cores at the same time:
- *   - Conv1D: the pool runs our AVX-512 kernels; OpenBLAS runs the dense
- *     fallback GEMMs.  A layer calls one or the other, and every pool call
- *     returns only when its job is done, so they alternate, never overlap.
- *     Conv1D's pieces never call OpenBLAS.
- *   - Recurrent layers run each pass with OpenBLAS pinned to 1 thread
- *     (em_rnn_threads_begin/end): their GEMMs are too small to split.
- *     Bidirectional runs its two halves as a pool job of two tasks, with
- *     OpenBLAS pinned to 1 thread around the whole job: each core runs one
- *     half, each half calls single-threaded OpenBLAS.
+ * Coexisting with OpenBLAS.  GEMM goes to OpenBLAS (engine/ops/gemm.h),
+ * which keeps its own pthreads.  The two never split work over the cores
+ * at the same time:
+ *   - Outside pool jobs, em_sgemm gives each GEMM as many OpenBLAS threads
+ *     as its size pays for (small GEMMs run on one).
+ *   - Recurrent layers split their batch into blocks of rows run as one
+ *     pool job per pass, with OpenBLAS pinned to one thread
+ *     (em_gemm_single_begin/end): each block's GEMMs run on the thread that
+ *     runs the block.  Bidirectional runs its halves one after the other,
+ *     or (one block each) as two tasks with OpenBLAS pinned.
+ *   - Conv1D: the pool runs our kernels; OpenBLAS runs the dense fallback
+ *     GEMMs.  A layer calls one or the other, and every pool call returns
+ *     only when its job is done, so they alternate, never overlap.
  *   - Idle pool workers sleep (no spinning), so they take no time from
  *     OpenBLAS's threads; the caller spins only briefly at the end of a job.
  *
@@ -42,6 +42,10 @@ typedef void (*em_range_fn)(void *ctx, int64_t lo, int64_t hi);
 typedef void (*em_tid_range_fn)(void *ctx, int tid, int64_t lo, int64_t hi);
 typedef void (*em_piece_fn)(void *ctx, int64_t piece);
 typedef void (*em_task_fn)(void *ctx);
+
+/* 1 on a thread that is running a piece of a pool job (or waiting for its
+ * own job): GEMMs there must not change OpenBLAS's thread count. */
+int em_parallel_in_job(void);
 
 /* Threads our loops may use (caller included): EMBER_NUM_THREADS or all
  * online cores, 1..EM_MAX_THREADS, until em_parallel_set_threads. */

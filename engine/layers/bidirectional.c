@@ -9,13 +9,13 @@
  * over the engine's threads (see run_both for small batches).  Dropout masks are drawn
  * beforehand on this thread (forward half first, as Keras), so seeded runs
  * repeat whichever thread runs which half. */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
 #include "../core/parallel.h"
+#include "../ops/gemm.h"
 #include "recurrent.h"
 
 const char *const em_merge_mode_names[] = {"concat", "sum", "mul", "ave", NULL};
@@ -57,10 +57,9 @@ static void run_half(void *p) {
  * threads for the cores).  Both ways compute the same bits. */
 static int run_both(half_job *a, half_job *b, int64_t batch) {
     if (em_num_threads() >= 2 && em_rnn_block_count(batch) < 2) {
-        int blas = openblas_get_num_threads();
-        if (blas != 1) openblas_set_num_threads(1);
+        int blas = em_gemm_single_begin();
         em_parallel_two(run_half, a, run_half, b);
-        if (blas != 1) openblas_set_num_threads(blas);
+        em_gemm_single_end(blas);
     } else {
         run_half(a);
         run_half(b);

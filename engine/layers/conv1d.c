@@ -34,6 +34,7 @@
 #include "conv_gemm.h"
 #include "conv_sparse.h"
 #include "initializers.h"
+#include "../ops/gemm.h"
 
 typedef struct {
     em_conv1d_config c;
@@ -159,14 +160,14 @@ static void gemm_forward(conv1d *s, const float *P, const float *W, float *full)
     if (window_scheme(s)) {
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)F, (int)(k * cin), 1.0f,
+            em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)F, (int)(k * cin), 1.0f,
                         P + r * cin, (int)(k * cin), W, (int)F, 0.0f, full + r * F, (int)(k * F));
         }
         return;
     }
     int64_t st = s->c.strides, d = s->c.dilation_rate;
     for (int64_t j = 0; j < k && s->q_valid > 0; j++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->q_valid, (int)F, (int)cin, 1.0f,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->q_valid, (int)F, (int)cin, 1.0f,
                     P + j * d * cin, (int)(st * cin), W + j * cin * F, (int)F, j ? 1.0f : 0.0f, full, (int)F);
 }
 
@@ -296,7 +297,7 @@ static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
         float *dwt = em_f32(&s->dwt);
         for (int64_t r = 0; r < k && r < s->q_valid; r++) {
             int64_t m = (s->q_valid - 1 - r) / k + 1;
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)(k * cin), (int)m, 1.0f, dz + r * F,
+            em_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)(k * cin), (int)m, 1.0f, dz + r * F,
                         (int)(k * F), P + r * cin, (int)(k * cin), r ? 1.0f : 0.0f, dwt, (int)(k * cin));
         }
         for (int64_t i = 0; i < k * cin; i++)
@@ -305,7 +306,7 @@ static int grad_kernel(conv1d *s, const float *P, const float *dz, float *dW) {
     }
     int64_t st = s->c.strides, d = s->c.dilation_rate;
     for (int64_t j = 0; j < k && s->q_valid > 0; j++)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cin, (int)F, (int)s->q_valid, 1.0f,
+        em_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cin, (int)F, (int)s->q_valid, 1.0f,
                     P + j * d * cin, (int)(st * cin), dz, (int)F, 1.0f, dW + j * cin * F, (int)F);
     return 0;
 }
@@ -337,7 +338,7 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp,
         /* OpenBLAS: rows t = r, r+k, ... have disjoint windows (lda = k*F) */
         for (int64_t r = 0; r < k && r < rows; r++) {
             int64_t m = (rows - 1 - r) / k + 1;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)cin, (int)(k * F), 1.0f,
+            em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)cin, (int)(k * F), 1.0f,
                         dzbuf + r * F, (int)(k * F), wf, (int)cin, 0.0f, dxp + r * cin, (int)(k * cin));
         }
         return 0;
@@ -345,7 +346,7 @@ static int grad_input(conv1d *s, const float *W, const float *dzbuf, float *dxp,
     int64_t st = s->c.strides, d = s->c.dilation_rate;
     memset(dxp, 0, sizeof(float) * (size_t)(rows * cin));
     for (int64_t j = 0; j < k && s->q_valid > 0; j++)  /* rows of one GEMM are stride*cin apart: no overlap */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->q_valid, (int)cin, (int)F, 1.0f, dzbuf, (int)F,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->q_valid, (int)cin, (int)F, 1.0f, dzbuf, (int)F,
                     W + j * cin * F, (int)F, 1.0f, dxp + j * d * cin, (int)(st * cin));
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "../core/error.h"
 #include "core_layers.h"
 #include "initializers.h"
+#include "../ops/gemm.h"
 
 typedef struct {
     int64_t units, in_dim;
@@ -56,7 +57,7 @@ static int dense_forward(em_layer *l, const em_tensor *x, int training, em_tenso
         beta = 1.0f;
     }
     if (rows > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)k, 1.0f, em_f32(xc),
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)k, 1.0f, em_f32(xc),
                     (int)k, em_f32(&l->params[0]), (int)n, beta, Y, (int)n);
     if (d->act == EM_ACT_SOFTMAX) em_act_forward(d->act, Y, Y, rows, n);
     else em_act_forward(d->act, Y, Y, 1, rows * n);
@@ -84,7 +85,7 @@ static int dense_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (rows > 0) {
         if (l->trainable) {
             /* dW += x^T dz ; db += column sums of dz */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)rows, 1.0f, em_f32(&d->x),
+            em_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)rows, 1.0f, em_f32(&d->x),
                         (int)k, DZ, (int)n, 1.0f, em_f32(&l->grads[0]), (int)n);
             if (d->use_bias) {
                 float *db = em_f32(&l->grads[1]);
@@ -95,7 +96,7 @@ static int dense_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
             }
         }
         if (!l->no_input_grad)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)n, 1.0f, DZ, (int)n,
+            em_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)n, 1.0f, DZ, (int)n,
                         em_f32(&l->params[0]), (int)n, 0.0f, em_f32(&d->dx), (int)k);
     }
     /* The input view is dropped so the previous layer's buffer can be reused

@@ -12,6 +12,7 @@
 
 #include "../core/error.h"
 #include "recurrent_cell.h"
+#include "../ops/gemm.h"
 
 typedef struct {
     em_rnn rnn;
@@ -46,7 +47,7 @@ static void gru_step_reset_before(em_layer *l, gru *g, const em_rnn_block *k, in
             for (int64_t j = 0; j < U; j++) rhb[j] = rg[j] * hb[j];
     }
     if (s > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, rh, (int)U,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, rh, (int)U,
                     urec + 2 * U, (int)GU, 1.0f, z + 2 * U, (int)GU);
     for (int64_t b = 0; b < B; b++) {
         float *zr = z + b * GU;
@@ -120,7 +121,7 @@ static void gru_back_reset_before(em_layer *l, gru *g, const em_rnn_block *k, in
     for (int64_t b = 0; b < B; b++)
         gru_row_backward_common(c, U, z + b * GU, h + b * U, dh + b * U, dz + b * GU, dh_prev + b * U);
     /* d(r*h_m) = dz_h . U_h^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, dz + 2 * U, (int)GU,
+    em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, dz + 2 * U, (int)GU,
                 em_f32(&r->urec_t) + 2 * U * U, (int)U, 0.0f, drh, (int)U);
     for (int64_t b = 0; b < B; b++) {
         const float *rg = z + b * GU + U, *hb = h + b * U, *d = drh + b * U;

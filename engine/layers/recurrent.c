@@ -13,6 +13,7 @@
 #include "../core/parallel.h"
 #include "../core/random.h"
 #include "initializers.h"
+#include "../ops/gemm.h"
 
 /* ---- config --------------------------------------------------------------- */
 
@@ -175,9 +176,9 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static void run_blocks(em_rnn *r, em_range_fn fn, void *ctx) {
     double flops = 2.0 * (double)r->time * (double)r->batch * (double)(r->gates * r->cfg.units) *
                    (double)(r->features + r->cfg.units);
-    int blas = em_rnn_threads_begin();
+    int blas = em_gemm_single_begin();
     em_parallel_dynamic(r->blocks, 1, flops, 4e6, fn, ctx);
-    em_rnn_threads_end(blas);
+    em_gemm_single_end(blas);
 }
 
 /* ---- forward ------------------------------------------------------------------ */
@@ -250,14 +251,14 @@ static void block_project_input(em_layer *l, em_rnn *r, const em_rnn_block *k) {
         beta = 1.0f;
     }
     if (!r->in_masked) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)GU, (int)F, 1.0f, xt, (int)F, w,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)GU, (int)F, 1.0f, xt, (int)F, w,
                     (int)GU, beta, zx, (int)GU);
         return;
     }
     float *xm = em_rnn_region(&r->scratch, k, T, max64(F, U));
     for (int64_t g = 0; g < G; g++) {
         apply_step_mask(xm, xt, em_rnn_mask(r, &r->in_mask, k, (int)g, F), T, k->nb, F);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)U, (int)F, 1.0f, xm, (int)F,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)U, (int)F, 1.0f, xm, (int)F,
                     w + g * U, (int)GU, beta, zx + g * U, (int)GU);
     }
 }
@@ -363,13 +364,13 @@ static void block_kernel_grads(em_layer *l, em_rnn *r, const em_rnn_block *k) {
     const float *dz = em_rnn_region(&r->dz, k, T, GU), *xt = em_rnn_region(&r->x_tm, k, T, F);
     float *dw = em_rnn_partial(r, k, EM_RNN_KERNEL);
     if (!r->in_masked) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)GU, (int)rows, 1.0f, xt, (int)F, dz,
+        em_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)GU, (int)rows, 1.0f, xt, (int)F, dz,
                     (int)GU, 0.0f, dw, (int)GU);
     } else {
         float *xm = em_rnn_region(&r->scratch, k, T, max64(F, U));
         for (int64_t g = 0; g < G; g++) {
             apply_step_mask(xm, xt, em_rnn_mask(r, &r->in_mask, k, (int)g, F), T, k->nb, F);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)U, (int)rows, 1.0f, xm, (int)F,
+            em_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)U, (int)rows, 1.0f, xm, (int)F,
                         dz + g * U, (int)GU, 0.0f, dw + g * U, (int)GU);
         }
     }
@@ -382,13 +383,13 @@ static void block_input_grad(em_layer *l, em_rnn *r, const em_rnn_block *k) {
     const float *dz = em_rnn_region(&r->dz, k, T, GU), *w = em_f32(&l->params[EM_RNN_KERNEL]);
     float *dxt = em_rnn_region(&r->dx_tm, k, T, F);
     if (!r->in_masked) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)F, (int)GU, 1.0f, dz, (int)GU, w,
+        em_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)F, (int)GU, 1.0f, dz, (int)GU, w,
                     (int)GU, 0.0f, dxt, (int)F);
     } else {
         float *tmp = em_rnn_region(&r->scratch, k, T, max64(F, U));
         memset(dxt, 0, sizeof(float) * (size_t)(rows * F));
         for (int64_t g = 0; g < G; g++) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)F, (int)U, 1.0f, dz + g * U,
+            em_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)F, (int)U, 1.0f, dz + g * U,
                         (int)GU, w + g * U, (int)GU, 0.0f, tmp, (int)F);
             const float *m = em_rnn_mask(r, &r->in_mask, k, (int)g, F);
             for (int64_t s = 0; s < T; s++)
@@ -447,18 +448,3 @@ int em_rnn_backward(em_layer *l, const em_rnn_cell_ops *cell, const em_tensor *d
     return 0;
 }
 
-/* ---- threads --------------------------------------------------------------------- */
-
-/* The blocks are the parallel work: each block's GEMMs are small (16 rows
- * by 32 units for the chapter's models) and run on the thread that runs the
- * block, so OpenBLAS stays on one thread for the whole pass (its own
- * threads would only fight ours for the cores). */
-int em_rnn_threads_begin(void) {
-    int previous = openblas_get_num_threads();
-    if (previous != 1) openblas_set_num_threads(1);
-    return previous;
-}
-
-void em_rnn_threads_end(int previous) {
-    if (previous != 1) openblas_set_num_threads(previous);
-}

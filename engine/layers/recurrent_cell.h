@@ -21,7 +21,7 @@
  * (B, width) buffers (dh, dh2, step_tmp, the cells' running gradients) and
  * the dropout masks (G, B, width) hold block k's rows at b0 * width.
  *
- * Each block's GEMMs call OpenBLAS single-threaded (em_rnn_threads_begin):
+ * Each block's GEMMs call OpenBLAS single-threaded (em_gemm_single_begin):
  * the threads are ours, one per block at a time.  Every buffer is sized
  * before a pass starts (em_tensor_reuse: steady state allocates nothing);
  * nothing is allocated inside the time loop or on a worker thread. */
@@ -136,10 +136,5 @@ void em_rnn_recurrent_kernel_grad(em_rnn *r, const em_rnn_block *k, const float 
 
 /* Column sums of m (rows x n, row stride ld) added into out. */
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld);
-
-/* Run OpenBLAS single-threaded around a pass; returns the previous thread
- * count for em_rnn_threads_end. */
-int em_rnn_threads_begin(void);
-void em_rnn_threads_end(int previous);
 
 #endif

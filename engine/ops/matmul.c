@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "../core/error.h"
+#include "gemm.h"
 
 void em_set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int em_get_num_threads(void) { return openblas_get_num_threads(); }
@@ -62,7 +63,7 @@ static void gemm_batches(em_tensor *out, const operand *a, const operand *b, int
     int64_t as = a->t->ndim == 3 && a->t->shape[0] > 1 ? a->t->strides[0] : 0;
     int64_t bs = b->t->ndim == 3 && b->t->shape[0] > 1 ? b->t->strides[0] : 0;
     for (int64_t i = 0; i < batch; i++)
-        cblas_sgemm(CblasRowMajor, a->v.trans, b->v.trans, (int)m, (int)n, (int)k, 1.0f, em_f32(a->t) + i * as,
+        em_sgemm(CblasRowMajor, a->v.trans, b->v.trans, (int)m, (int)n, (int)k, 1.0f, em_f32(a->t) + i * as,
                     a->v.ld, em_f32(b->t) + i * bs, b->v.ld, 0.0f, em_f32(out) + i * m * n, (int)(n > 1 ? n : 1));
 }
 

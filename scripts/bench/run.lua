@@ -11,4 +11,5 @@ end
 p:close()
 table.sort(files)
 print(("Ember benchmarks, %s, %s"):format(os.date("!%Y-%m-%d %H:%M UTC"), ember.version))
+require("machine").report()
 for _, name in ipairs(files) do dofile(dir .. "/" .. name) end
