@@ -5,6 +5,15 @@ local bench = {}
 
 function bench.time(label, fn, opts)
   opts = opts or {}
+  local median, times = bench.time_quiet(fn, opts)
+  print(("%-58s %10.3f ms  (min %.3f, max %.3f, %d runs)"):format(label, median * 1e3, times[1] * 1e3,
+    times[#times] * 1e3, #times))
+  return median, times
+end
+
+-- The same measurement without printing: median seconds.
+function bench.time_quiet(fn, opts)
+  opts = opts or {}
   for _ = 1, opts.warmup or 1 do fn() end
   local times = {}
   for i = 1, opts.runs or 5 do
@@ -13,10 +22,7 @@ function bench.time(label, fn, opts)
     times[i] = ember.clock() - t0
   end
   table.sort(times)
-  local median = times[(#times + 1) // 2]
-  print(("%-58s %10.3f ms  (min %.3f, max %.3f, %d runs)"):format(label, median * 1e3, times[1] * 1e3,
-    times[#times] * 1e3, #times))
-  return median, times
+  return times[(#times + 1) // 2], times
 end
 
 function bench.section(title)
