@@ -30,7 +30,9 @@ static int l_dot(lua_State *L) {
     return 1;
 }
 
-static int l_num_threads(lua_State *L) { lua_pushinteger(L, em_get_num_threads()); return 1; }
+/* The count set at start-up or by set_num_threads (OpenBLAS's own count
+ * varies from GEMM to GEMM, see engine/ops/gemm.h). */
+static int l_num_threads(lua_State *L) { lua_pushinteger(L, em_num_threads()); return 1; }
 
 /* ember.debug.blas(): OpenBLAS's build string and the core type it chose
  * (for make bench's machine header; not part of the API). */

@@ -36,7 +36,7 @@
 
 #include <stdint.h>
 
-#define EM_MAX_THREADS 16
+#define EM_MAX_THREADS 64  /* OpenBLAS's own maximum in Debian's build */
 
 typedef void (*em_range_fn)(void *ctx, int64_t lo, int64_t hi);
 typedef void (*em_tid_range_fn)(void *ctx, int tid, int64_t lo, int64_t hi);

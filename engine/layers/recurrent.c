@@ -142,7 +142,7 @@ static void apply_step_mask(float *dst, const float *src, const float *mask, int
 
 /* ---- blocks of rows --------------------------------------------------------- */
 
-/* 16 blocks at most (EM_MAX_THREADS), of at least 16 rows (fewer rows make
+/* 16 blocks at most (enough for 16 cores), of at least 16 rows (fewer rows make
  * the per-step GEMMs too short to pay for their calls), rounded to 8 rows
  * (a whole AVX register of floats per column). */
 int64_t em_rnn_block_rows(int64_t batch) {

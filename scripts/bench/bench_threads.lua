@@ -12,7 +12,7 @@ if cores >= 2 then counts[#counts + 1] = 2 end
 if cores > 2 then counts[#counts + 1] = math.min(cores, 16) end
 
 local rows = {}
-for _, group in ipairs { require "cases_recurrent", require "cases_conv" } do
+for _, group in ipairs { (require "cases_recurrent"), (require "cases_conv") } do
   for _, case in ipairs(group.cases) do rows[#rows + 1] = { case = case, inputs = group.inputs } end
 end
 
