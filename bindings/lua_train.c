@@ -7,9 +7,8 @@
  *   gather_rows(src, idx, first, count, dst) -> dst = src rows idx[first .. first+count-1]
  *   copy_rows(dst, first, src)         -> dst rows first.. = src
  *   rows(src, first, count)            -> view of rows first .. first+count-1
- *   forward_chain(cores, x, training, names) -> output of the last layer
- *   backward_chain(cores, dy, names)   -> accumulates every layer's gradients
- *   zero_grads(cores); isatty()        -> is stdout a terminal
+ *   Model(cores, names)                -> the model core and its training step (lua_model.c)
+ *   isatty()                           -> is stdout a terminal
  *   loss_names, optimizer_names, metric_names: lists for error messages */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "ember_modules.h"
 #include "lua_layer.h"
 #include "lua_tensor.h"
+#include "lua_train.h"
 
 #define OPTIMIZER_MT "ember.Optimizer"
 
@@ -37,9 +37,7 @@ static int opt_gc(lua_State *L) {
     return 0;
 }
 
-/* Index of name in the NULL-terminated list names, or raises
- * "unknown <what> '<name>' (valid: <names, comma-separated>)". */
-static int check_name(lua_State *L, const char *what, const char *name, const char *const *names) {
+int ember_check_name(lua_State *L, const char *what, const char *name, const char *const *names) {
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return i;
     luaL_Buffer b;
@@ -55,8 +53,15 @@ static int check_name(lua_State *L, const char *what, const char *name, const ch
     return lua_error(L);
 }
 
+em_optimizer *ember_check_optimizer(lua_State *L, int idx, const char *fn, const char *arg) {
+    opt_box *b = luaL_testudata(L, idx, OPTIMIZER_MT);
+    if (!b) lt_argerror(L, idx, fn, arg, "an optimizer");
+    if (!b->opt) luaL_error(L, "%s: the optimizer was freed", fn);
+    return b->opt;
+}
+
 static int l_optimizer(lua_State *L) {
-    int kind = check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
+    int kind = ember_check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
     const char *fn = em_optimizer_class_names[kind];
     em_opt_config c = em_optimizer_defaults((em_opt_kind)kind);
     c.lr = lt_opt_number(L, 2, fn, "lr", c.lr);
@@ -100,11 +105,8 @@ static int l_opt_step(lua_State *L) {
     em_tensor **params = tensor_list(L, 2, "step", "params", &np);
     em_tensor **grads = tensor_list(L, 3, "step", "grads", &ng);
     if (np != ng) return luaL_error(L, "step: %d parameters but %d gradients", np, ng);
-    if (!lua_isnoneornil(L, 4)) {
-        double lr = lt_check_number(L, 4, "step", "lr");
-        if (!(lr >= 0)) return luaL_error(L, "step: argument 'lr' must be >= 0, got %f", lr);
-        b->opt->cfg.lr = lr;
-    }
+    if (!lua_isnoneornil(L, 4) && em_optimizer_set_lr(b->opt, lt_check_number(L, 4, "step", "lr")))
+        return lt_raise(L);
     if (em_optimizer_step(b->opt, np, params, grads)) return lt_raise(L);
     return 0;
 }
@@ -133,7 +135,7 @@ static int l_loss(lua_State *L) {
 
 static int l_metric(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
-    int k = check_name(L, "metric", name, em_metric_names);
+    int k = ember_check_name(L, "metric", name, em_metric_names);
     em_tensor *p = lt_check(L, 2, name, "y_pred");
     em_tensor *t = lt_check(L, 3, name, "y_true");
     double v;
@@ -182,84 +184,6 @@ static int l_rows(lua_State *L) {
     return 1;
 }
 
-/* ---- running a chain of core layers without Lua-visible intermediates ---- */
-
-static em_layer **layer_list(lua_State *L, int idx, const char *fn, int *n) {
-    luaL_checktype(L, idx, LUA_TTABLE);
-    *n = (int)luaL_len(L, idx);
-    em_layer **out = lua_newuserdatauv(L, sizeof(em_layer *) * (size_t)(*n ? *n : 1), 0);
-    for (int i = 0; i < *n; i++) {
-        lua_geti(L, idx, i + 1);
-        out[i] = ember_check_layer(L, -1, fn);
-        lua_pop(L, 1);
-    }
-    return out;
-}
-
-/* Raise the engine error as "<name> (<Type>): <message>" for layer i. */
-static int raise_layer_error(lua_State *L, int names_idx, em_layer *l, int i) {
-    const char *msg = lua_pushstring(L, em_error());
-    const char *type = l->ops->type;
-    size_t tl = strlen(type);
-    const char *rest = (strncmp(msg, type, tl) == 0 && msg[tl] == ':' && msg[tl + 1] == ' ') ? msg + tl + 2 : msg;
-    const char *name = NULL;
-    if (lua_istable(L, names_idx)) {
-        lua_geti(L, names_idx, i + 1);
-        name = lua_tostring(L, -1);
-    }
-    if (name) return luaL_error(L, "%s (%s): %s", name, type, rest);
-    return luaL_error(L, "layer %d (%s): %s", i + 1, type, rest);
-}
-
-static int l_forward_chain(lua_State *L) {
-    int n;
-    em_layer **layers = layer_list(L, 1, "forward_chain", &n);
-    em_tensor *x = lt_check(L, 2, "forward_chain", "input");
-    int training = lua_toboolean(L, 3);
-    em_tensor *out = lt_new(L);
-    em_tensor cur = {0};
-    em_tensor_view(&cur, x);
-    for (int i = 0; i < n; i++) {
-        em_tensor next = {0};
-        int rc = em_layer_forward(layers[i], &cur, training, &next);
-        em_tensor_release(&cur);
-        if (rc) return raise_layer_error(L, 4, layers[i], i);
-        cur = next;
-    }
-    *out = cur;
-    return 1;
-}
-
-static int l_backward_chain(lua_State *L) {
-    int n;
-    em_layer **layers = layer_list(L, 1, "backward_chain", &n);
-    em_tensor *dy = lt_check_dtype(L, 2, "backward_chain", "grad_output", EM_FLOAT32);
-    em_tensor cur = {0};
-    em_tensor_view(&cur, dy);
-    for (int i = n - 1; i >= 0; i--) {
-        em_tensor dx = {0};
-        layers[i]->no_input_grad = i == 0;
-        int rc = em_layer_backward(layers[i], &cur, &dx);
-        layers[i]->no_input_grad = 0;
-        em_tensor_release(&cur);
-        if (rc) return raise_layer_error(L, 3, layers[i], i);
-        if (i > 0 && !dx.storage) {
-            em_fail("%s: returns no input gradient, so it can only be the first layer of a model", layers[i]->ops->type);
-            return raise_layer_error(L, 3, layers[i], i);
-        }
-        cur = dx;
-    }
-    em_tensor_release(&cur);
-    return 0;
-}
-
-static int l_zero_grads(lua_State *L) {
-    int n;
-    em_layer **layers = layer_list(L, 1, "zero_grads", &n);
-    for (int i = 0; i < n; i++) em_layer_zero_grads(layers[i]);
-    return 0;
-}
-
 static int l_isatty(lua_State *L) {
     lua_pushboolean(L, isatty(fileno(stdout)));
     return 1;
@@ -285,11 +209,11 @@ void ember_open_train(lua_State *L) {
     static const luaL_Reg fns[] = {
         {"Optimizer", l_optimizer}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
         {"gather_rows", l_gather_rows}, {"copy_rows", l_copy_rows}, {"rows", l_rows},
-        {"forward_chain", l_forward_chain}, {"backward_chain", l_backward_chain}, {"zero_grads", l_zero_grads},
         {"isatty", l_isatty}, {NULL, NULL}};
     luaL_newlib(L, fns);
     push_names(L, em_loss_names, "loss_names");
     push_names(L, em_optimizer_names, "optimizer_names");
     push_names(L, em_metric_names, "metric_names");
+    ember_open_model(L);
     lua_setfield(L, -2, "train");
 }

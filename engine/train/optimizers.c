@@ -35,6 +35,13 @@ em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg) {
     return o;
 }
 
+int em_optimizer_set_lr(em_optimizer *o, double lr) {
+    if (!(lr >= 0) || isinf(lr))
+        return em_fail("%s.step: lr must be a number >= 0, got %g", em_optimizer_class_names[o->kind], lr);
+    o->cfg.lr = lr;
+    return 0;
+}
+
 static void free_state(em_optimizer *o) {
     for (int i = 0; i < o->nslots; i++) {
         if (o->s1) em_tensor_release(&o->s1[i]);

@@ -42,6 +42,9 @@ em_opt_config em_optimizer_defaults(em_opt_kind kind);
 em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg);
 void em_optimizer_free(em_optimizer *o);
 
+/* The learning rate of the next steps (>= 0, finite). */
+int em_optimizer_set_lr(em_optimizer *o, double lr);
+
 /* One update of n parameters from their gradients (float32, contiguous,
  * same shapes).  Nothing is changed if any check fails. */
 int em_optimizer_step(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads);

@@ -11,8 +11,9 @@
 --   layer:zero_grads(), layer:count_params(), layer.trainable,
 --   layer:get_weights(), layer:set_weights(list), layer.config.activation (optional)
 -- Layers made by base.define get all of this from base.Layer.  When every
--- layer uses base.Layer's forward/backward, Sequential runs the whole chain
--- in C (core.train.forward_chain/backward_chain): no Lua between layers.
+-- layer uses base.Layer's forward/backward, Sequential runs through the
+-- engine's model core (core.train.Model, engine/train/model.h): the whole
+-- chain, and fit's whole training step, in C.
 local core = require "ember.core"
 local base = require "ember.layers.base"
 local optimizers = require "ember.optimizers"
@@ -112,6 +113,7 @@ function Sequential:add(layer)
   end
   self.layers[#self.layers + 1] = layer
   self._chain = nil
+  self._core_model = nil
   self._param_cache = nil
 end
 
@@ -155,16 +157,47 @@ function Sequential:chain()
   return self._chain
 end
 
+-- The engine's model core over the layers' cores (nil when a layer is not a
+-- core layer: then the Lua loops below run the layers one by one).
+function Sequential:core_model()
+  if self._core_model ~= nil then return self._core_model or nil end
+  local chain = self:chain()
+  self._core_model = chain and train.Model(chain.cores, chain.names) or false
+  self._core_compiled = false
+  return self._core_model or nil
+end
+
+-- The layers' trainable flags into their cores (read by the engine at every
+-- step): on each forward and at the start of fit/evaluate.
+function Sequential:_sync_trainable()
+  for _, layer in ipairs(self.layers) do
+    if layer.core then layer.core:set_trainable(layer.trainable ~= false) end
+  end
+end
+
+-- The model core, compiled with this model's loss, metrics and optimizer
+-- (after build: which accuracy "acc" is depends on the output shape).
+function Sequential:_step_core()
+  local m = self:core_model()
+  if m and not self._core_compiled then
+    local kernels = {}
+    for i, metric in ipairs(self.metrics) do kernels[i] = self:metric_kernel(metric.key) end
+    m:compile(self.loss, kernels, self.optimizer.core)
+    self._core_compiled = true
+  end
+  return m
+end
+
 -- Model-level forward/backward for training loops (yours or fit's).
 function Sequential:forward(x, training)
   if not core.is_tensor(x) then
     error(("Sequential.forward: argument 'x' expected a tensor, got %s"):format(type(x)), 2)
   end
   self:ensure_built(x, "Sequential.forward")
-  local chain = self:chain()
-  if chain then
-    for _, layer in ipairs(self.layers) do layer.core:set_trainable(layer.trainable ~= false) end
-    local ok, y = pcall(train.forward_chain, chain.cores, x, training and true or false, chain.names)
+  local m = self:core_model()
+  if m then
+    self:_sync_trainable()
+    local ok, y = pcall(m.forward, m, x, training and true or false)
     if not ok then error(y, 2) end
     return y
   end
@@ -177,9 +210,9 @@ function Sequential:forward(x, training)
 end
 
 function Sequential:backward(dy)
-  local chain = self:chain()
-  if chain then
-    local ok, err = pcall(train.backward_chain, chain.cores, dy, chain.names)
+  local m = self:core_model()
+  if m then
+    local ok, err = pcall(m.backward, m, dy)
     if not ok then error(err, 2) end
     return
   end
@@ -195,8 +228,8 @@ function Sequential:backward(dy)
 end
 
 function Sequential:zero_grads()
-  local chain = self:chain()
-  if chain then train.zero_grads(chain.cores) return end
+  local m = self:core_model()
+  if m then m:zero_grads() return end
   for _, layer in ipairs(self.layers) do layer:zero_grads() end
 end
 
@@ -367,6 +400,7 @@ function Sequential:compile(opts)
   end
   self.optimizer, self.loss, self.metrics = opt, loss, metrics
   self.compiled = true
+  self._core_compiled = false
   if loss == "binary_crossentropy" and not warned_bce then
     local act, last = last_activation(self)
     if act ~= "sigmoid" then

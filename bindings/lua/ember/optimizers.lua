@@ -69,9 +69,24 @@ function M.get(v, who)
     :format(who, type(v) == "string" and ("'" .. v .. "'") or type(v)), 3)
 end
 
+-- The learning rate of the next step (opt.lr may be changed between steps).
+function Optimizer:current_lr(who)
+  if type(self.lr) ~= "number" or self.lr < 0 or self.lr ~= self.lr then
+    error(("%s: %s.step: lr must be a number >= 0, got %s"):format(who or "step", self.class, tostring(self.lr)), 3)
+  end
+  return self.lr
+end
+
 -- step(model) or step(params, grads): one update.
 function Optimizer:step(params, grads)
   if type(params) == "table" and params.trainable_params then
+    local m = params.core_model and params:core_model()
+    if m then
+      local lr = self:current_lr(self.class .. ".step")
+      local ok, err = pcall(m.apply, m, self.core, lr)
+      if not ok then error(err, 2) end
+      return
+    end
     params, grads = params:trainable_params()
   end
   if type(params) ~= "table" or type(grads) ~= "table" then

@@ -1,8 +1,8 @@
 -- The training loops of Sequential: fit, evaluate, predict, train_on_batch,
 -- test_on_batch, fit_generator, evaluate_generator.  Batches are gathered
--- in C into reusable buffers (core.train.gather_rows); each batch is a
--- handful of C calls: zero_grads, forward_chain, loss, backward_chain,
--- optimizer step, metrics.
+-- in C into reusable buffers (core.train.gather_rows); each batch is one C
+-- call, the engine's training step (core.train.Model:train_step: zero
+-- grads, forward, loss, metrics, backward, optimizer update).
 local core = require "ember.core"
 local callbacks_mod = require "ember.callbacks"
 local Progbar = require "ember.progbar"
@@ -115,17 +115,30 @@ local function install(Sequential)
   -- One optimizer step on exactly (x, y).  `where` names the batch for errors.
   function Sequential:_train_batch(x, y, where)
     self:ensure_built(x, "fit")
+    local m = self:_step_core()
+    if not m then return self:_train_batch_lua(x, y, where) end
+    local values = {}
+    local loss, applied = m:train_step(x, y, self.optimizer:current_lr("fit"), "fit", values)
+    if not applied then return self:_not_finite(loss, values, where) end
+    return loss, values
+  end
+
+  -- A loss that is NaN or infinite: with a TerminateOnNaN callback, fit ends
+  -- gracefully (Keras): the batch is reported to the callbacks but not
+  -- applied; otherwise an error.  The weights are as before the batch.
+  function Sequential:_not_finite(loss, values, where)
+    if self._terminate_on_nan then return loss, values end
+    error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
+      :format(tostring(loss), where or "this batch"), 0)
+  end
+
+  -- The same step for models with layers written in Lua (no model core).
+  function Sequential:_train_batch_lua(x, y, where)
     local buf = buffers(self)
     self:zero_grads()
     local pred = blame("fit: argument 'x'", self.forward, self, x, true)
     local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
-    if not is_finite(loss) then
-      -- With a TerminateOnNaN callback, fit ends gracefully (Keras): the
-      -- batch is reported to the callbacks but not applied.
-      if self._terminate_on_nan then return loss, self:_metric_values(pred, y) end
-      error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
-        :format(tostring(loss), where or "this batch"), 0)
-    end
+    if not is_finite(loss) then return self:_not_finite(loss, self:_metric_values(pred, y), where) end
     local values = self:_metric_values(pred, y)
     self:backward(buf.grad)
     self.optimizer:step(self)
@@ -134,6 +147,11 @@ local function install(Sequential)
 
   function Sequential:_test_batch(x, y)
     self:ensure_built(x, "evaluate")
+    local m = self:_step_core()
+    if m then
+      local values = {}
+      return m:eval_step(x, y, "evaluate", values), values
+    end
     local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
     return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), self:_metric_values(pred, y)
   end

@@ -1,0 +1,180 @@
+/* core.train.Model: the engine's model core (engine/train/model.h) for the
+ * Lua Sequential.  One call per batch runs the whole training step:
+ *   m = Model(cores, names)              -- layer cores in order, names for errors
+ *   m:compile(loss, metric_kernels, optimizer_core)
+ *   loss, applied = m:train_step(x, y, lr, who, values)  -- values: metric results, filled in order
+ *   loss = m:eval_step(x, y, who, values)
+ *   y = m:forward(x, training); m:backward(dy); m:zero_grads(); m:apply(optimizer_core, lr)
+ * The userdata's user values anchor the layer cores (1) and the optimizer
+ * (2): the engine model borrows them.  A failed step raises
+ * "<who>: argument 'x': <layer error>" (a layer refused the input) or
+ * "<who>: argument 'y': <message>" (the loss or a metric refused the
+ * targets), else "<who>: <message>". */
+#include <lauxlib.h>
+#include <string.h>
+
+#include "../engine/core/error.h"
+#include "../engine/train/model.h"
+#include "lua_layer.h"
+#include "lua_tensor.h"
+#include "lua_train.h"
+
+#define MODEL_MT "ember.Model"
+
+typedef struct {
+    em_model *m;
+} model_box;
+
+static int model_gc(lua_State *L) {
+    model_box *b = luaL_checkudata(L, 1, MODEL_MT);
+    em_model_free(b->m);
+    b->m = NULL;
+    return 0;
+}
+
+static em_model *check_model(lua_State *L) {
+    model_box *b = luaL_checkudata(L, 1, MODEL_MT);
+    if (!b->m) luaL_error(L, "Model: the model was freed");
+    return b->m;
+}
+
+/* Model(cores, names) */
+static int l_model(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int n = (int)luaL_len(L, 1);
+    if (n < 1) return luaL_error(L, "Model: a model needs at least one layer");
+    em_layer **layers = lua_newuserdatauv(L, sizeof(em_layer *) * (size_t)n, 0);
+    const char **names = lua_newuserdatauv(L, sizeof(char *) * (size_t)n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, 1, i + 1);
+        layers[i] = ember_check_layer(L, -1, "Model");
+        lua_pop(L, 1);
+        lua_geti(L, 2, i + 1);
+        names[i] = lua_tostring(L, -1);  /* anchored in the names table while em_model_new copies it */
+        lua_pop(L, 1);
+    }
+    model_box *b = lua_newuserdatauv(L, sizeof *b, 2);
+    b->m = NULL;
+    luaL_setmetatable(L, MODEL_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);  /* the cores outlive the model */
+    b->m = em_model_new(n, layers, names);
+    if (!b->m) return lt_raise(L);
+    return 1;
+}
+
+static int l_compile(lua_State *L) {
+    em_model *m = check_model(L);
+    em_loss_kind loss;
+    if (em_loss_parse("compile", luaL_checkstring(L, 2), &loss)) return lt_raise(L);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int nmetrics = (int)luaL_len(L, 3);
+    if (nmetrics > EM_MODEL_MAX_METRICS) return luaL_error(L, "compile: at most %d metrics", EM_MODEL_MAX_METRICS);
+    em_metric_kind kinds[EM_MODEL_MAX_METRICS];
+    for (int i = 0; i < nmetrics; i++) {
+        lua_geti(L, 3, i + 1);
+        kinds[i] = (em_metric_kind)ember_check_name(L, "metric", luaL_checkstring(L, -1), em_metric_names);
+        lua_pop(L, 1);
+    }
+    em_optimizer *opt = ember_check_optimizer(L, 4, "compile", "optimizer");
+    if (em_model_compile(m, loss, nmetrics, kinds, opt)) return lt_raise(L);
+    lua_pushvalue(L, 4);
+    lua_setiuservalue(L, 1, 2);  /* the optimizer outlives the model's use of it */
+    return 0;
+}
+
+/* Raises the failed step's error, blaming the argument at fault, without
+ * the position of the Lua line that called the step (the message is about
+ * the user's data, not about that line). */
+static int raise_step_error(lua_State *L, em_model *m, const char *who) {
+    switch (em_model_failed_phase(m)) {
+    case EM_PHASE_FORWARD: lua_pushfstring(L, "%s: argument 'x': %s", who, em_error()); break;
+    case EM_PHASE_LOSS:
+    case EM_PHASE_METRIC: lua_pushfstring(L, "%s: argument 'y': %s", who, em_error()); break;
+    default: lua_pushfstring(L, "%s: %s", who, em_error()); break;
+    }
+    return lua_error(L);
+}
+
+/* values[i] = metric i, in compile order. */
+static void store_metrics(lua_State *L, int idx, const em_model *m, const em_step_result *r) {
+    for (int i = 0; i < em_model_metric_count(m); i++) {
+        lua_pushnumber(L, r->metrics[i]);
+        lua_seti(L, idx, i + 1);
+    }
+}
+
+/* m:train_step(x, y, lr, who, values) -> loss, applied */
+static int l_train_step(lua_State *L) {
+    em_model *m = check_model(L);
+    em_tensor *x = lt_check(L, 2, "train_step", "x");
+    em_tensor *y = lt_check(L, 3, "train_step", "y");
+    double lr = lt_check_number(L, 4, "train_step", "lr");
+    const char *who = luaL_optstring(L, 5, "train_step");
+    luaL_checktype(L, 6, LUA_TTABLE);
+    em_step_result r;
+    if (em_model_train_step(m, x, y, lr, &r)) return raise_step_error(L, m, who);
+    store_metrics(L, 6, m, &r);
+    lua_pushnumber(L, r.loss);
+    lua_pushboolean(L, r.applied);
+    return 2;
+}
+
+/* m:eval_step(x, y, who, values) -> loss */
+static int l_eval_step(lua_State *L) {
+    em_model *m = check_model(L);
+    em_tensor *x = lt_check(L, 2, "eval_step", "x");
+    em_tensor *y = lt_check(L, 3, "eval_step", "y");
+    const char *who = luaL_optstring(L, 4, "eval_step");
+    luaL_checktype(L, 5, LUA_TTABLE);
+    em_step_result r;
+    if (em_model_eval_step(m, x, y, &r)) return raise_step_error(L, m, who);
+    store_metrics(L, 5, m, &r);
+    lua_pushnumber(L, r.loss);
+    return 1;
+}
+
+static int l_forward(lua_State *L) {
+    em_model *m = check_model(L);
+    em_tensor *x = lt_check(L, 2, "forward", "x");
+    int training = lua_toboolean(L, 3);
+    em_tensor *out = lt_new(L);
+    if (em_model_forward(m, x, training, out)) return lt_raise(L);
+    return 1;
+}
+
+static int l_backward(lua_State *L) {
+    em_model *m = check_model(L);
+    em_tensor *dy = lt_check(L, 2, "backward", "grad_output");
+    if (em_model_backward(m, dy)) return lt_raise(L);
+    return 0;
+}
+
+static int l_zero_grads(lua_State *L) {
+    em_model_zero_grads(check_model(L));
+    return 0;
+}
+
+static int l_apply(lua_State *L) {
+    em_model *m = check_model(L);
+    em_optimizer *opt = ember_check_optimizer(L, 2, "step", "optimizer");
+    double lr = lt_check_number(L, 3, "step", "lr");
+    if (em_model_apply(m, opt, lr)) return lt_raise(L);
+    return 0;
+}
+
+void ember_open_model(lua_State *L) {
+    static const luaL_Reg methods[] = {{"compile", l_compile}, {"train_step", l_train_step},
+                                       {"eval_step", l_eval_step}, {"forward", l_forward},
+                                       {"backward", l_backward}, {"zero_grads", l_zero_grads},
+                                       {"apply", l_apply}, {NULL, NULL}};
+    luaL_newmetatable(L, MODEL_MT);
+    lua_pushcfunction(L, model_gc);
+    lua_setfield(L, -2, "__gc");
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_model);
+    lua_setfield(L, -2, "Model");
+}

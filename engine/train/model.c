@@ -1,0 +1,210 @@
+/* The model core and its training step (see model.h). */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+struct em_model {
+    int n;
+    em_layer **layers;   /* not owned */
+    char **names;        /* owned copies */
+    em_loss_kind loss;
+    int compiled;
+    int nmetrics;
+    em_metric_kind metrics[EM_MODEL_MAX_METRICS];
+    em_optimizer *opt;   /* not owned */
+    em_model_hook hook;
+    void *hook_ctx;
+    em_model_phase phase;
+    int nparams;
+    em_tensor **params, **grads;  /* capacity n * EM_MAX_PARAMS */
+    em_tensor pred;      /* the last forward's output (a view) */
+    em_tensor grad;      /* dLoss/dPredictions, reused */
+};
+
+em_model *em_model_new(int n, em_layer *const *layers, const char *const *names) {
+    if (n < 1) { em_fail("Model: a model needs at least one layer"); return NULL; }
+    em_model *m = calloc(1, sizeof *m);
+    if (!m) { em_fail("Model: out of memory"); return NULL; }
+    m->n = n;
+    m->layers = calloc((size_t)n, sizeof *m->layers);
+    m->names = calloc((size_t)n, sizeof *m->names);
+    m->params = calloc((size_t)n * EM_MAX_PARAMS, sizeof *m->params);
+    m->grads = calloc((size_t)n * EM_MAX_PARAMS, sizeof *m->grads);
+    int ok = m->layers && m->names && m->params && m->grads;
+    for (int i = 0; ok && i < n; i++) {
+        m->layers[i] = layers[i];
+        m->names[i] = strdup(names && names[i] ? names[i] : "");
+        ok = m->names[i] != NULL;
+    }
+    if (!ok) {
+        em_model_free(m);
+        em_fail("Model: out of memory");
+        return NULL;
+    }
+    return m;
+}
+
+void em_model_free(em_model *m) {
+    if (!m) return;
+    for (int i = 0; m->names && i < m->n; i++) free(m->names[i]);
+    free(m->names);
+    free(m->layers);
+    free(m->params);
+    free(m->grads);
+    em_tensor_release(&m->pred);
+    em_tensor_release(&m->grad);
+    free(m);
+}
+
+int em_model_compile(em_model *m, em_loss_kind loss, int nmetrics, const em_metric_kind *metrics, em_optimizer *opt) {
+    if (!opt) return em_fail("compile: an optimizer is required");
+    if (nmetrics < 0 || nmetrics > EM_MODEL_MAX_METRICS)
+        return em_fail("compile: at most %d metrics, got %d", EM_MODEL_MAX_METRICS, nmetrics);
+    m->loss = loss;
+    m->nmetrics = nmetrics;
+    for (int i = 0; i < nmetrics; i++) m->metrics[i] = metrics[i];
+    m->opt = opt;
+    m->compiled = 1;
+    return 0;
+}
+
+void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx) {
+    m->hook = hook;
+    m->hook_ctx = ctx;
+}
+
+em_model_phase em_model_failed_phase(const em_model *m) { return m->phase; }
+int em_model_layer_count(const em_model *m) { return m->n; }
+int em_model_metric_count(const em_model *m) { return m->nmetrics; }
+
+/* Fails with "<name> (<Type>): <message>" for layer i, the layer's own
+ * "<Type>: " prefix dropped. */
+static int layer_failed(em_model *m, int i) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", em_error());
+    const char *type = m->layers[i]->ops->type;
+    size_t tl = strlen(type);
+    const char *rest = strncmp(msg, type, tl) == 0 && msg[tl] == ':' && msg[tl + 1] == ' ' ? msg + tl + 2 : msg;
+    if (m->names[i][0]) return em_fail("%s (%s): %s", m->names[i], type, rest);
+    return em_fail("layer %d (%s): %s", i + 1, type, rest);
+}
+
+static int fail_in(em_model *m, em_model_phase phase) {
+    m->phase = phase;
+    return -1;
+}
+
+int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y) {
+    m->phase = EM_PHASE_NONE;
+    em_tensor cur = {0};
+    em_tensor_view(&cur, x);
+    for (int i = 0; i < m->n; i++) {
+        em_tensor next = {0};
+        int rc = em_layer_forward(m->layers[i], &cur, training, &next);
+        em_tensor_release(&cur);
+        if (rc) {
+            m->phase = EM_PHASE_FORWARD;
+            return layer_failed(m, i);
+        }
+        cur = next;
+    }
+    *y = cur;
+    return 0;
+}
+
+int em_model_backward(em_model *m, const em_tensor *dy) {
+    m->phase = EM_PHASE_NONE;
+    if (dy->dtype != EM_FLOAT32) {
+        m->phase = EM_PHASE_BACKWARD;
+        return em_fail("backward: expected a float32 gradient, got %s", em_dtype_name(dy->dtype));
+    }
+    em_tensor cur = {0};
+    em_tensor_view(&cur, dy);
+    for (int i = m->n - 1; i >= 0; i--) {
+        em_layer *l = m->layers[i];
+        em_tensor dx = {0};
+        l->no_input_grad = i == 0;
+        int rc = em_layer_backward(l, &cur, &dx);
+        l->no_input_grad = 0;
+        em_tensor_release(&cur);
+        if (!rc && i > 0 && !dx.storage)
+            rc = em_fail("%s: returns no input gradient, so it can only be the first layer of a model", l->ops->type);
+        if (rc) {
+            m->phase = EM_PHASE_BACKWARD;
+            return layer_failed(m, i);
+        }
+        cur = dx;
+    }
+    em_tensor_release(&cur);
+    return 0;
+}
+
+void em_model_zero_grads(em_model *m) {
+    for (int i = 0; i < m->n; i++) em_layer_zero_grads(m->layers[i]);
+}
+
+/* The list is rebuilt on every call: a loop over a handful of layers,
+ * cheaper than tracking every change of a trainable flag. */
+int em_model_trainable(em_model *m, int *n, em_tensor *const **params, em_tensor *const **grads) {
+    int k = 0;
+    for (int i = 0; i < m->n; i++) {
+        em_layer *l = m->layers[i];
+        if (!l->trainable) continue;
+        for (int j = 0; j < l->nparams; j++) {
+            m->params[k] = &l->params[j];
+            m->grads[k] = &l->grads[j];
+            k++;
+        }
+    }
+    m->nparams = k;
+    *n = k;
+    *params = m->params;
+    *grads = m->grads;
+    return 0;
+}
+
+int em_model_apply(em_model *m, em_optimizer *opt, double lr) {
+    m->phase = EM_PHASE_NONE;
+    int n;
+    em_tensor *const *params, *const *grads;
+    em_model_trainable(m, &n, &params, &grads);
+    if (em_optimizer_set_lr(opt, lr) || em_optimizer_step(opt, n, params, grads)) return fail_in(m, EM_PHASE_UPDATE);
+    return 0;
+}
+
+/* Forward, loss (and its gradient when grad is wanted) and metrics of one
+ * batch into r; m->pred keeps the predictions. */
+static int measure(em_model *m, const em_tensor *x, const em_tensor *y, int training, em_step_result *r) {
+    if (!m->compiled) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("the model must be compiled first");
+    }
+    em_tensor_release(&m->pred);
+    if (em_model_forward(m, x, training, &m->pred)) return -1;
+    if (em_loss_compute(m->loss, &m->pred, y, &r->loss, training ? &m->grad : NULL)) return fail_in(m, EM_PHASE_LOSS);
+    for (int i = 0; i < m->nmetrics; i++)
+        if (em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i])) return fail_in(m, EM_PHASE_METRIC);
+    return 0;
+}
+
+int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+    r->applied = 0;
+    em_model_zero_grads(m);
+    if (measure(m, x, y, 1, r)) return -1;
+    if (!isfinite(r->loss)) return 0;  /* the caller decides: stop, or end gracefully (TerminateOnNaN) */
+    if (em_model_backward(m, &m->grad)) return -1;
+    if (m->hook && m->hook(m, m->hook_ctx)) return fail_in(m, EM_PHASE_HOOK);
+    if (em_model_apply(m, m->opt, lr)) return -1;
+    r->applied = 1;
+    return 0;
+}
+
+int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r) {
+    r->applied = 0;
+    return measure(m, x, y, 0, r);
+}
