@@ -1,0 +1,95 @@
+-- The engine's model core (engine/train/model.h, core.train.Model): fit's
+-- training step is one C call per batch, and it must compute exactly what
+-- the step written by hand (forward, loss, backward, optimizer) computes.
+local c_program = require "support.c_program"
+local L = ember.layers
+local train = ember.core.train
+
+local function weights_of(model)
+  local out = {}
+  for i, w in ipairs(model:get_weights()) do out[i] = w:clone() end
+  return out
+end
+
+local function build(seed, dropout)
+  ember.seed(seed)
+  local m = ember.Sequential { L.Embedding(50, 8, { input_length = 12 }), L.LSTM(6, { return_sequences = true }),
+    L.GRU(5, { dropout = dropout }), L.Dense(1, { activation = "sigmoid" }) }
+  m:compile { optimizer = ember.optimizers.Adam { lr = 0.01 }, loss = "binary_crossentropy", metrics = { "acc" } }
+  return m
+end
+
+describe("model core", function()
+  it("train_on_batch gives the bits of the step written by hand", function()
+    ember.seed(9)
+    local x, y = ember.randint(1, 49, { 20, 12 }), ember.randint(0, 1, { 20 }):float()
+    local a = build(4, 0.2)
+    ember.seed(100)
+    for _ = 1, 3 do a:train_on_batch(x, y) end
+    local b = build(4, 0.2)
+    ember.seed(100)
+    local grad = ember.zeros { 0 }
+    for _ = 1, 3 do
+      b:zero_grads()
+      local pred = b:forward(x, true)
+      ember.losses.compute("binary_crossentropy", pred, y, grad)
+      b:backward(grad)
+      b.optimizer:step(b)
+    end
+    local wa, wb = weights_of(a), weights_of(b)
+    assert.equal(#wa, #wb)
+    for i = 1, #wa do assert.equal(0, (wa[i] - wb[i]):abs():max(), "weight " .. i) end
+  end)
+
+  it("returns the loss and the metrics of the batch it trained on", function()
+    local m = build(5, 0)  -- no dropout: the training forward equals predict's
+    ember.seed(9)
+    local x, y = ember.randint(1, 49, { 16, 12 }), ember.randint(0, 1, { 16 }):float()
+    local before = m:predict(x)
+    local loss = m:train_on_batch(x, y)
+    local expected = ember.losses.compute("binary_crossentropy", before, y)
+    assert.is_true(math.abs((type(loss) == "table" and loss[1] or loss) - expected) < 1e-6)
+  end)
+
+  it("checks its arguments", function()
+    assert.error_matches(function() train.Model({}, {}) end, "Model: a model needs at least one layer", 1, true)
+    assert.error_matches(function() train.Model({ 1 }, { "x" }) end, "Model", 1, true)
+    local core = L.Dense(1).core
+    local m = train.Model({ core }, { "dense" })
+    local opt = ember.optimizers.SGD().core
+    assert.error_matches(function() m:compile("nope", {}, opt) end, "unknown loss 'nope'", 1, true)
+    assert.error_matches(function() m:compile("mse", { "bogus" }, opt) end, "unknown metric 'bogus'", 1, true)
+    assert.error_matches(function() m:compile("mse", {}, "sgd") end, "compile: argument 'optimizer' expected an optimizer",
+      1, true)
+    m:compile("mse", { "mae" }, opt)
+    assert.error_matches(function() m:train_step("x", ember.zeros { 2 }, 0.1, "fit", {}) end,
+      "train_step: argument 'x' expected a tensor", 1, true)
+    assert.error_matches(function() m:train_step(ember.zeros { 2, 3 }, ember.zeros { 2 }, -1, "fit", {}) end,
+      "lr must be a number >= 0", 1, true)
+    assert.error_matches(function() m:train_step(ember.zeros { 2, 3 }, ember.zeros { 5 }, 0.1, "fit", {}) end,
+      "fit: argument 'y'", 1, true)
+  end)
+end)
+
+describe("model core (C)", function()
+  it("runs the after-backward hook between backward and the update; a failing hook or a NaN loss applies nothing",
+    function()
+      local sources = "specs/c/model_step_test.c engine/train/model.c engine/train/losses.c engine/train/metrics.c "
+        .. "engine/train/optimizers.c engine/layers/dense.c engine/layers/layer.c engine/layers/layer_util.c "
+        .. "engine/layers/activations.c engine/layers/initializers.c engine/ops/gemm.c engine/core/tensor.c "
+        .. "engine/core/bigalloc.c engine/core/error.c engine/core/random.c engine/core/parallel.c "
+        .. "engine/core/fpmode.c $(pkg-config --cflags --libs openblas) -lm -lpthread"
+      local prog, why = c_program.build("model_step_test", "-O1 " .. sources)
+      if not prog then
+        pending(why)
+        return
+      end
+      finally(function() prog:remove() end)
+      local ok, code, out = prog:run()
+      assert(ok, "the test program exited with " .. tostring(code) .. ":\n" .. out)
+      assert.equal("step rc 0 applied 1 hook calls 1\n" ..
+        "hook saw the old weight yes and a gradient yes; the update came after yes\n" ..
+        "failing hook: rc -1 phase hook yes, weights kept yes, message allreduce: the other ranks went away\n" ..
+        "nan loss: rc 0 applied 0 hook calls 0 weights kept yes\n", out)
+    end)
+end)
