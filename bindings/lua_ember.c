@@ -9,6 +9,7 @@
 
 #include "ember_modules.h"
 #include "lua_layer.h"
+#include "lua_options.h"
 #include "../engine/core/parallel.h"
 #include "../engine/core/tensor.h"
 #include "../engine/layers/recurrent.h"
@@ -17,6 +18,7 @@
 
 void ember_open_layers(lua_State *L) {
     lua_newtable(L);
+    lt_open_options(L);
     ember_open_layers_core(L);
     ember_open_layers_recurrent(L);
     ember_open_layers_conv(L);

@@ -6,6 +6,8 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,24 +19,32 @@
 
 /* ---- config --------------------------------------------------------------- */
 
-void em_rnn_config_default(em_rnn_config *c) {
-    memset(c, 0, sizeof *c);
-    c->activation = EM_ACT_TANH;
-    c->recurrent_activation = EM_ACT_SIGMOID;
-    c->use_bias = 1;
-    c->unit_forget_bias = 1;
-}
+#define FIELD(f) offsetof(em_rnn_config, f)
+/* name, type, field, default, lo, hi, required, doc */
+#define RNN_COMMON_OPTIONS                                                                                      \
+    {"units", EM_OPTION_INT, FIELD(units), 0, 1, INT32_MAX, 1, "the size of the state and of the output"},          \
+    {"activation", EM_OPTION_ACTIVATION, FIELD(activation), EM_ACT_TANH, 0, 0, 0, "activation of the state"},     \
+    {"use_bias", EM_OPTION_BOOL, FIELD(use_bias), 1, 0, 0, 0, "whether the cell has a bias"},                      \
+    {"return_sequences", EM_OPTION_BOOL, FIELD(return_sequences), 0, 0, 0, 0,                                     \
+     "return every step's output (batch, time, units), not only the last"},                                     \
+    {"go_backwards", EM_OPTION_BOOL, FIELD(go_backwards), 0, 0, 0, 0, "read the sequence last step first"},       \
+    {"dropout", EM_OPTION_RATE, FIELD(dropout), 0, 0, 1, 0, "fraction of the inputs dropped (training only)"},    \
+    {"recurrent_dropout", EM_OPTION_RATE, FIELD(recurrent_dropout), 0, 0, 1, 0,                                   \
+     "fraction of the recurrent state dropped (training only)"}
+#define RNN_RECURRENT_ACTIVATION                                                                                \
+    {"recurrent_activation", EM_OPTION_ACTIVATION, FIELD(recurrent_activation), EM_ACT_SIGMOID, 0, 0, 0,         \
+     "activation of the gates"}
 
-int em_rnn_config_check(const char *who, const em_rnn_config *c) {
-    if (c->units <= 0) return em_fail("%s: option 'units' must be a positive integer, got %lld", who, (long long)c->units);
-    if (!(c->dropout >= 0 && c->dropout < 1))
-        return em_fail("%s: option 'dropout' must be in [0, 1), got %g", who, c->dropout);
-    if (!(c->recurrent_dropout >= 0 && c->recurrent_dropout < 1))
-        return em_fail("%s: option 'recurrent_dropout' must be in [0, 1), got %g", who, c->recurrent_dropout);
-    if (c->activation == EM_ACT_SOFTMAX || c->recurrent_activation == EM_ACT_SOFTMAX)
-        return em_fail("%s: softmax is not an elementwise activation and cannot be used in a recurrent cell", who);
-    return 0;
-}
+const em_option em_simple_rnn_options[] = {RNN_COMMON_OPTIONS, {NULL}};
+const em_option em_lstm_options[] = {
+    RNN_COMMON_OPTIONS, RNN_RECURRENT_ACTIVATION,
+    {"unit_forget_bias", EM_OPTION_BOOL, FIELD(unit_forget_bias), 1, 0, 0, 0, "forget-gate bias starts at 1"},
+    {NULL}};
+const em_option em_gru_options[] = {
+    RNN_COMMON_OPTIONS, RNN_RECURRENT_ACTIVATION,
+    {"reset_after", EM_OPTION_BOOL, FIELD(reset_after), 0, 0, 0, 0,
+     "apply the reset gate after the recurrent product (cuDNN/PyTorch); two bias rows"},
+    {NULL}};
 
 const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
     const char *t = l->ops->type;
@@ -43,8 +53,8 @@ const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
 }
 
 em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates, int bias_rows,
-                           const em_rnn_config *c) {
-    if (em_rnn_config_check(ops->type, c)) return NULL;
+                           const em_option *options, const em_rnn_config *c) {
+    if (em_options_check(ops->type, options, c)) return NULL;
     em_rnn *r = calloc(1, self_size);
     if (!r) { em_fail("%s: out of memory", ops->type); return NULL; }
     r->cfg = *c;

@@ -15,6 +15,7 @@
 
 #include "activations.h"
 #include "layer.h"
+#include "options.h"
 
 /* ---- public constructors ------------------------------------------------ */
 
@@ -29,11 +30,10 @@ typedef struct em_rnn_config {
     int reset_after;                     /* GRU: cuDNN/PyTorch variant */
 } em_rnn_config;
 
-/* Keras defaults with units = 0 (the caller sets units). */
-void em_rnn_config_default(em_rnn_config *c);
-
-/* Checks units > 0, dropouts in [0, 1), activations not softmax. */
-int em_rnn_config_check(const char *who, const em_rnn_config *c);
+/* Each cell's options, declared once (options.h): names, defaults, ranges.
+ * The bindings read a Lua options table through them; em_*_new checks a
+ * config against them. */
+extern const em_option em_simple_rnn_options[], em_lstm_options[], em_gru_options[];
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c);
 em_layer *em_lstm_new(const em_rnn_config *c);

@@ -79,10 +79,11 @@ typedef struct em_rnn_cell_ops {
     void (*backward_block)(em_layer *l, const em_rnn_block *k, const em_tensor *dy);
 } em_rnn_cell_ops;
 
-/* A new cell layer: checks c, allocates the cell's state (self_size bytes,
- * zeroed, an em_rnn first) and fills the common part. */
+/* A new cell layer: checks c against the cell's options, allocates the
+ * cell's state (self_size bytes, zeroed, an em_rnn first) and fills the
+ * common part. */
 em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates, int bias_rows,
-                           const em_rnn_config *c);
+                           const em_option *options, const em_rnn_config *c);
 void em_rnn_release(em_rnn *r);
 
 /* Build: checks a rank-3 input with known features, adds kernel,

@@ -20,33 +20,29 @@ local function maker(ctor)
   return function(config) return call_core(ctor, config) end
 end
 
-local common = {
-  activation = true, recurrent_activation = true, return_sequences = true, go_backwards = true,
-  dropout = true, recurrent_dropout = true, use_bias = true,
-}
-
-local function options(extra)
+-- The options each cell accepts are declared once, in C
+-- (engine/layers/recurrent.c); units is positional as in Keras.
+local function options(type_name)
   local t = {}
-  for k in pairs(common) do t[k] = true end
-  for _, k in ipairs(extra or {}) do t[k] = true end
+  for _, k in ipairs(core.layers.options(type_name)) do t[k] = true end
   return t
 end
 
 M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
-  options = options(),
+  options = options("SimpleRNN"),
   make_core = maker(core.layers.SimpleRNN),
 })
 
 M.LSTM = base.define("LSTM", {
   positional = { "units" },
-  options = options { "unit_forget_bias" },
+  options = options("LSTM"),
   make_core = maker(core.layers.LSTM),
 })
 
 M.GRU = base.define("GRU", {
   positional = { "units" },
-  options = options { "reset_after" },
+  options = options("GRU"),
   make_core = maker(core.layers.GRU),
 })
 

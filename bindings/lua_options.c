@@ -1,0 +1,74 @@
+/* Declared layer options (engine/layers/options.h) read from Lua.  The
+ * tables are registered by type name in a registry table, so
+ * core.layers.options("LSTM") lists what the Lua constructors accept. */
+#include "lua_options.h"
+
+#include <lauxlib.h>
+#include <stdint.h>
+
+#include "../engine/layers/activations.h"
+#include "lua_tensor.h"
+
+#define OPTIONS_KEY "ember.layer_options"
+
+static void read_one(lua_State *L, int idx, const char *fn, const em_option *o, char *base) {
+    switch (o->type) {
+    case EM_OPTION_INT:
+        *(int64_t *)(base + o->offset) =
+            lt_opt_int(L, idx, fn, o->name, (int64_t)o->def, (int64_t)o->lo, (int64_t)o->hi);
+        break;
+    case EM_OPTION_RATE: *(double *)(base + o->offset) = lt_opt_number(L, idx, fn, o->name, o->def); break;
+    case EM_OPTION_BOOL: *(int *)(base + o->offset) = lt_opt_bool(L, idx, fn, o->name, o->def != 0); break;
+    case EM_OPTION_ACTIVATION: {
+        const char *name = lt_opt_string(L, idx, fn, o->name, em_activation_names[(int)o->def]);
+        em_activation a;
+        if (em_activation_parse(fn, name, &a)) lt_raise(L);
+        *(em_activation *)(base + o->offset) = a;
+        break;
+    }
+    }
+}
+
+void lt_read_options(lua_State *L, int idx, const char *fn, const em_option *table, void *config) {
+    luaL_checktype(L, idx, LUA_TTABLE);
+    em_options_defaults(table, config);
+    for (const em_option *o = table; o->name; o++) {
+        if (o->required) {
+            lua_getfield(L, idx, o->name);
+            int missing = lua_isnil(L, -1);
+            lua_pop(L, 1);
+            if (missing) luaL_error(L, "%s: argument '%s' is required (%s)", fn, o->name, o->doc);
+        }
+        read_one(L, idx, fn, o, config);
+    }
+    if (em_options_check(fn, table, config)) lt_raise(L);
+}
+
+void lt_register_options(lua_State *L, const char *type, const em_option *table) {
+    lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+    lua_pushlightuserdata(L, (void *)table);
+    lua_setfield(L, -2, type);
+    lua_pop(L, 1);
+}
+
+static int l_options(lua_State *L) {
+    const char *type = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+    lua_getfield(L, -1, type);
+    const em_option *table = lua_touserdata(L, -1);
+    if (!table) return luaL_error(L, "options: no declared options for layer type '%s'", type);
+    lua_newtable(L);
+    int i = 0;
+    for (const em_option *o = table; o->name; o++) {
+        lua_pushstring(L, o->name);
+        lua_rawseti(L, -2, ++i);
+    }
+    return 1;
+}
+
+void lt_open_options(lua_State *L) {
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+    lua_pushcfunction(L, l_options);
+    lua_setfield(L, -2, "options");
+}

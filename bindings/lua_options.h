@@ -1,0 +1,23 @@
+/* Reading a layer's declared options (engine/layers/options.h) from a Lua
+ * options table, and handing their names to the Lua half. */
+#ifndef EMBER_LUA_OPTIONS_H
+#define EMBER_LUA_OPTIONS_H
+
+#include <lua.h>
+
+#include "../engine/layers/options.h"
+
+/* config = the table's defaults, then every row's value from the Lua table
+ * at idx, type-checked ("<fn>: option 'x' expected ..., got ..."; a missing
+ * required one: "<fn>: argument 'x' is required"), then the engine's range
+ * checks.  Keys the table does not declare are the Lua half's to refuse. */
+void lt_read_options(lua_State *L, int idx, const char *fn, const em_option *table, void *config);
+
+/* Makes table's option names available as core.layers.options(type) ->
+ * {name, ...} (the core.layers table is at the top of the stack). */
+void lt_register_options(lua_State *L, const char *type, const em_option *table);
+
+/* core.layers.options into the table at the top of the stack. */
+void lt_open_options(lua_State *L);
+
+#endif
