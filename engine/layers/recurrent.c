@@ -30,7 +30,9 @@
     {"go_backwards", EM_OPTION_BOOL, FIELD(go_backwards), 0, 0, 0, 0, "read the sequence last step first"},       \
     {"dropout", EM_OPTION_RATE, FIELD(dropout), 0, 0, 1, 0, "fraction of the inputs dropped (training only)"},    \
     {"recurrent_dropout", EM_OPTION_RATE, FIELD(recurrent_dropout), 0, 0, 1, 0,                                   \
-     "fraction of the recurrent state dropped (training only)"}
+     "fraction of the recurrent state dropped (training only)"},                                                \
+    {"unroll", EM_OPTION_BOOL, FIELD(unroll), 0, 0, 0, 0,                                                         \
+     "Keras's unroll: accepted, no effect (Ember's time loop is compiled C either way)"}
 #define RNN_RECURRENT_ACTIVATION                                                                                \
     {"recurrent_activation", EM_OPTION_ACTIVATION, FIELD(recurrent_activation), EM_ACT_SIGMOID, 0, 0, 0,         \
      "activation of the gates"}

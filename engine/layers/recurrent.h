@@ -28,6 +28,7 @@ typedef struct em_rnn_config {
     int use_bias;                        /* 1 */
     int unit_forget_bias;                /* LSTM: forget-gate bias starts at 1 */
     int reset_after;                     /* GRU: cuDNN/PyTorch variant */
+    int unroll;                          /* Keras's unroll: accepted, no effect */
 } em_rnn_config;
 
 /* Each cell's options, declared once (options.h): names, defaults, ranges.
