@@ -356,7 +356,8 @@ describe("ember.plot", function()
       assert.has_error(function() plot.history({history = {loss = {1, 2}}, epoch = {0}}, {file = png()}) end,
         "ember.plot.history: history.epoch has 1 entries but metric 'loss' has 2 values")
       assert.has_error(function() plot.history({loss = {1, 2}}, {fil = png()}) end,
-        "ember.plot.history: unknown option 'fil'")
+        "ember.plot.history: unknown option 'fil' (valid: file, height, labels, legend, metrics, styles, title, width, "
+        .. "xlabel, ylabel)")
       assert.has_error(function() plot.history({loss = {1, 2}}, "loss.png") end,
         "ember.plot.history: argument 'options' expected a table, got \"loss.png\"")
       assert.has_error(function() plot.history({loss = {1, 2}}, {metrics = "loss", file = png()}) end,

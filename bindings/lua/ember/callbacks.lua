@@ -46,7 +46,7 @@ end
 local function check_opts(who, opts, allowed)
   if opts ~= nil and type(opts) ~= "table" then error(("%s: expected an options table, got %s"):format(who, type(opts)), 3) end
   for k in pairs(opts or {}) do
-    if not allowed[k] then error(("%s: unknown option '%s'"):format(who, tostring(k)), 3) end
+    if not allowed[k] then error(require("ember.calls").unknown_option(who, k, allowed), 3) end
   end
   return opts or {}
 end

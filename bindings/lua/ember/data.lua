@@ -16,7 +16,7 @@ local KEYS = { lookback = true, delay = true, min_index = true, max_index = true
 function data.timeseries_generator(series, opts)
   if type(opts) == "table" then
     for k in pairs(opts) do
-      if not KEYS[k] then error(("timeseries_generator: unknown option '%s'"):format(tostring(k)), 2) end
+      if not KEYS[k] then error(require("ember.calls").unknown_option("timeseries_generator", k, KEYS), 2) end
     end
   end
   return at(2, core.data.timeseries_generator, series, opts)

@@ -16,7 +16,7 @@ function io_.read_csv(path, opts)
     error(("read_csv: argument 'options' expected a table, got %s"):format(type(opts)), 2)
   end
   for k in pairs(opts or {}) do
-    if not KEYS[k] then error(("read_csv: unknown option '%s'"):format(tostring(k)), 2) end
+    if not KEYS[k] then error(require("ember.calls").unknown_option("read_csv", k, KEYS), 2) end
   end
   if type(path) ~= "string" then
     error(("read_csv: argument 'path' expected a string, got %s"):format(type(path)), 2)

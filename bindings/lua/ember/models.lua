@@ -375,7 +375,7 @@ function Sequential:compile(opts)
   end
   for k in pairs(opts) do
     if k ~= "optimizer" and k ~= "loss" and k ~= "metrics" then
-      error(("Sequential.compile: unknown option '%s' (valid: optimizer, loss, metrics)"):format(tostring(k)), 2)
+      error(require("ember.calls").unknown_option("Sequential.compile", k, { "optimizer", "loss", "metrics" }), 2)
     end
   end
   if opts.optimizer == nil then error("Sequential.compile: option 'optimizer' is required (e.g. \"rmsprop\")", 2) end

@@ -30,7 +30,7 @@ local function make(kind, opts)
   for _, k in ipairs(spec.options) do allowed[k] = true end
   for k in pairs(opts) do
     if not allowed[k] then
-      error(("%s: unknown option '%s' (valid: %s)"):format(class, tostring(k), table.concat(spec.options, ", ")), 3)
+      error(require("ember.calls").unknown_option(class, k, spec.options), 3)
     end
   end
   if opts.lr ~= nil and opts.learning_rate ~= nil and opts.lr ~= opts.learning_rate then

@@ -191,7 +191,7 @@ function plot.history(history, options)
     fail("argument 'options' expected a table, got %s", describe(options))
   end
   for k in pairs(options) do
-    if not HISTORY_OPTIONS[k] then fail("unknown option '%s'", tostring(k)) end
+    if not HISTORY_OPTIONS[k] then fail("%s", require("ember.calls").unknown_option_text(k, HISTORY_OPTIONS)) end
   end
   local names = options.metrics
   if names == nil then names = default_metrics(metrics) end
@@ -232,7 +232,7 @@ function plot.history(history, options)
   local ok, result = pcall(core.plot.draw, spec, FN)
   if not ok then
     -- Report at the caller's line, not inside this module.
-    error((tostring(result):gsub("^%[ember%][^:]*:%d+: ", "")), 2)
+    error(require("ember.calls").strip_position(tostring(result)), 2)
   end
   return result
 end

@@ -6,6 +6,7 @@
 local core = require "ember.core"
 local callbacks_mod = require "ember.callbacks"
 local Progbar = require "ember.progbar"
+local calls = require "ember.calls"
 
 local train = core.train
 local M = {}
@@ -16,19 +17,7 @@ local function is_callable(f)
   return mt ~= nil and type(mt) == "table" and mt.__call ~= nil
 end
 
-local function check_opts(who, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error(("%s: expected an options table, got %s"):format(who, type(opts)), 3) end
-  local names = {}
-  for k in pairs(allowed) do names[#names + 1] = k end
-  table.sort(names)
-  for k in pairs(opts) do
-    if not allowed[k] then
-      error(("%s: unknown option '%s' (valid: %s)"):format(who, tostring(k), table.concat(names, ", ")), 3)
-    end
-  end
-  return opts
-end
+local function check_opts(who, opts, allowed) return calls.check_options(who, opts, allowed, 3) end
 
 local function check_int_opt(who, opts, key, default, lo)
   local v = opts[key]
@@ -62,7 +51,7 @@ end
 local function blame(prefix, f, ...)
   local ok, a, b = pcall(f, ...)
   if ok then return a, b end
-  error(prefix .. ": " .. tostring(a):gsub("^%[ember%][^:]*:%d+: ", ""), 0)
+  error(prefix .. ": " .. calls.strip_position(tostring(a)), 0)
 end
 
 local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end

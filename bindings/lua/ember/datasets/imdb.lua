@@ -34,7 +34,7 @@ local function check_opts(fn, opts, keys)
   if opts == nil then return {} end
   if type(opts) ~= "table" then error(("%s: argument 'options' expected a table, got %s"):format(fn, type(opts)), 3) end
   for k in pairs(opts) do
-    if not keys[k] then error(("%s: unknown option '%s'"):format(fn, tostring(k)), 3) end
+    if not keys[k] then error(require("ember.calls").unknown_option(fn, k, keys), 3) end
   end
   return opts
 end

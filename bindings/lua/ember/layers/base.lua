@@ -76,15 +76,11 @@ function base.define(type_name, spec)
   local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true }
   for _, k in ipairs(spec.positional or {}) do allowed[k] = true end
   for k in pairs(spec.options or {}) do allowed[k] = true end
-  local valid = {}
-  for k in pairs(allowed) do valid[#valid + 1] = k end
-  table.sort(valid)
-  valid = table.concat(valid, ", ")
   local function constructor(...)
     local config = collect_args(type_name, spec.positional or {}, ...)
     for key in pairs(config) do
       if not allowed[key] then
-        error(("%s: unknown option '%s' (valid: %s)"):format(type_name, tostring(key), valid), 2)
+        error(require("ember.calls").unknown_option(type_name, key, allowed), 2)
       end
     end
     if config.name ~= nil and type(config.name) ~= "string" then

@@ -13,7 +13,7 @@ local conv = {}
 local function make(constructor, config)
   local ok, layer = pcall(constructor, config)
   if ok then return layer end
-  error((tostring(layer):gsub("^%[ember%][^:]*:%d+: ", "")), 0)
+  error(require("ember.calls").strip_position(tostring(layer)), 0)
 end
 
 conv.Conv1D = base.define("Conv1D", {

@@ -13,7 +13,7 @@ local M = {}
 local function call_core(ctor, ...)
   local ok, result = pcall(ctor, ...)
   if ok then return result end
-  error((tostring(result):gsub("^%[ember%][^:]*:%d+: ", "")), 0)
+  error(require("ember.calls").strip_position(tostring(result)), 0)
 end
 
 local function maker(ctor)
