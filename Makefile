@@ -4,7 +4,7 @@
 # benchmarks.  Sources are found by wildcard: add a file, it is built.
 
 CC      ?= cc
-PKGS    := lua5.4 libzip openblas
+ENGINE_PKGS := libzip openblas
 # -march=native by default; `make PORTABLE=1` builds for any x86-64-v2 CPU.
 ifeq ($(PORTABLE),1)
 ARCHFLAGS := -march=x86-64-v2
@@ -12,9 +12,15 @@ else
 ARCHFLAGS := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
 endif
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS_COMMON = -std=gnu11 $(WARN) -fPIC $(PKG_CFLAGS) -I/usr/include/plplot $(EXTRA_CFLAGS)
+# The engine compiles without the Lua include path, so an #include <lua.h>
+# in engine/ fails to build; only bindings/ (and the embedded Lua) see Lua.
+ENGINE_INC   := $(shell pkg-config --cflags $(ENGINE_PKGS) 2>/dev/null) -I/usr/include/plplot
+BINDINGS_INC := $(ENGINE_INC) $(shell pkg-config --cflags lua5.4 2>/dev/null)
+SRC_INC       = $(if $(filter engine/%,$<),$(ENGINE_INC),$(BINDINGS_INC))
+PKG_LIBS     := $(shell pkg-config --libs lua5.4 $(ENGINE_PKGS) 2>/dev/null)
+# -MMD -MP: each object depends on the headers it includes (the .d files
+# included at the end), so touching one header rebuilds only its users.
+CFLAGS_COMMON = -std=gnu11 $(WARN) -fPIC -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lreadline -lutf8proc -lplplot -lm -lpthread $(EXTRA_LIBS)
 
 RELEASE_CFLAGS := -O3 $(ARCHFLAGS) -ffp-contract=fast -DNDEBUG
@@ -23,7 +29,6 @@ DEBUG_CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -f
 ENGINE_SRC   := $(shell find engine -name '*.c' | sort)
 BINDINGS_SRC := $(filter-out bindings/tools_embed_lua.c,$(wildcard bindings/*.c))
 LUA_SRC      := $(shell find bindings/lua -name '*.lua' | sort)
-HEADERS      := $(shell find engine bindings -name '*.h')
 
 .PHONY: all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
 
@@ -32,13 +37,19 @@ all: ember
 deps:
 	@bash vendor/install.sh
 
-build/%.o: %.c $(HEADERS)
+build/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(RELEASE_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(SRC_INC) $(RELEASE_CFLAGS) -c $< -o $@
 
-build-debug/%.o: %.c $(HEADERS)
+build-debug/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(DEBUG_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(SRC_INC) $(DEBUG_CFLAGS) -c $< -o $@
+
+# The engine is its own static library; the binaries link the bindings
+# objects against it.
+%/libember_engine.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 
 build/embed_lua: bindings/tools_embed_lua.c
 	@mkdir -p build
@@ -51,21 +62,25 @@ build/lua_modules.c: build/embed_lua $(LUA_SRC)
 # (their arguments are never negative).
 build/engine/train/optimizers.o build-debug/engine/train/optimizers.o: CFLAGS_COMMON += -fno-math-errno
 
-OBJS       := $(patsubst %.c,build/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build/lua_modules.o
-DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build-debug/lua_modules.o
+ENGINE_OBJS       := $(patsubst %.c,build/%.o,$(ENGINE_SRC))
+DEBUG_ENGINE_OBJS := $(patsubst %.c,build-debug/%.o,$(ENGINE_SRC))
+OBJS       := $(patsubst %.c,build/%.o,$(BINDINGS_SRC)) build/lua_modules.o
+DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(BINDINGS_SRC)) build-debug/lua_modules.o
+build/libember_engine.a: $(ENGINE_OBJS)
+build-debug/libember_engine.a: $(DEBUG_ENGINE_OBJS)
 
 build/lua_modules.o: build/lua_modules.c bindings/ember_modules.h
-	$(CC) $(CFLAGS_COMMON) -O1 -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(BINDINGS_INC) -O1 -c $< -o $@
 
 build-debug/lua_modules.o: build/lua_modules.c bindings/ember_modules.h
 	@mkdir -p build-debug
-	$(CC) $(CFLAGS_COMMON) -O1 -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(BINDINGS_INC) -O1 -c $< -o $@
 
-ember: $(OBJS)
-	$(CC) -o $@ $(OBJS) $(LDLIBS)
+ember: $(OBJS) build/libember_engine.a
+	$(CC) -o $@ $^ $(LDLIBS)
 
-ember-debug: $(DEBUG_OBJS)
-	$(CC) -fsanitize=address,undefined -o $@ $(DEBUG_OBJS) $(LDLIBS)
+ember-debug: $(DEBUG_OBJS) build-debug/libember_engine.a
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LDLIBS)
 
 debug: ember-debug
 
@@ -92,12 +107,14 @@ check: deps
 # make valgrind: memcheck on a representative subset (tensors, I/O, layers,
 # a small fit, text and the misuse table); a memcheck error fails the run.
 # Valgrind cannot decode AVX-512, so it runs ./ember-vg: -O1 -g for x86-64-v2.
-VG_OBJS := $(patsubst %.c,build-vg/%.o,$(ENGINE_SRC) $(BINDINGS_SRC)) build/lua_modules.o
-build-vg/%.o: %.c $(HEADERS)
+VG_ENGINE_OBJS := $(patsubst %.c,build-vg/%.o,$(ENGINE_SRC))
+VG_OBJS := $(patsubst %.c,build-vg/%.o,$(BINDINGS_SRC)) build/lua_modules.o
+build-vg/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -O1 -g -march=x86-64-v2 -c $< -o $@
-ember-vg: $(VG_OBJS)
-	$(CC) -o $@ $(VG_OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(SRC_INC) -O1 -g -march=x86-64-v2 -c $< -o $@
+build-vg/libember_engine.a: $(VG_ENGINE_OBJS)
+ember-vg: $(VG_OBJS) build-vg/libember_engine.a
+	$(CC) -o $@ $^ $(LDLIBS)
 
 VALGRIND_SPECS ?= specs/tensor_core_spec.lua specs/tensor_io_spec.lua specs/layers_core_spec.lua \
                   specs/train_spec.lua specs/text_tokenizer_spec.lua specs/data_csv_spec.lua \
@@ -127,13 +144,14 @@ FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno
 FUZZ_HARNESSES := $(patsubst specs/fuzz/%.c,%,$(wildcard specs/fuzz/fuzz_*.c))
 FUZZ_OBJS    := $(patsubst %.c,build-fuzz/%.o,$(ENGINE_SRC))
 
-build-fuzz/%.o: %.c $(HEADERS)
+build-fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CFLAGS_COMMON) $(ARCHFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(CFLAGS_COMMON) $(ENGINE_INC) $(ARCHFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-build-fuzz/bin/%: specs/fuzz/%.c specs/fuzz/fuzz_file.h $(FUZZ_OBJS)
+# The harnesses see only the engine, like the engine itself.
+build-fuzz/bin/%: specs/fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CFLAGS_COMMON) $(ARCHFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+	$(FUZZ_CC) $(CFLAGS_COMMON) -MF $@.d -MT $@ $(ENGINE_INC) $(ARCHFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
 .SECONDARY: $(FUZZ_OBJS)
 fuzz-build: $(addprefix build-fuzz/bin/,$(FUZZ_HARNESSES))
@@ -189,3 +207,5 @@ demo: deps
 
 clean:
 	rm -rf build build-debug build-fuzz build-vg ember ember-debug ember-vg
+
+-include $(shell find build build-debug build-vg build-fuzz -name '*.d' 2>/dev/null)
