@@ -51,6 +51,26 @@ describe("model core", function()
     assert.is_true(math.abs((type(loss) == "table" and loss[1] or loss) - expected) < 1e-6)
   end)
 
+  it("applies layer.trainable at compile, as Keras, and refuses a change made after it", function()
+    ember.seed(3)
+    local m = ember.Sequential { L.Embedding(30, 4, { input_length = 6 }), L.Flatten(), L.Dense(1) }
+    m.layers[1].trainable = false  -- before compile: listing 6-14's frozen GloVe embedding
+    m:compile { optimizer = "rmsprop", loss = "mse" }
+    local x, y = ember.randint(1, 29, { 32, 6 }), ember.randn { 32 }
+    local emb, dense = m.layers[1]:get_weights()[1]:clone(), m.layers[3]:get_weights()[1]:clone()
+    m:fit(x, y, { epochs = 1, batch_size = 8, verbose = 0 })
+    m:train_on_batch(x, y)
+    assert.equal(0, (m.layers[1]:get_weights()[1] - emb):abs():max())
+    assert.is_true((m.layers[3]:get_weights()[1] - dense):abs():max() > 0)
+    m.layers[1].trainable = true  -- without compiling again
+    assert.error_matches(function() m:train_on_batch(x, y) end,
+      "layer 'embedding_%d+' was made trainable after compile; call model:compile again")
+    assert.equal(0, (m.layers[1]:get_weights()[1] - emb):abs():max())  -- nothing applied
+    m:compile { optimizer = "rmsprop", loss = "mse" }
+    m:train_on_batch(x, y)
+    assert.is_true((m.layers[1]:get_weights()[1] - emb):abs():max() > 0)
+  end)
+
   it("checks its arguments", function()
     assert.error_matches(function() train.Model({}, {}) end, "Model: a model needs at least one layer", 1, true)
     assert.error_matches(function() train.Model({ 1 }, { "x" }) end, "Model", 1, true)

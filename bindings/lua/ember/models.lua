@@ -167,11 +167,26 @@ function Sequential:core_model()
   return self._core_model or nil
 end
 
--- The layers' trainable flags into their cores (read by the engine at every
--- step): on each forward and at the start of fit/evaluate.
+-- The layers' trainable flags into their cores (which the engine reads):
+-- at compile, as Keras takes them, and on each forward of a custom loop.
 function Sequential:_sync_trainable()
-  for _, layer in ipairs(self.layers) do
-    if layer.core then layer.core:set_trainable(layer.trainable ~= false) end
+  local flags = {}
+  for i, layer in ipairs(self.layers) do
+    flags[i] = layer.trainable ~= false
+    if layer.core then layer.core:set_trainable(flags[i]) end
+  end
+  return flags
+end
+
+-- Keras applies layer.trainable at compile; a change since then would train
+-- (or freeze) what the user no longer expects, so fit refuses it loudly.
+function Sequential:_check_trainable_unchanged(who)
+  local flags = self._trainable_at_compile
+  for i, layer in ipairs(self.layers) do
+    if flags and flags[i] ~= nil and flags[i] ~= (layer.trainable ~= false) then
+      error(("%s: layer '%s' was made %s after compile; call model:compile again for the change to take effect")
+        :format(who, layer.name, layer.trainable ~= false and "trainable" or "non-trainable"), 0)
+    end
   end
 end
 
@@ -401,6 +416,7 @@ function Sequential:compile(opts)
   self.optimizer, self.loss, self.metrics = opt, loss, metrics
   self.compiled = true
   self._core_compiled = false
+  self._trainable_at_compile = self:_sync_trainable()
   if loss == "binary_crossentropy" and not warned_bce then
     local act, last = last_activation(self)
     if act ~= "sigmoid" then

@@ -106,6 +106,7 @@ local function install(Sequential)
     self:ensure_built(x, "fit")
     local m = self:_step_core()
     if not m then return self:_train_batch_lua(x, y, where) end
+    self:_check_trainable_unchanged("fit")
     local values = {}
     local loss, applied = m:train_step(x, y, self.optimizer:current_lr("fit"), "fit", values)
     if not applied then return self:_not_finite(loss, values, where) end
