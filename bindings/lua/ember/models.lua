@@ -446,7 +446,12 @@ function Sequential:__tostring()
 end
 
 M.Sequential_methods = Sequential
-require("ember.training").install(Sequential, M)
+-- The training loops are plain functions of ember.training over any model.
+local training = require "ember.training"
+for _, name in ipairs { "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "fit_generator",
+  "evaluate_generator" } do
+  Sequential[name] = training[name]
+end
 require("ember.weights_io").install(Sequential)
 
 -- ember.Sequential(...) and ember.models.Sequential(...)

@@ -1,5 +1,8 @@
--- The training loops of Sequential: fit, evaluate, predict, train_on_batch,
--- test_on_batch, fit_generator, evaluate_generator.  Batches are gathered
+-- The training loops, plain functions over any model that has the model
+-- protocol of models.lua (forward, backward, compile state, metrics, its
+-- model core): fit, evaluate, predict, train_on_batch, test_on_batch,
+-- fit_generator, evaluate_generator.  A model class takes them as methods
+-- (Sequential.fit = training.fit, in models.lua).  Batches are gathered
 -- in C into reusable buffers (core.train.gather_rows); each batch is one C
 -- call, the engine's training step (core.train.Model:train_step: zero
 -- grads, forward, loss, metrics, backward, optimizer update).
@@ -56,460 +59,456 @@ end
 
 local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 
-local function install(Sequential)
-  -- The model's reusable buffers: batch x, batch y, loss gradient.
-  local function buffers(self)
-    if not self._buf then
-      self._buf = { x = core.zeros { 0 }, y = core.zeros { 0 }, grad = core.zeros { 0 } }
-    end
-    return self._buf
+-- The model's reusable buffers: batch x, batch y, loss gradient.
+local function buffers(self)
+  if not self._buf then
+    self._buf = { x = core.zeros { 0 }, y = core.zeros { 0 }, grad = core.zeros { 0 } }
   end
+  return self._buf
+end
 
-  -- Metric values (list, in compile order) for predictions y on targets t.
-  function Sequential:_metric_values(y, t)
+-- Metric values (list, in compile order) for predictions y on targets t.
+function M._metric_values(self, y, t)
+  local values = {}
+  for i, m in ipairs(self.metrics) do values[i] = train.metric(self:metric_kernel(m.key), y, t) end
+  return values
+end
+
+-- {key = value} from a list of metric values in compile order.
+local function metrics_by_key(self, values)
+  local out = {}
+  for i, m in ipairs(self.metrics) do out[m.key] = values[i] end
+  return out
+end
+
+-- Running sums of the loss and metrics over the batches of an epoch or an
+-- evaluation, each batch weighted (by its size, or 1 per generator step).
+local function new_totals(self)
+  local totals = { loss = 0, sums = {}, weight = 0 }
+  for i = 1, #self.metrics do totals.sums[i] = 0 end
+  return totals
+end
+
+local function add_batch(totals, loss, values, weight)
+  totals.weight = totals.weight + weight
+  totals.loss = totals.loss + loss * weight
+  for i, v in ipairs(values) do totals.sums[i] = totals.sums[i] + v * weight end
+end
+
+-- Mean loss and metric values (list); 0 when nothing was added.
+local function means(totals)
+  local w = totals.weight
+  local values = {}
+  for i, v in ipairs(totals.sums) do values[i] = w > 0 and v / w or 0 end
+  return w > 0 and totals.loss / w or 0, values
+end
+
+-- One optimizer step on exactly (x, y).  `where` names the batch for errors.
+function M._train_batch(self, x, y, where)
+  self:ensure_built(x, "fit")
+  local m = self:_step_core()
+  if not m then return M._train_batch_lua(self, x, y, where) end
+  self:_check_trainable_unchanged("fit")
+  local values = {}
+  local loss, applied = m:train_step(x, y, self.optimizer:current_lr("fit"), "fit", values)
+  if not applied then return M._not_finite(self, loss, values, where) end
+  return loss, values
+end
+
+-- A loss that is NaN or infinite: with a TerminateOnNaN callback, fit ends
+-- gracefully (Keras): the batch is reported to the callbacks but not
+-- applied; otherwise an error.  The weights are as before the batch.
+function M._not_finite(self, loss, values, where)
+  if self._terminate_on_nan then return loss, values end
+  error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
+    :format(tostring(loss), where or "this batch"), 0)
+end
+
+-- The same step for models with layers written in Lua (no model core).
+function M._train_batch_lua(self, x, y, where)
+  local buf = buffers(self)
+  self:zero_grads()
+  local pred = blame("fit: argument 'x'", self.forward, self, x, true)
+  local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
+  if not is_finite(loss) then return M._not_finite(self, loss, M._metric_values(self, pred, y), where) end
+  local values = M._metric_values(self, pred, y)
+  self:backward(buf.grad)
+  self.optimizer:step(self)
+  return loss, values
+end
+
+function M._test_batch(self, x, y)
+  self:ensure_built(x, "evaluate")
+  local m = self:_step_core()
+  if m then
     local values = {}
-    for i, m in ipairs(self.metrics) do values[i] = train.metric(self:metric_kernel(m.key), y, t) end
-    return values
+    return m:eval_step(x, y, "evaluate", values), values
   end
+  local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
+  return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), M._metric_values(self, pred, y)
+end
 
-  -- {key = value} from a list of metric values in compile order.
-  local function metrics_by_key(self, values)
-    local out = {}
-    for i, m in ipairs(self.metrics) do out[m.key] = values[i] end
-    return out
+-- Mean loss and metrics over arrays, in batches (weighted by batch size).
+function M._evaluate_arrays(self, x, y, batch_size, verbose)
+  local n = x:size(1)
+  local buf = buffers(self)
+  local idx = M._identity(self, n)
+  local totals = new_totals(self)
+  local bar = verbose == 1 and Progbar.new(n, 1) or nil
+  for first = 1, n, batch_size do
+    local count = math.min(batch_size, n - first + 1)
+    train.gather_rows(x, idx, first, count, buf.x)
+    train.gather_rows(y, idx, first, count, buf.y)
+    local loss, values = M._test_batch(self, buf.x, buf.y)
+    add_batch(totals, loss, values, count)
+    if bar then bar:update(first + count - 1, {}) end
   end
+  if bar then bar:finish({}) end
+  local loss, values = means(totals)
+  return loss, metrics_by_key(self, values)
+end
 
-  -- Running sums of the loss and metrics over the batches of an epoch or an
-  -- evaluation, each batch weighted (by its size, or 1 per generator step).
-  local function new_totals(self)
-    local totals = { loss = 0, sums = {}, weight = 0 }
-    for i = 1, #self.metrics do totals.sums[i] = 0 end
-    return totals
+function M._identity(self, n)
+  if not self._ident or self._ident:size(1) ~= n then self._ident = core.arange(1, n) end
+  if n == 0 then self._ident = core.zeros({ 0 }, { dtype = "int32" }) end
+  return self._ident
+end
+
+local function metric_logs(self, loss, values, prefix)
+  local logs, order = {}, {}
+  logs[prefix .. "loss"] = loss
+  order[1] = { prefix .. "loss", loss }
+  for i, m in ipairs(self.metrics) do
+    logs[prefix .. m.key] = values[i]
+    order[#order + 1] = { prefix .. m.key, values[i] }
   end
+  return logs, order
+end
 
-  local function add_batch(totals, loss, values, weight)
-    totals.weight = totals.weight + weight
-    totals.loss = totals.loss + loss * weight
-    for i, v in ipairs(values) do totals.sums[i] = totals.sums[i] + v * weight end
-  end
+-- The epoch's logs with the validation loss and metrics (vmetrics by key)
+-- added as val_*; returns the validation order for the progress bar.
+local function add_validation_logs(self, logs, vloss, vmetrics)
+  local vvalues = {}
+  for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
+  local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
+  for k, v in pairs(vlogs) do logs[k] = v end
+  return vorder
+end
 
-  -- Mean loss and metric values (list); 0 when nothing was added.
-  local function means(totals)
-    local w = totals.weight
-    local values = {}
-    for i, v in ipairs(totals.sums) do values[i] = w > 0 and v / w or 0 end
-    return w > 0 and totals.loss / w or 0, values
-  end
-
-  -- One optimizer step on exactly (x, y).  `where` names the batch for errors.
-  function Sequential:_train_batch(x, y, where)
-    self:ensure_built(x, "fit")
-    local m = self:_step_core()
-    if not m then return self:_train_batch_lua(x, y, where) end
-    self:_check_trainable_unchanged("fit")
-    local values = {}
-    local loss, applied = m:train_step(x, y, self.optimizer:current_lr("fit"), "fit", values)
-    if not applied then return self:_not_finite(loss, values, where) end
-    return loss, values
-  end
-
-  -- A loss that is NaN or infinite: with a TerminateOnNaN callback, fit ends
-  -- gracefully (Keras): the batch is reported to the callbacks but not
-  -- applied; otherwise an error.  The weights are as before the batch.
-  function Sequential:_not_finite(loss, values, where)
-    if self._terminate_on_nan then return loss, values end
-    error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
-      :format(tostring(loss), where or "this batch"), 0)
-  end
-
-  -- The same step for models with layers written in Lua (no model core).
-  function Sequential:_train_batch_lua(x, y, where)
-    local buf = buffers(self)
-    self:zero_grads()
-    local pred = blame("fit: argument 'x'", self.forward, self, x, true)
-    local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
-    if not is_finite(loss) then return self:_not_finite(loss, self:_metric_values(pred, y), where) end
-    local values = self:_metric_values(pred, y)
-    self:backward(buf.grad)
-    self.optimizer:step(self)
-    return loss, values
-  end
-
-  function Sequential:_test_batch(x, y)
-    self:ensure_built(x, "evaluate")
-    local m = self:_step_core()
-    if m then
-      local values = {}
-      return m:eval_step(x, y, "evaluate", values), values
-    end
-    local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
-    return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), self:_metric_values(pred, y)
-  end
-
-  -- Mean loss and metrics over arrays, in batches (weighted by batch size).
-  function Sequential:_evaluate_arrays(x, y, batch_size, verbose)
-    local n = x:size(1)
-    local buf = buffers(self)
-    local idx = self:_identity(n)
-    local totals = new_totals(self)
-    local bar = verbose == 1 and Progbar.new(n, 1) or nil
-    for first = 1, n, batch_size do
-      local count = math.min(batch_size, n - first + 1)
-      train.gather_rows(x, idx, first, count, buf.x)
-      train.gather_rows(y, idx, first, count, buf.y)
-      local loss, values = self:_test_batch(buf.x, buf.y)
-      add_batch(totals, loss, values, count)
-      if bar then bar:update(first + count - 1, {}) end
-    end
-    if bar then bar:finish({}) end
-    local loss, values = means(totals)
-    return loss, metrics_by_key(self, values)
-  end
-
-  function Sequential:_identity(n)
-    if not self._ident or self._ident:size(1) ~= n then self._ident = core.arange(1, n) end
-    if n == 0 then self._ident = core.zeros({ 0 }, { dtype = "int32" }) end
-    return self._ident
-  end
-
-  local function metric_logs(self, loss, values, prefix)
-    local logs, order = {}, {}
-    logs[prefix .. "loss"] = loss
-    order[1] = { prefix .. "loss", loss }
-    for i, m in ipairs(self.metrics) do
-      logs[prefix .. m.key] = values[i]
-      order[#order + 1] = { prefix .. m.key, values[i] }
-    end
-    return logs, order
-  end
-
-  -- The epoch's logs with the validation loss and metrics (vmetrics by key)
-  -- added as val_*; returns the validation order for the progress bar.
-  local function add_validation_logs(self, logs, vloss, vmetrics)
-    local vvalues = {}
-    for i, m in ipairs(self.metrics) do vvalues[i] = vmetrics[m.key] end
-    local vlogs, vorder = metric_logs(self, vloss, vvalues, "val_")
-    for k, v in pairs(vlogs) do logs[k] = v end
-    return vorder
-  end
-
-  local function call_all(cbs, method, ...)
-    for _, cb in ipairs(cbs) do
-      if type(cb[method]) == "function" then cb[method](cb, ...) end
-    end
-  end
-
-  local function setup_callbacks(self, who, list, params)
-    if list ~= nil and type(list) ~= "table" then
-      error(("%s: option 'callbacks' expected a list of callbacks, got %s"):format(who, type(list)), 3)
-    end
-    local history = callbacks_mod.new_history()
-    history.params = params
-    history.model = self
-    local cbs = { history }
-    for i, cb in ipairs(list or {}) do
-      if type(cb) ~= "table" then
-        error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
-      end
-      cbs[#cbs + 1] = cb
-    end
-    self._terminate_on_nan = nil
-    for _, cb in ipairs(cbs) do
-      if getmetatable(cb) == callbacks_mod.TerminateOnNaN_class then self._terminate_on_nan = true end
-    end
-    for _, cb in ipairs(cbs) do
-      if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
-    end
-    return history, cbs
-  end
-
-  -- Keras 2.2 names: "acc" in logs; alias the spelling the user gave.
-  local function alias_history(self, history)
-    for _, m in ipairs(self.metrics) do
-      if m.given ~= m.key then
-        history.history[m.given] = history.history[m.key]
-        history.history["val_" .. m.given] = history.history["val_" .. m.key]
-      end
-    end
-  end
-
-  local function is_interrupt(err)
-    return type(err) == "string" and err:find("interrupted!%s*$") ~= nil
-  end
-
-  -- The epoch loop shared by fit and fit_generator.  run_epoch(epoch, bar,
-  -- cbs) trains one epoch and returns its logs; Ctrl-C (the host raises
-  -- "interrupted!") ends training after the batch in progress, returning
-  -- the History of the epochs completed so far.
-  local function run_training(self, who, epochs, initial_epoch, verbose, cbs, history, target, run_epoch)
-    self.stop_training = false
-    call_all(cbs, "on_train_begin", {})
-    local epoch_now, bar = initial_epoch, nil
-    local ok, err = pcall(function()
-      for epoch = initial_epoch, epochs - 1 do
-        epoch_now = epoch
-        if verbose > 0 then print(("Epoch %d/%d"):format(epoch + 1, epochs)) end
-        bar = Progbar.new(target, verbose)
-        call_all(cbs, "on_epoch_begin", epoch, {})
-        local logs, order = run_epoch(epoch, bar, cbs)
-        bar:finish(order)
-        bar = nil
-        call_all(cbs, "on_epoch_end", epoch, logs)
-        if self.stop_training then break end
-      end
-    end)
-    if not ok then
-      if bar then bar:abort() end
-      if not is_interrupt(err) then error(err, 0) end
-      io.stderr:write(("%s: interrupted during epoch %d; returning the history of the %d completed epoch(s)\n")
-        :format(who, epoch_now + 1, #history.epoch))
-    end
-    call_all(cbs, "on_train_end", {})
-    alias_history(self, history)
-    return history
-  end
-
-  -- fit's training and validation arrays: validation_data as given, or the
-  -- last validation_split fraction of x, y (Keras: taken before any
-  -- shuffling).  Errors are raised at fit's caller.
-  local function split_validation(x, y, opts)
-    local split = opts.validation_split or 0
-    if type(split) ~= "number" or split < 0 or split >= 1 then
-      error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 3)
-    end
-    if opts.validation_data ~= nil then
-      local vd = opts.validation_data
-      if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
-        error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 3)
-      end
-      check_xy("fit: validation_data", vd[1], vd[2], 3)
-      return x, y, vd[1], vd[2]
-    elseif split > 0 then
-      local n = x:size(1)
-      local split_at = math.floor(n * (1 - split))
-      return train.rows(x, 1, split_at), train.rows(y, 1, split_at),
-        train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
-    end
-    return x, y, nil, nil
-  end
-
-  -- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
-  --            validation_data = {x_val, y_val}, shuffle = true, initial_epoch = 0})
-  function Sequential:fit(x, y, opts)
-    local who = "fit"
-    opts = check_opts(who, opts, { epochs = true, batch_size = true, verbose = true, callbacks = true,
-      validation_split = true, validation_data = true, shuffle = true, initial_epoch = true })
-    require_compiled(self, who)
-    check_xy(who, x, y)
-    local epochs = check_int_opt(who, opts, "epochs", 1, 0)
-    local batch_size = check_int_opt(who, opts, "batch_size", 32, 1)
-    local verbose = check_int_opt(who, opts, "verbose", 1, 0)
-    local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
-    local shuffle = opts.shuffle
-    if shuffle == nil then shuffle = true end
-    local x_val, y_val
-    x, y, x_val, y_val = split_validation(x, y, opts)
-    -- int32 labels become float32 once here, not in every batch's loss call
-    if y.dtype ~= "float32" then y = y:float() end
-    if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
-    local n = x:size(1)
-    if n == 0 then error("fit: no training samples", 2) end
-    self:ensure_built(x, who)
-    local history, cbs = setup_callbacks(self, who, opts.callbacks, {
-      epochs = epochs, batch_size = batch_size, samples = n, verbose = verbose,
-      do_validation = x_val ~= nil })
-    if verbose > 0 and x_val then
-      print(("Train on %d samples, validate on %d samples"):format(n, x_val:size(1)))
-    end
-    local buf = buffers(self)
-    return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
-      local idx = shuffle and train.permutation(n) or self:_identity(n)
-      local totals = new_totals(self)
-      local batch = 0
-      for first = 1, n, batch_size do
-        local count = math.min(batch_size, n - first + 1)
-        call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
-        train.gather_rows(x, idx, first, count, buf.x)
-        train.gather_rows(y, idx, first, count, buf.y)
-        local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-        local loss, values = self:_train_batch(buf.x, buf.y, where)
-        add_batch(totals, loss, values, count)
-        local blogs, border = metric_logs(self, loss, values, "")
-        blogs.batch, blogs.size = batch, count
-        bar:update(first + count - 1, border)
-        call_all(cbs, "on_batch_end", batch, blogs)
-        batch = batch + 1
-        if self.stop_training then break end  -- Keras checks after every batch
-      end
-      local loss, values = means(totals)
-      local logs = metric_logs(self, loss, values, "")
-      local order = {}  -- the bar already averages the training values
-      -- Keras 2.2.4's fit_loop validates at the last batch, after the
-      -- stop_training check: an epoch stopped by a callback is not validated
-      if x_val and not self.stop_training then
-        order = add_validation_logs(self, logs, self:_evaluate_arrays(x_val, y_val, batch_size, 0))
-      end
-      return logs, order
-    end)
-  end
-
-  -- evaluate(x, y, {batch_size = 32, verbose = 1}) -> loss, {acc = ...}
-  function Sequential:evaluate(x, y, opts)
-    opts = check_opts("evaluate", opts, { batch_size = true, verbose = true })
-    require_compiled(self, "evaluate")
-    check_xy("evaluate", x, y)
-    local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
-    local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
-    self:ensure_built(x, "evaluate")
-    if y.dtype ~= "float32" then y = y:float() end
-    return self:_evaluate_arrays(x, y, batch_size, verbose)
-  end
-
-  -- predict(x, {batch_size = 32}) -> a new tensor (copied out of layer buffers)
-  function Sequential:predict(x, opts)
-    opts = check_opts("predict", opts, { batch_size = true, verbose = true })
-    if not core.is_tensor(x) then error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2) end
-    local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
-    self:ensure_built(x, "predict")
-    local n = x:size(1)
-    local buf = buffers(self)
-    local idx = self:_identity(n)
-    local out
-    for first = 1, n, batch_size do
-      local count = math.min(batch_size, n - first + 1)
-      train.gather_rows(x, idx, first, count, buf.x)
-      local ok, y = pcall(self.forward, self, buf.x, false)
-      if not ok then error("predict: " .. tostring(y), 2) end
-      if not out then
-        local shape = y.shape
-        shape[1] = n
-        out = core.zeros(shape)
-      end
-      train.copy_rows(out, first, y)
-    end
-    if not out then
-      local shape = {}
-      for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and 0 or d end
-      out = core.zeros(shape)
-    end
-    return out
-  end
-
-  -- One optimizer step on exactly this batch -> loss, {metric = value}
-  function Sequential:train_on_batch(x, y)
-    require_compiled(self, "train_on_batch")
-    check_xy("train_on_batch", x, y)
-    local ok, loss, values = pcall(self._train_batch, self, x, y, "this batch")
-    if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
-    return loss, metrics_by_key(self, values)
-  end
-
-  function Sequential:test_on_batch(x, y)
-    require_compiled(self, "test_on_batch")
-    check_xy("test_on_batch", x, y)
-    local loss, values = self:_test_batch(x, y)
-    return loss, metrics_by_key(self, values)
-  end
-
-  -- A batch from a generator, checked.
-  local function next_batch(who, gen, step)
-    local xb, yb = gen()
-    if not core.is_tensor(xb) or not core.is_tensor(yb) then
-      error(("%s: the generator must return samples, targets (two tensors), got %s, %s at step %d")
-        :format(who, type(xb), type(yb), step), 0)
-    end
-    if xb:dim() < 1 or yb:dim() < 1 or xb:size(1) ~= yb:size(1) then
-      error(("%s: the generator returned %d samples but %d targets at step %d"):format(who,
-        xb:dim() > 0 and xb:size(1) or 0, yb:dim() > 0 and yb:size(1) or 0, step), 0)
-    end
-    return xb, yb
-  end
-
-  function Sequential:_evaluate_generator(who, gen, steps)
-    local totals = new_totals(self)
-    for step = 1, steps do
-      local xb, yb = next_batch(who, gen, step)
-      local loss, values = self:_test_batch(xb, yb)
-      add_batch(totals, loss, values, xb:size(1))
-    end
-    local loss, values = means(totals)
-    return loss, metrics_by_key(self, values)
-  end
-
-  -- fit_generator(gen, {steps_per_epoch, epochs = 1, verbose = 1, callbacks,
-  --   validation_data = gen | {x, y}, validation_steps, initial_epoch = 0})
-  function Sequential:fit_generator(gen, opts)
-    local who = "fit_generator"
-    opts = check_opts(who, opts, { steps_per_epoch = true, epochs = true, verbose = true, callbacks = true,
-      validation_data = true, validation_steps = true, initial_epoch = true })
-    require_compiled(self, who)
-    if not is_callable(gen) then
-      error(("fit_generator: argument 'generator' expected a callable returning samples, targets, got %s"):format(type(gen)), 2)
-    end
-    if opts.steps_per_epoch == nil then error("fit_generator: option 'steps_per_epoch' is required", 2) end
-    local steps = check_int_opt(who, opts, "steps_per_epoch", 1, 1)
-    local epochs = check_int_opt(who, opts, "epochs", 1, 0)
-    local verbose = check_int_opt(who, opts, "verbose", 1, 0)
-    local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
-    local vd, vsteps = opts.validation_data, nil
-    if vd ~= nil then
-      if is_callable(vd) then
-        if opts.validation_steps == nil then
-          error("fit_generator: option 'validation_steps' is required when validation_data is a generator", 2)
-        end
-        vsteps = check_int_opt(who, opts, "validation_steps", 1, 1)
-      elseif type(vd) == "table" and core.is_tensor(vd[1]) and core.is_tensor(vd[2]) then
-        check_xy("fit_generator: validation_data", vd[1], vd[2])
-      else
-        error("fit_generator: option 'validation_data' expected a generator or {x_val, y_val}", 2)
-      end
-    end
-    local history, cbs = setup_callbacks(self, who, opts.callbacks, {
-      epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
-    return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)
-      local totals = new_totals(self)
-      local steps_done = 0
-      for step = 1, steps do
-        call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
-        local xb, yb = next_batch(who, gen, step)
-        local where = ("epoch %d, batch %d"):format(epoch + 1, step)
-        local loss, values = self:_train_batch(xb, yb, where)
-        add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
-        local blogs, border = metric_logs(self, loss, values, "")
-        blogs.batch, blogs.size = step - 1, xb:size(1)
-        bar:update(step, border)
-        call_all(cbs, "on_batch_end", step - 1, blogs)
-        steps_done = step
-        if self.stop_training then break end
-      end
-      local loss, values = means(totals)
-      local logs = metric_logs(self, loss, values, "")
-      local order = {}
-      -- Keras 2.2.4's fit_generator validates once the epoch's steps are
-      -- done, before the stop_training check: an epoch cut short is not
-      if vd ~= nil and steps_done == steps then
-        local vloss, vmetrics
-        if vsteps then vloss, vmetrics = self:_evaluate_generator(who, vd, vsteps)
-        else vloss, vmetrics = self:_evaluate_arrays(vd[1], vd[2], 32, 0) end
-        order = add_validation_logs(self, logs, vloss, vmetrics)
-      end
-      return logs, order
-    end)
-  end
-
-  -- evaluate_generator(gen, {steps}) -> loss, {metric = value}
-  function Sequential:evaluate_generator(gen, opts)
-    opts = check_opts("evaluate_generator", opts, { steps = true, verbose = true })
-    require_compiled(self, "evaluate_generator")
-    if not is_callable(gen) then
-      error(("evaluate_generator: argument 'generator' expected a callable, got %s"):format(type(gen)), 2)
-    end
-    if opts.steps == nil then error("evaluate_generator: option 'steps' is required", 2) end
-    local steps = check_int_opt("evaluate_generator", opts, "steps", 1, 1)
-    return self:_evaluate_generator("evaluate_generator", gen, steps)
+local function call_all(cbs, method, ...)
+  for _, cb in ipairs(cbs) do
+    if type(cb[method]) == "function" then cb[method](cb, ...) end
   end
 end
 
-function M.install(Sequential) install(Sequential) end
+local function setup_callbacks(self, who, list, params)
+  if list ~= nil and type(list) ~= "table" then
+    error(("%s: option 'callbacks' expected a list of callbacks, got %s"):format(who, type(list)), 3)
+  end
+  local history = callbacks_mod.new_history()
+  history.params = params
+  history.model = self
+  local cbs = { history }
+  for i, cb in ipairs(list or {}) do
+    if type(cb) ~= "table" then
+      error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
+    end
+    cbs[#cbs + 1] = cb
+  end
+  self._terminate_on_nan = nil
+  for _, cb in ipairs(cbs) do
+    if getmetatable(cb) == callbacks_mod.TerminateOnNaN_class then self._terminate_on_nan = true end
+  end
+  for _, cb in ipairs(cbs) do
+    if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
+  end
+  return history, cbs
+end
+
+-- Keras 2.2 names: "acc" in logs; alias the spelling the user gave.
+local function alias_history(self, history)
+  for _, m in ipairs(self.metrics) do
+    if m.given ~= m.key then
+      history.history[m.given] = history.history[m.key]
+      history.history["val_" .. m.given] = history.history["val_" .. m.key]
+    end
+  end
+end
+
+local function is_interrupt(err)
+  return type(err) == "string" and err:find("interrupted!%s*$") ~= nil
+end
+
+-- The epoch loop shared by fit and fit_generator.  run_epoch(epoch, bar,
+-- cbs) trains one epoch and returns its logs; Ctrl-C (the host raises
+-- "interrupted!") ends training after the batch in progress, returning
+-- the History of the epochs completed so far.
+local function run_training(self, who, epochs, initial_epoch, verbose, cbs, history, target, run_epoch)
+  self.stop_training = false
+  call_all(cbs, "on_train_begin", {})
+  local epoch_now, bar = initial_epoch, nil
+  local ok, err = pcall(function()
+    for epoch = initial_epoch, epochs - 1 do
+      epoch_now = epoch
+      if verbose > 0 then print(("Epoch %d/%d"):format(epoch + 1, epochs)) end
+      bar = Progbar.new(target, verbose)
+      call_all(cbs, "on_epoch_begin", epoch, {})
+      local logs, order = run_epoch(epoch, bar, cbs)
+      bar:finish(order)
+      bar = nil
+      call_all(cbs, "on_epoch_end", epoch, logs)
+      if self.stop_training then break end
+    end
+  end)
+  if not ok then
+    if bar then bar:abort() end
+    if not is_interrupt(err) then error(err, 0) end
+    io.stderr:write(("%s: interrupted during epoch %d; returning the history of the %d completed epoch(s)\n")
+      :format(who, epoch_now + 1, #history.epoch))
+  end
+  call_all(cbs, "on_train_end", {})
+  alias_history(self, history)
+  return history
+end
+
+-- fit's training and validation arrays: validation_data as given, or the
+-- last validation_split fraction of x, y (Keras: taken before any
+-- shuffling).  Errors are raised at fit's caller.
+local function split_validation(x, y, opts)
+  local split = opts.validation_split or 0
+  if type(split) ~= "number" or split < 0 or split >= 1 then
+    error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 3)
+  end
+  if opts.validation_data ~= nil then
+    local vd = opts.validation_data
+    if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
+      error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 3)
+    end
+    check_xy("fit: validation_data", vd[1], vd[2], 3)
+    return x, y, vd[1], vd[2]
+  elseif split > 0 then
+    local n = x:size(1)
+    local split_at = math.floor(n * (1 - split))
+    return train.rows(x, 1, split_at), train.rows(y, 1, split_at),
+      train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
+  end
+  return x, y, nil, nil
+end
+
+-- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
+--            validation_data = {x_val, y_val}, shuffle = true, initial_epoch = 0})
+function M.fit(self, x, y, opts)
+  local who = "fit"
+  opts = check_opts(who, opts, { epochs = true, batch_size = true, verbose = true, callbacks = true,
+    validation_split = true, validation_data = true, shuffle = true, initial_epoch = true })
+  require_compiled(self, who)
+  check_xy(who, x, y)
+  local epochs = check_int_opt(who, opts, "epochs", 1, 0)
+  local batch_size = check_int_opt(who, opts, "batch_size", 32, 1)
+  local verbose = check_int_opt(who, opts, "verbose", 1, 0)
+  local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
+  local shuffle = opts.shuffle
+  if shuffle == nil then shuffle = true end
+  local x_val, y_val
+  x, y, x_val, y_val = split_validation(x, y, opts)
+  -- int32 labels become float32 once here, not in every batch's loss call
+  if y.dtype ~= "float32" then y = y:float() end
+  if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
+  local n = x:size(1)
+  if n == 0 then error("fit: no training samples", 2) end
+  self:ensure_built(x, who)
+  local history, cbs = setup_callbacks(self, who, opts.callbacks, {
+    epochs = epochs, batch_size = batch_size, samples = n, verbose = verbose,
+    do_validation = x_val ~= nil })
+  if verbose > 0 and x_val then
+    print(("Train on %d samples, validate on %d samples"):format(n, x_val:size(1)))
+  end
+  local buf = buffers(self)
+  return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
+    local idx = shuffle and train.permutation(n) or M._identity(self, n)
+    local totals = new_totals(self)
+    local batch = 0
+    for first = 1, n, batch_size do
+      local count = math.min(batch_size, n - first + 1)
+      call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
+      train.gather_rows(x, idx, first, count, buf.x)
+      train.gather_rows(y, idx, first, count, buf.y)
+      local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
+      local loss, values = M._train_batch(self, buf.x, buf.y, where)
+      add_batch(totals, loss, values, count)
+      local blogs, border = metric_logs(self, loss, values, "")
+      blogs.batch, blogs.size = batch, count
+      bar:update(first + count - 1, border)
+      call_all(cbs, "on_batch_end", batch, blogs)
+      batch = batch + 1
+      if self.stop_training then break end  -- Keras checks after every batch
+    end
+    local loss, values = means(totals)
+    local logs = metric_logs(self, loss, values, "")
+    local order = {}  -- the bar already averages the training values
+    -- Keras 2.2.4's fit_loop validates at the last batch, after the
+    -- stop_training check: an epoch stopped by a callback is not validated
+    if x_val and not self.stop_training then
+      order = add_validation_logs(self, logs, M._evaluate_arrays(self, x_val, y_val, batch_size, 0))
+    end
+    return logs, order
+  end)
+end
+
+-- evaluate(x, y, {batch_size = 32, verbose = 1}) -> loss, {acc = ...}
+function M.evaluate(self, x, y, opts)
+  opts = check_opts("evaluate", opts, { batch_size = true, verbose = true })
+  require_compiled(self, "evaluate")
+  check_xy("evaluate", x, y)
+  local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
+  local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
+  self:ensure_built(x, "evaluate")
+  if y.dtype ~= "float32" then y = y:float() end
+  return M._evaluate_arrays(self, x, y, batch_size, verbose)
+end
+
+-- predict(x, {batch_size = 32}) -> a new tensor (copied out of layer buffers)
+function M.predict(self, x, opts)
+  opts = check_opts("predict", opts, { batch_size = true, verbose = true })
+  if not core.is_tensor(x) then error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2) end
+  local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
+  self:ensure_built(x, "predict")
+  local n = x:size(1)
+  local buf = buffers(self)
+  local idx = M._identity(self, n)
+  local out
+  for first = 1, n, batch_size do
+    local count = math.min(batch_size, n - first + 1)
+    train.gather_rows(x, idx, first, count, buf.x)
+    local ok, y = pcall(self.forward, self, buf.x, false)
+    if not ok then error("predict: " .. tostring(y), 2) end
+    if not out then
+      local shape = y.shape
+      shape[1] = n
+      out = core.zeros(shape)
+    end
+    train.copy_rows(out, first, y)
+  end
+  if not out then
+    local shape = {}
+    for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and 0 or d end
+    out = core.zeros(shape)
+  end
+  return out
+end
+
+-- One optimizer step on exactly this batch -> loss, {metric = value}
+function M.train_on_batch(self, x, y)
+  require_compiled(self, "train_on_batch")
+  check_xy("train_on_batch", x, y)
+  local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch")
+  if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
+  return loss, metrics_by_key(self, values)
+end
+
+function M.test_on_batch(self, x, y)
+  require_compiled(self, "test_on_batch")
+  check_xy("test_on_batch", x, y)
+  local loss, values = M._test_batch(self, x, y)
+  return loss, metrics_by_key(self, values)
+end
+
+-- A batch from a generator, checked.
+local function next_batch(who, gen, step)
+  local xb, yb = gen()
+  if not core.is_tensor(xb) or not core.is_tensor(yb) then
+    error(("%s: the generator must return samples, targets (two tensors), got %s, %s at step %d")
+      :format(who, type(xb), type(yb), step), 0)
+  end
+  if xb:dim() < 1 or yb:dim() < 1 or xb:size(1) ~= yb:size(1) then
+    error(("%s: the generator returned %d samples but %d targets at step %d"):format(who,
+      xb:dim() > 0 and xb:size(1) or 0, yb:dim() > 0 and yb:size(1) or 0, step), 0)
+  end
+  return xb, yb
+end
+
+function M._evaluate_generator(self, who, gen, steps)
+  local totals = new_totals(self)
+  for step = 1, steps do
+    local xb, yb = next_batch(who, gen, step)
+    local loss, values = M._test_batch(self, xb, yb)
+    add_batch(totals, loss, values, xb:size(1))
+  end
+  local loss, values = means(totals)
+  return loss, metrics_by_key(self, values)
+end
+
+-- fit_generator(gen, {steps_per_epoch, epochs = 1, verbose = 1, callbacks,
+--   validation_data = gen | {x, y}, validation_steps, initial_epoch = 0})
+function M.fit_generator(self, gen, opts)
+  local who = "fit_generator"
+  opts = check_opts(who, opts, { steps_per_epoch = true, epochs = true, verbose = true, callbacks = true,
+    validation_data = true, validation_steps = true, initial_epoch = true })
+  require_compiled(self, who)
+  if not is_callable(gen) then
+    error(("fit_generator: argument 'generator' expected a callable returning samples, targets, got %s"):format(type(gen)), 2)
+  end
+  if opts.steps_per_epoch == nil then error("fit_generator: option 'steps_per_epoch' is required", 2) end
+  local steps = check_int_opt(who, opts, "steps_per_epoch", 1, 1)
+  local epochs = check_int_opt(who, opts, "epochs", 1, 0)
+  local verbose = check_int_opt(who, opts, "verbose", 1, 0)
+  local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
+  local vd, vsteps = opts.validation_data, nil
+  if vd ~= nil then
+    if is_callable(vd) then
+      if opts.validation_steps == nil then
+        error("fit_generator: option 'validation_steps' is required when validation_data is a generator", 2)
+      end
+      vsteps = check_int_opt(who, opts, "validation_steps", 1, 1)
+    elseif type(vd) == "table" and core.is_tensor(vd[1]) and core.is_tensor(vd[2]) then
+      check_xy("fit_generator: validation_data", vd[1], vd[2])
+    else
+      error("fit_generator: option 'validation_data' expected a generator or {x_val, y_val}", 2)
+    end
+  end
+  local history, cbs = setup_callbacks(self, who, opts.callbacks, {
+    epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
+  return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)
+    local totals = new_totals(self)
+    local steps_done = 0
+    for step = 1, steps do
+      call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
+      local xb, yb = next_batch(who, gen, step)
+      local where = ("epoch %d, batch %d"):format(epoch + 1, step)
+      local loss, values = M._train_batch(self, xb, yb, where)
+      add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
+      local blogs, border = metric_logs(self, loss, values, "")
+      blogs.batch, blogs.size = step - 1, xb:size(1)
+      bar:update(step, border)
+      call_all(cbs, "on_batch_end", step - 1, blogs)
+      steps_done = step
+      if self.stop_training then break end
+    end
+    local loss, values = means(totals)
+    local logs = metric_logs(self, loss, values, "")
+    local order = {}
+    -- Keras 2.2.4's fit_generator validates once the epoch's steps are
+    -- done, before the stop_training check: an epoch cut short is not
+    if vd ~= nil and steps_done == steps then
+      local vloss, vmetrics
+      if vsteps then vloss, vmetrics = M._evaluate_generator(self, who, vd, vsteps)
+      else vloss, vmetrics = M._evaluate_arrays(self, vd[1], vd[2], 32, 0) end
+      order = add_validation_logs(self, logs, vloss, vmetrics)
+    end
+    return logs, order
+  end)
+end
+
+-- evaluate_generator(gen, {steps}) -> loss, {metric = value}
+function M.evaluate_generator(self, gen, opts)
+  opts = check_opts("evaluate_generator", opts, { steps = true, verbose = true })
+  require_compiled(self, "evaluate_generator")
+  if not is_callable(gen) then
+    error(("evaluate_generator: argument 'generator' expected a callable, got %s"):format(type(gen)), 2)
+  end
+  if opts.steps == nil then error("evaluate_generator: option 'steps' is required", 2) end
+  local steps = check_int_opt("evaluate_generator", opts, "steps", 1, 1)
+  return M._evaluate_generator(self, "evaluate_generator", gen, steps)
+end
 
 return M
