@@ -214,10 +214,12 @@ function ModelCheckpoint:on_epoch_end(epoch, logs)
 end
 
 -- TerminateOnNaN(): as Keras, stops training when a batch's loss is NaN or
--- infinite.  Without it fit raises an error naming the epoch and batch;
--- with it fit returns the History instead (the bad batch is not applied).
+-- infinite.  Without such a callback fit raises an error naming the epoch
+-- and batch; a callback that sets `handles_nonfinite_loss` (this one does)
+-- is given the batch instead, and fit returns the History (the bad batch
+-- is not applied).
 local TerminateOnNaN = class(Callback)
-M.TerminateOnNaN_class = TerminateOnNaN
+TerminateOnNaN.handles_nonfinite_loss = true
 function M.TerminateOnNaN(opts)
   check_opts("TerminateOnNaN", opts, {})
   return setmetatable({}, TerminateOnNaN)

@@ -115,7 +115,8 @@ function M._train_batch(self, x, y, where)
   return loss, values
 end
 
--- A loss that is NaN or infinite: with a TerminateOnNaN callback, fit ends
+-- A loss that is NaN or infinite: with a callback that handles it
+-- (handles_nonfinite_loss, as TerminateOnNaN), fit ends
 -- gracefully (Keras): the batch is reported to the callbacks but not
 -- applied; otherwise an error.  The weights are as before the batch.
 function M._not_finite(self, loss, values, where)
@@ -217,7 +218,7 @@ local function setup_callbacks(self, who, list, params)
   end
   self._terminate_on_nan = nil
   for _, cb in ipairs(cbs) do
-    if getmetatable(cb) == callbacks_mod.TerminateOnNaN_class then self._terminate_on_nan = true end
+    if cb.handles_nonfinite_loss then self._terminate_on_nan = true end
   end
   for _, cb in ipairs(cbs) do
     if type(cb.set_model) == "function" then cb:set_model(self) else cb.model = self end
