@@ -71,6 +71,26 @@ describe("model core", function()
     assert.is_true((m.layers[1]:get_weights()[1] - emb):abs():max() > 0)
   end)
 
+  it("gives a non-finite batch to any callback that handles it, and raises without one", function()
+    ember.seed(2)
+    local m = ember.Sequential { L.Dense(1, { input_dim = 3 }) }
+    m:compile { optimizer = "sgd", loss = "mse" }
+    local x, y = ember.randn { 8, 3 }, ember.full({ 8 }, 0 / 0)
+    local w = m:get_weights()[1]:clone()
+    assert.error_matches(function() m:fit(x, y, { epochs = 1, batch_size = 8, verbose = 0 }) end, "the loss is")
+    local seen = {}
+    local watcher = { handles_nonfinite_loss = true,
+      on_batch_end = function(self, batch, logs)
+        seen[#seen + 1] = logs.loss
+        self.model.stop_training = true
+      end }
+    local h = m:fit(x, y, { epochs = 2, batch_size = 8, verbose = 0, callbacks = { watcher } })
+    assert.equal(1, #seen)
+    assert.is_true(seen[1] ~= seen[1])  -- NaN
+    assert.is_truthy(h.history)
+    assert.equal(0, (m:get_weights()[1] - w):abs():max())  -- the bad batch was not applied
+  end)
+
   it("checks its arguments", function()
     assert.error_matches(function() train.Model({}, {}) end, "Model: a model needs at least one layer", 1, true)
     assert.error_matches(function() train.Model({ 1 }, { "x" }) end, "Model", 1, true)
