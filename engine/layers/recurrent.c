@@ -37,8 +37,7 @@ int em_rnn_config_check(const char *who, const em_rnn_config *c) {
 }
 
 const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
-    const char *t = l->ops->type;
-    if (strcmp(t, "SimpleRNN") && strcmp(t, "LSTM") && strcmp(t, "GRU")) return NULL;
+    if (!l->ops->recurrent) return NULL;
     return &((const em_rnn *)l->self)->cfg;
 }
 
