@@ -1,13 +1,20 @@
-/* Every binding area's entry point.  Each is called by luaopen_ember_core
- * with the ember core table at the top of the stack and adds its functions
- * to it (it must leave the stack as it found it).  One file per area:
+/* Every binding area's entry point, and lua_ember.c's functions.  Each
+ * entry point is called by luaopen_ember_core (lua_ember.c) with the ember
+ * core table at the top of the stack and adds its functions to it (it must
+ * leave the stack as it found it).  This is the one bindings header that
+ * declares functions of several files (each defined in the file named
+ * below); every other bindings/X.h declares only what X.c defines.
  *
  *   lua_tensor.c           tensors: constructors, access, conversion
- *   lua_tensor_math.c      arithmetic, math functions, reductions, matmul
+ *   lua_tensor_print.c     tostring(tensor) (after ember_open_tensor)
+ *   lua_tensor_math.c      arithmetic and math functions
+ *   lua_tensor_reduce.c    reductions: sum mean std max min argmax argmin
+ *   lua_tensor_matmul.c    ember.matmul, matmul, dot, thread count
  *   lua_tensor_shape.c     views and shape ops: narrow, transpose, cat, ...
  *   lua_io.c               ember.save / ember.load (.npy, .npz)
  *   lua_layer.c            the generic core-layer userdata, ember.None
- *   lua_layers_*.c         layer constructors (core.layers table)
+ *   lua_layers_*.c         layer constructors (core.layers table, made by
+ *                          ember_open_layers in lua_ember.c)
  *   lua_train.c            optimizers, losses, metrics (core.optim, core.losses)
  *   lua_fs.c               ember.fs: files and zip members
  *   lua_text.c             tokenizer, sequences, padding, hashing
@@ -21,11 +28,17 @@
 #include <lua.h>
 
 void ember_open_tensor(lua_State *L);
+void ember_open_tensor_print(lua_State *L);
 void ember_open_tensor_math(lua_State *L);
+void ember_open_tensor_reduce(lua_State *L);
+void ember_open_tensor_matmul(lua_State *L);
 void ember_open_tensor_shape(lua_State *L);
 void ember_open_io(lua_State *L);
 void ember_open_layer(lua_State *L);
-void ember_open_layers(lua_State *L);
+void ember_open_layers(lua_State *L);            /* lua_ember.c: the three below */
+void ember_open_layers_core(lua_State *L);       /* Dense, Embedding, Flatten, Dropout, Activation */
+void ember_open_layers_recurrent(lua_State *L);  /* SimpleRNN, LSTM, GRU, Bidirectional */
+void ember_open_layers_conv(lua_State *L);       /* Conv1D and the pooling layers */
 void ember_open_train(lua_State *L);
 void ember_open_fs(lua_State *L);
 void ember_open_text(lua_State *L);

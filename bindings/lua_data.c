@@ -12,7 +12,7 @@
 #include "../engine/io/zipfs.h"
 #include "ember_modules.h"
 #include "lua_tensor.h"
-#include "lua_text.h"
+#include "lua_sequences.h"
 
 #define GENERATOR_MT "ember.TimeseriesGenerator"
 

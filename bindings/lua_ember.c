@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "ember_modules.h"
-#include "lua_layer.h"
 #include "lua_options.h"
 #include "../engine/core/parallel.h"
 #include "../engine/core/tensor.h"
@@ -78,7 +77,10 @@ int luaopen_ember_core(lua_State *L) {
     lua_setfield(L, -2, "debug");
     ember_open_fpmode(L);
     ember_open_tensor(L);
+    ember_open_tensor_print(L);
     ember_open_tensor_math(L);
+    ember_open_tensor_reduce(L);
+    ember_open_tensor_matmul(L);
     ember_open_tensor_shape(L);
     ember_open_io(L);
     ember_open_layer(L);

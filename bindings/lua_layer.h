@@ -13,7 +13,8 @@
  * Layer binding files (lua_layers_core.c, lua_layers_recurrent.c,
  * lua_layers_conv.c) each register constructors into the table at the top of
  * the stack: constructor(opts_table) -> core userdata, with every option
- * checked at construction so mistakes surface where the layer is written. */
+ * checked at construction so mistakes surface where the layer is written.
+ * Their entry points (ember_open_layers_*) are declared in ember_modules.h. */
 #ifndef EMBER_LUA_LAYER_H
 #define EMBER_LUA_LAYER_H
 
@@ -35,8 +36,5 @@ int lt_check_shape_none(lua_State *L, int idx, const char *fn, const char *arg, 
 void lt_push_none(lua_State *L);
 
 void ember_open_layer(lua_State *L);        /* metatable; None into the ember table at top */
-void ember_open_layers_core(lua_State *L);  /* Dense, Embedding, Flatten, Dropout, Activation */
-void ember_open_layers_recurrent(lua_State *L);  /* SimpleRNN, LSTM, GRU, Bidirectional */
-void ember_open_layers_conv(lua_State *L);  /* Conv1D and the pooling layers */
 
 #endif

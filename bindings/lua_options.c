@@ -6,7 +6,7 @@
 #include <lauxlib.h>
 #include <stdint.h>
 
-#include "../engine/layers/activations.h"
+#include "../engine/ops/activations.h"
 #include "lua_tensor.h"
 
 #define OPTIONS_KEY "ember.layer_options"

@@ -1,11 +1,12 @@
 /* The Sequences userdata ("ember.Sequences"): ragged int32 sequences
  * (engine/text/sequences.h) with #, indexing (a copy as an int32 tensor),
  * reversed, lengths, values/offsets, totable, and conversion from Lua lists. */
+#include "lua_sequences.h"
+
 #include <string.h>
 
 #include "../engine/core/error.h"
 #include "lua_tensor.h"
-#include "lua_text.h"
 
 static int seq_gc(lua_State *L) {
     em_seq_free(luaL_checkudata(L, 1, EMBER_SEQUENCES_MT));

@@ -9,7 +9,6 @@
 
 #include "../engine/core/error.h"
 #include "../engine/core/random.h"
-#include "lua_tensor_print.h"
 
 /* ---- helpers shared by every binding file ---- */
 
@@ -610,7 +609,7 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 void ember_open_tensor(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__gc", tensor_gc}, {"__index", tensor_index}, {"__newindex", tensor_newindex},
-        {"__len", tensor_len}, {"__tostring", lt_tostring}, {NULL, NULL}};
+        {"__len", tensor_len}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
         {"get", l_get}, {"set", l_set}, {"size", l_size}, {"dim", l_dim}, {"numel", l_numel},
         {"item", l_item}, {"totable", l_totable}, {"float", l_float}, {"int", l_int},

@@ -17,7 +17,6 @@
 #include "../engine/ops/unary.h"
 #include "ember_modules.h"
 #include "lua_tensor.h"
-#include "lua_tensor_math.h"
 
 /* The operand at idx as a tensor: a tensor argument itself, or a Lua number
  * turned into a 0-d tensor (pushed, so the GC owns it). */
@@ -141,6 +140,4 @@ void ember_open_tensor_math(lua_State *L) {
         {"clamp", l_clamp}, {NULL, NULL}};
     lt_register_methods(L, methods);
     register_operators(L);
-    lt_open_reduce(L);
-    lt_open_matmul(L);
 }

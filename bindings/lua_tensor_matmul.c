@@ -9,8 +9,8 @@
 #include "../engine/core/error.h"
 #include "../engine/core/parallel.h"
 #include "../engine/ops/matmul.h"
+#include "ember_modules.h"
 #include "lua_tensor.h"
-#include "lua_tensor_math.h"
 
 static int l_matmul(lua_State *L) {
     em_tensor *a = lt_check(L, 1, "matmul", "a");
@@ -66,7 +66,7 @@ static int startup_threads(void) {
     return cores >= 1 ? (int)cores : 1;
 }
 
-void lt_open_matmul(lua_State *L) {
+void ember_open_tensor_matmul(lua_State *L) {
     static const luaL_Reg methods[] = {{"matmul", l_matmul}, {"dot", l_dot}, {NULL, NULL}};
     static const luaL_Reg functions[] = {{"matmul", l_matmul}, {"num_threads", l_num_threads},
                                          {"set_num_threads", l_set_num_threads}, {NULL, NULL}};

@@ -10,14 +10,13 @@
  *     "..."; the format is chosen from the entries shown;
  *   - rows wrap at 75 columns.
  * Keep it simple and correct rather than perfect: this is for people. */
-#include "lua_tensor_print.h"
-
 #include <lauxlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ember_modules.h"
 #include "lua_tensor.h"
 
 #define EDGE 3
@@ -217,7 +216,7 @@ static void scalar_text(float v, char *buf, size_t n) {
     if (!strpbrk(buf, ".e")) strncat(buf, ".0", n - strlen(buf) - 1);
 }
 
-int lt_tostring(lua_State *L) {
+static int tensor_tostring(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
     if (!t->storage) { lua_pushliteral(L, "tensor(empty)"); return 1; }
     if (em_numel(t) == 0) { lua_pushliteral(L, "[]"); return 1; }
@@ -242,4 +241,13 @@ int lt_tostring(lua_State *L) {
     }
     luaL_pushresult(&b);
     return 1;
+}
+
+/* __tostring of the tensor metatable (made by ember_open_tensor, which
+ * runs first). */
+void ember_open_tensor_print(lua_State *L) {
+    luaL_getmetatable(L, EMBER_TENSOR_MT);
+    lua_pushcfunction(L, tensor_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
 }

@@ -4,8 +4,8 @@
  * argmin give 1-based positions. */
 #include "../engine/core/error.h"
 #include "../engine/ops/reduce.h"
+#include "ember_modules.h"
 #include "lua_tensor.h"
-#include "lua_tensor_math.h"
 
 static int reduce(lua_State *L, em_reduce_op op) {
     const char *fn = em_reduce_name(op);
@@ -39,7 +39,7 @@ static int l_min(lua_State *L) { return reduce(L, EM_RED_MIN); }
 static int l_argmax(lua_State *L) { return reduce(L, EM_RED_ARGMAX); }
 static int l_argmin(lua_State *L) { return reduce(L, EM_RED_ARGMIN); }
 
-void lt_open_reduce(lua_State *L) {
+void ember_open_tensor_reduce(lua_State *L) {
     static const luaL_Reg methods[] = {{"sum", l_sum}, {"mean", l_mean},     {"std", l_std},
                                        {"max", l_max}, {"min", l_min},       {"argmax", l_argmax},
                                        {"argmin", l_argmin}, {NULL, NULL}};

@@ -1,8 +1,6 @@
 /* core.text: the Tokenizer core, pad_sequences, word splitting and hashing
  * (the Sequences userdata is in lua_sequences.c).
  * The Keras-shaped front (ember.preprocessing) is bindings/lua/ember/preprocessing.lua. */
-#include "lua_text.h"
-
 #include <string.h>
 
 #include "../engine/core/error.h"
@@ -10,6 +8,7 @@
 #include "../engine/text/pad.h"
 #include "../engine/text/tokenizer.h"
 #include "ember_modules.h"
+#include "lua_sequences.h"
 #include "lua_tensor.h"
 
 #define TOKENIZER_MT "ember.TokenizerCore"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host.h"
+
 static lua_State *repl_L;
 
 /* Ctrl-C at the prompt: drop the line being typed and show a fresh prompt. */

@@ -98,7 +98,7 @@ static em_storage *storage_new(size_t nbytes, int zero) {
     }
     if (!s->data) { free(s); return NULL; }
     s->nbytes = nbytes;
-    s->refcount = 1;
+    atomic_init(&s->refcount, 1);
     atomic_fetch_add_explicit(&allocated_since_query, alloc, memory_order_relaxed);
     atomic_fetch_add_explicit(&storage_allocations, 1, memory_order_relaxed);
     return s;
@@ -131,7 +131,7 @@ int em_tensor_resize(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shap
     int64_t n;
     if (check_shape("tensor", ndim, shape, &n)) return -1;
     size_t need = (size_t)n * em_dtype_size(dtype);
-    if (t->storage && t->storage->refcount == 1 && t->storage->nbytes >= need) {
+    if (t->storage && em_tensor_unshared(t) && t->storage->nbytes >= need) {
         set_layout(t, dtype, ndim, shape);
         return 0;
     }
@@ -159,8 +159,19 @@ int em_tensor_reuse(em_tensor *t, em_dtype dtype, int ndim, const int64_t *shape
     return 0;
 }
 
+/* Acquire pairs with the release in em_tensor_release: once the other
+ * holders are seen gone, their last reads of the data happened before. */
+int em_tensor_unshared(const em_tensor *t) {
+    return !t->storage || atomic_load_explicit(&t->storage->refcount, memory_order_acquire) == 1;
+}
+
+/* The usual reference counting: a new reference is taken from one already
+ * held, so the increment needs no ordering; each release publishes the
+ * holder's accesses (release) and the last one synchronizes with all of
+ * them (acquire fence) before freeing. */
 void em_tensor_release(em_tensor *t) {
-    if (t->storage && --t->storage->refcount == 0) {
+    if (t->storage && atomic_fetch_sub_explicit(&t->storage->refcount, 1, memory_order_release) == 1) {
+        atomic_thread_fence(memory_order_acquire);
         size_t alloc = ((t->storage->nbytes ? t->storage->nbytes : 4) + 63) & ~(size_t)63;
         if (alloc >= EM_BIG_MIN) em_big_free(t->storage->data, alloc);
         else free(t->storage->data);
@@ -171,7 +182,7 @@ void em_tensor_release(em_tensor *t) {
 
 void em_tensor_view(em_tensor *dst, const em_tensor *src) {
     if (dst == src) return;
-    if (src->storage) src->storage->refcount++;
+    if (src->storage) atomic_fetch_add_explicit(&src->storage->refcount, 1, memory_order_relaxed);
     em_tensor_release(dst);
     *dst = *src;
 }

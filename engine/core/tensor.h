@@ -21,7 +21,10 @@ typedef enum { EM_FLOAT32 = 0, EM_INT32 = 1 } em_dtype;
 typedef struct em_storage {
     void *data;
     size_t nbytes;
-    int refcount;
+    /* Views are retained and released from several threads at once (the
+     * recurrent layers' pool threads): atomic, changed only by
+     * em_tensor_view / em_tensor_release, read through em_tensor_unshared. */
+    _Atomic int refcount;
 } em_storage;
 
 typedef struct em_tensor {
@@ -84,6 +87,10 @@ size_t em_storage_take_allocated(void);
  * reset).  A diagnostic: specs difference it around a loop to check that
  * steady-state training and inference allocate nothing per batch. */
 uint64_t em_storage_allocations(void);
+
+/* 1 when *t is empty or holds the only reference to its storage (no view
+ * of it is alive elsewhere), so its contents may be overwritten. */
+int em_tensor_unshared(const em_tensor *t);
 
 /* Drop *t's reference to its storage and leave *t empty. */
 void em_tensor_release(em_tensor *t);

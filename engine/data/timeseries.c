@@ -38,14 +38,12 @@ void em_timeseries_free(em_timeseries *g) {
     }
 }
 
-static int unshared(const em_tensor *t) { return !t->storage || t->storage->refcount == 1; }
-
 /* A pool slot whose buffers nobody else holds; if the caller holds them
  * all, the oldest slot lets go of its buffers (the caller keeps them) and
  * gets fresh ones. */
 static int pick_slot(em_timeseries *g) {
     for (int i = 0; i < EM_TS_POOL; i++)
-        if (unshared(&g->pool_samples[i]) && unshared(&g->pool_targets[i])) return i;
+        if (em_tensor_unshared(&g->pool_samples[i]) && em_tensor_unshared(&g->pool_targets[i])) return i;
     int i = g->pool_next++ % EM_TS_POOL;
     em_tensor_release(&g->pool_samples[i]);
     em_tensor_release(&g->pool_targets[i]);

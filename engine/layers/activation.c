@@ -66,7 +66,7 @@ static void act_destroy(em_layer *l) {
     free(a);
 }
 
-static const em_layer_ops activation_ops = {"Activation", act_build, act_forward, act_backward, act_destroy};
+static const em_layer_ops activation_ops = {"Activation", act_build, act_forward, act_backward, act_destroy, 0};
 
 em_layer *em_activation_layer_new(em_activation activation) {
     activation_layer *a = calloc(1, sizeof *a);

@@ -478,7 +478,7 @@ static void conv1d_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops conv1d_ops = {"Conv1D", conv1d_build, conv1d_forward, conv1d_backward, conv1d_destroy};
+static const em_layer_ops conv1d_ops = {"Conv1D", conv1d_build, conv1d_forward, conv1d_backward, conv1d_destroy, 0};
 
 em_layer *em_conv1d_new(const em_conv1d_config *config) {
     const em_conv1d_config *c = config;

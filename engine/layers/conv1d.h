@@ -5,7 +5,7 @@
 #ifndef EMBER_CONV1D_H
 #define EMBER_CONV1D_H
 
-#include "activations.h"
+#include "../ops/activations.h"
 #include "conv_geometry.h"
 #include "layer.h"
 

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "activations.h"
+#include "../ops/activations.h"
 
 /* Can the kernels take a right operand with n columns (n % 16 == 0)? */
 int em_cgemm_supported(int64_t n);

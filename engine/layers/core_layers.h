@@ -17,7 +17,7 @@
 #ifndef EMBER_CORE_LAYERS_H
 #define EMBER_CORE_LAYERS_H
 
-#include "activations.h"
+#include "../ops/activations.h"
 #include "layer.h"
 
 em_layer *em_dense_new(int64_t units, em_activation activation, int use_bias);

@@ -114,7 +114,7 @@ static void dense_destroy(em_layer *l) {
     free(d);
 }
 
-static const em_layer_ops dense_ops = {"Dense", dense_build, dense_forward, dense_backward, dense_destroy};
+static const em_layer_ops dense_ops = {"Dense", dense_build, dense_forward, dense_backward, dense_destroy, 0};
 
 em_layer *em_dense_new(int64_t units, em_activation activation, int use_bias) {
     if (units < 1) { em_fail("Dense: units must be >= 1, got %lld", (long long)units); return NULL; }

@@ -68,7 +68,7 @@ static void flatten_destroy(em_layer *l) {
     free(f);
 }
 
-static const em_layer_ops flatten_ops = {"Flatten", flatten_build, flatten_forward, flatten_backward, flatten_destroy};
+static const em_layer_ops flatten_ops = {"Flatten", flatten_build, flatten_forward, flatten_backward, flatten_destroy, 0};
 
 em_layer *em_flatten_new(void) {
     flatten *f = calloc(1, sizeof *f);

@@ -96,9 +96,9 @@ static void gpool_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops gmax_ops = {"GlobalMaxPooling1D", gpool_build, gpool_forward, gpool_backward, gpool_destroy};
+static const em_layer_ops gmax_ops = {"GlobalMaxPooling1D", gpool_build, gpool_forward, gpool_backward, gpool_destroy, 0};
 static const em_layer_ops gavg_ops = {"GlobalAveragePooling1D", gpool_build, gpool_forward, gpool_backward,
-                                      gpool_destroy};
+                                      gpool_destroy, 0};
 
 static em_layer *gpool_new(const em_layer_ops *ops, int is_max) {
     gpool1d *s = calloc(1, sizeof *s);

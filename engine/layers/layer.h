@@ -16,6 +16,12 @@
  *      to an empty tensor.
  *   5. destroy() frees the layer's own state; em_layer_free() does the rest.
  *
+ * Which layers are recurrent is the ops' `recurrent` flag, not the type name:
+ * 1 for the layers made by em_rnn_layer_new (SimpleRNN, LSTM, GRU: their
+ * self is an em_rnn, recurrent_cell.h), which em_rnn_layer_config reads and
+ * Bidirectional wraps; 0 for every other layer (Bidirectional included).  A
+ * new recurrent layer sets it in its ops; no C code compares type names.
+ *
  * Parameters are listed in Keras's get_weights() order with Keras names and
  * shapes, so weights exchange with Keras directly.  All hooks return 0 or -1
  * with em_fail() called; on failure nothing the caller sees has changed. */
@@ -34,6 +40,7 @@ typedef struct em_layer_ops {
     int (*forward)(em_layer *l, const em_tensor *x, int training, em_tensor *y);
     int (*backward)(em_layer *l, const em_tensor *dy, em_tensor *dx);
     void (*destroy)(em_layer *l); /* may be NULL */
+    int recurrent;                /* 1: self is an em_rnn (see above) */
 } em_layer_ops;
 
 struct em_layer {

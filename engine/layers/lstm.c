@@ -161,7 +161,7 @@ static void lstm_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops lstm_ops = {"LSTM", em_rnn_build, lstm_forward, lstm_backward, lstm_destroy};
+static const em_layer_ops lstm_ops = {"LSTM", em_rnn_build, lstm_forward, lstm_backward, lstm_destroy, 1};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, 1, em_lstm_options, c);

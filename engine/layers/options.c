@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "activations.h"
+#include "../ops/activations.h"
 
 void em_options_defaults(const em_option *table, void *config) {
     char *base = config;

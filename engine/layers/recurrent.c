@@ -49,8 +49,7 @@ const em_option em_gru_options[] = {
     {NULL}};
 
 const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
-    const char *t = l->ops->type;
-    if (strcmp(t, "SimpleRNN") && strcmp(t, "LSTM") && strcmp(t, "GRU")) return NULL;
+    if (!l->ops->recurrent) return NULL;
     return &((const em_rnn *)l->self)->cfg;
 }
 

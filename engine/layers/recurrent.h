@@ -13,7 +13,7 @@
 #ifndef EMBER_RECURRENT_H
 #define EMBER_RECURRENT_H
 
-#include "activations.h"
+#include "../ops/activations.h"
 #include "layer.h"
 #include "options.h"
 

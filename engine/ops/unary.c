@@ -4,7 +4,7 @@
 
 #include "../core/error.h"
 #include "../core/fastmath.h"
-#include "../layers/activations.h"
+#include "activations.h"
 
 static const char *const names[EM_FN_COUNT] = {"neg",     "abs", "relu", "clamp", "square", "tanh",
                                                "sigmoid", "exp", "log",  "sqrt",  "pow"};

@@ -1,4 +1,5 @@
-/* Elementwise activations shared by every layer (Dense, recurrent gates,
+/* Elementwise activation kernels (an ops-level building block: the tensor
+ * unary ops use them, and so does every layer: Dense, recurrent gates,
  * Conv1D).  Backward passes are written in terms of the activation's OUTPUT
  * y, which every layer keeps anyway, so no pre-activation buffer is needed.
  * softmax is row-wise over the last dimension and handled separately. */

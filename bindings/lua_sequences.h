@@ -1,8 +1,8 @@
 /* The Sequences userdata ("ember.Sequences"), defined in lua_sequences.c
  * and used by lua_text.c (the Tokenizer makes them) and lua_data.c
  * (imdb.load_data). */
-#ifndef EMBER_LUA_TEXT_H
-#define EMBER_LUA_TEXT_H
+#ifndef EMBER_LUA_SEQUENCES_H
+#define EMBER_LUA_SEQUENCES_H
 
 #include <lauxlib.h>
 #include <lua.h>

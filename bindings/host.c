@@ -1,0 +1,55 @@
+/* The host's protected call and error report (host.h).  Modeled on lua.c:
+ * errors carry a traceback, Ctrl-C interrupts the running computation
+ * through a debug hook instead of killing the process. */
+#include "host.h"
+
+#include <lauxlib.h>
+#include <signal.h>
+#include <stdio.h>
+
+static lua_State *global_L;
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+/* SIGINT while Lua runs: arm a hook that raises "interrupted!" at the next
+ * Lua instruction (C code in the engine is not torn apart mid-write). */
+static void on_sigint(int sig) {
+    signal(sig, SIG_DFL);  /* a second Ctrl-C kills, as in lua.c */
+    lua_sethook(global_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static int msghandler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int ember_docall(lua_State *L, int narg, int nres) {
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    global_L = L;
+    signal(SIGINT, on_sigint);
+    int status = lua_pcall(L, narg, nres, base);
+    signal(SIGINT, SIG_DFL);
+    lua_remove(L, base);
+    return status;
+}
+
+int ember_report(lua_State *L, int status) {
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "ember: %s\n", msg ? msg : "(error object)");
+        fflush(stderr);
+        lua_pop(L, 1);
+    }
+    return status;
+}
