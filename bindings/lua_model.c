@@ -15,6 +15,7 @@
 
 #include "../engine/core/error.h"
 #include "../engine/train/model.h"
+#include "ember_modules.h"
 #include "lua_layer.h"
 #include "lua_tensor.h"
 #include "lua_train.h"

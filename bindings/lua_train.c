@@ -20,7 +20,6 @@
 #include "../engine/train/metrics.h"
 #include "../engine/train/optimizers.h"
 #include "ember_modules.h"
-#include "lua_layer.h"
 #include "lua_tensor.h"
 #include "lua_train.h"
 

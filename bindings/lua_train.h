@@ -1,4 +1,4 @@
-/* What lua_train.c shares with the model binding (lua_model.c). */
+/* What lua_train.c defines for the model binding (lua_model.c). */
 #ifndef EMBER_LUA_TRAIN_H
 #define EMBER_LUA_TRAIN_H
 
@@ -13,8 +13,5 @@ em_optimizer *ember_check_optimizer(lua_State *L, int idx, const char *fn, const
 /* Index of name in the NULL-terminated list names, or raises
  * "unknown <what> '<name>' (valid: <names, comma-separated>)". */
 int ember_check_name(lua_State *L, const char *what, const char *name, const char *const *names);
-
-/* core.train.Model (lua_model.c): registers into the train table at the top. */
-void ember_open_model(lua_State *L);
 
 #endif
