@@ -66,7 +66,8 @@ static void act_destroy(em_layer *l) {
     free(a);
 }
 
-static const em_layer_ops activation_ops = {"Activation", act_build, act_forward, act_backward, act_destroy, 0};
+static const em_layer_ops activation_ops = {.type = "Activation", .build = act_build, .forward = act_forward,
+    .backward = act_backward, .destroy = act_destroy, .flags = EM_LAYER_PASSES_MASK};
 
 em_layer *em_activation_layer_new(em_activation activation) {
     activation_layer *a = calloc(1, sizeof *a);

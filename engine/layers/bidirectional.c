@@ -205,7 +205,8 @@ static void bidir_destroy(em_layer *l) {
     free(b);
 }
 
-static const em_layer_ops bidir_ops = {"Bidirectional", bidir_build, bidir_forward, bidir_backward, bidir_destroy, 0};
+static const em_layer_ops bidir_ops = {.type = "Bidirectional", .build = bidir_build, .forward = bidir_forward,
+    .backward = bidir_backward, .destroy = bidir_destroy, .flags = 0};
 
 em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_mode mode) {
     const em_rnn_config *cf = em_rnn_layer_config(forward), *cb = em_rnn_layer_config(backward);

@@ -478,7 +478,8 @@ static void conv1d_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops conv1d_ops = {"Conv1D", conv1d_build, conv1d_forward, conv1d_backward, conv1d_destroy, 0};
+static const em_layer_ops conv1d_ops = {.type = "Conv1D", .build = conv1d_build, .forward = conv1d_forward,
+    .backward = conv1d_backward, .destroy = conv1d_destroy, .flags = 0};
 
 em_layer *em_conv1d_new(const em_conv1d_config *config) {
     const em_conv1d_config *c = config;

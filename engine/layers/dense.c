@@ -114,7 +114,8 @@ static void dense_destroy(em_layer *l) {
     free(d);
 }
 
-static const em_layer_ops dense_ops = {"Dense", dense_build, dense_forward, dense_backward, dense_destroy, 0};
+static const em_layer_ops dense_ops = {.type = "Dense", .build = dense_build, .forward = dense_forward,
+    .backward = dense_backward, .destroy = dense_destroy, .flags = EM_LAYER_PASSES_MASK};
 
 em_layer *em_dense_new(int64_t units, em_activation activation, int use_bias) {
     if (units < 1) { em_fail("Dense: units must be >= 1, got %lld", (long long)units); return NULL; }

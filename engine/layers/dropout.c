@@ -70,7 +70,8 @@ static void dropout_destroy(em_layer *l) {
     free(d);
 }
 
-static const em_layer_ops dropout_ops = {"Dropout", dropout_build, dropout_forward, dropout_backward, dropout_destroy, 0};
+static const em_layer_ops dropout_ops = {.type = "Dropout", .build = dropout_build, .forward = dropout_forward,
+    .backward = dropout_backward, .destroy = dropout_destroy, .flags = EM_LAYER_PASSES_MASK};
 
 em_layer *em_dropout_new(double rate) {
     if (!(rate >= 0.0 && rate < 1.0)) { em_fail("Dropout: rate must be in [0, 1), got %g", rate); return NULL; }

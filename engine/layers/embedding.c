@@ -135,8 +135,8 @@ static void embedding_destroy(em_layer *l) {
     free(e);
 }
 
-static const em_layer_ops embedding_ops = {"Embedding", embedding_build, embedding_forward, embedding_backward,
-                                           embedding_destroy, 0};
+static const em_layer_ops embedding_ops = {.type = "Embedding", .build = embedding_build, .forward = embedding_forward,
+    .backward = embedding_backward, .destroy = embedding_destroy, .flags = 0};
 
 em_layer *em_embedding_new(int64_t input_dim, int64_t output_dim, int64_t input_length) {
     if (input_dim < 1 || input_dim > INT32_MAX) {

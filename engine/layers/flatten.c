@@ -68,7 +68,8 @@ static void flatten_destroy(em_layer *l) {
     free(f);
 }
 
-static const em_layer_ops flatten_ops = {"Flatten", flatten_build, flatten_forward, flatten_backward, flatten_destroy, 0};
+static const em_layer_ops flatten_ops = {.type = "Flatten", .build = flatten_build, .forward = flatten_forward,
+    .backward = flatten_backward, .destroy = flatten_destroy, .flags = 0};
 
 em_layer *em_flatten_new(void) {
     flatten *f = calloc(1, sizeof *f);

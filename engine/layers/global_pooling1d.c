@@ -96,9 +96,10 @@ static void gpool_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops gmax_ops = {"GlobalMaxPooling1D", gpool_build, gpool_forward, gpool_backward, gpool_destroy, 0};
-static const em_layer_ops gavg_ops = {"GlobalAveragePooling1D", gpool_build, gpool_forward, gpool_backward,
-                                      gpool_destroy, 0};
+static const em_layer_ops gmax_ops = {.type = "GlobalMaxPooling1D", .build = gpool_build, .forward = gpool_forward,
+    .backward = gpool_backward, .destroy = gpool_destroy, .flags = 0};
+static const em_layer_ops gavg_ops = {.type = "GlobalAveragePooling1D", .build = gpool_build, .forward = gpool_forward,
+    .backward = gpool_backward, .destroy = gpool_destroy, .flags = 0};
 
 static em_layer *gpool_new(const em_layer_ops *ops, int is_max) {
     gpool1d *s = calloc(1, sizeof *s);

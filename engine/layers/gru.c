@@ -221,7 +221,8 @@ static void gru_destroy(em_layer *l) {
     free(g);
 }
 
-static const em_layer_ops gru_ops = {"GRU", em_rnn_build, gru_forward, gru_backward, gru_destroy, 1};
+static const em_layer_ops gru_ops = {.type = "GRU", .build = em_rnn_build, .forward = gru_forward,
+    .backward = gru_backward, .destroy = gru_destroy, .flags = EM_LAYER_RECURRENT};
 
 em_layer *em_gru_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c->reset_after ? 2 : 1, em_gru_options, c);

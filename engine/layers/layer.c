@@ -44,15 +44,55 @@ int em_layer_build(em_layer *l, int ndim, const int64_t *in_shape) {
 }
 
 int em_layer_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
+    if (!l->ops->forward) return em_fail("%s: takes several inputs or a mask; call it through em_layer_call", l->ops->type);
     if (!l->built && em_layer_build(l, x->ndim, x->shape)) return -1;
     if (check_rank_and_dims(l, "input", x->ndim, x->shape, l->in_ndim, l->in_shape)) return -1;
     return l->ops->forward(l, x, training, y);
 }
 
 int em_layer_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
+    if (!l->ops->backward) return em_fail("%s: has several outputs; call it through em_layer_call_backward", l->ops->type);
     if (!l->built) return em_fail("%s: backward called before forward", l->ops->type);
     if (check_rank_and_dims(l, "gradient", dy->ndim, dy->shape, l->out_ndim, l->out_shape)) return -1;
     return l->ops->backward(l, dy, dx);
+}
+
+void em_layer_io_release(em_layer_io *io) {
+    for (int i = 0; i < EM_LAYER_MAX_IO; i++) em_tensor_release(&io->t[i]);
+    em_tensor_release(&io->mask);
+    io->n = 0;
+}
+
+/* A layer without call hooks: exactly one tensor. */
+static int check_single(em_layer *l, const em_layer_io *io, const char *what) {
+    if (io->n != 1) return em_fail("%s: takes one %s tensor, got %d", l->ops->type, what, io->n);
+    return 0;
+}
+
+int em_layer_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
+    em_layer_io empty = {0};
+    *out = empty;
+    if (in->n < 1 || in->n > EM_LAYER_MAX_IO)
+        return em_fail("%s: expected 1 to %d input tensors, got %d", l->ops->type, EM_LAYER_MAX_IO, in->n);
+    if (l->ops->call) return l->ops->call(l, in, training, out);
+    if (check_single(l, in, "input")) return -1;
+    if (in->mask.storage && !(l->ops->flags & EM_LAYER_PASSES_MASK))
+        return em_fail("%s: cannot take a mask (a layer before it, e.g. Embedding with mask_zero, makes one)",
+                       l->ops->type);
+    if (em_layer_forward(l, &in->t[0], training, &out->t[0])) return -1;
+    out->n = 1;
+    if (in->mask.storage) em_tensor_view(&out->mask, &in->mask);
+    return 0;
+}
+
+int em_layer_call_backward(em_layer *l, const em_layer_io *dout, em_layer_io *din) {
+    em_layer_io empty = {0};
+    *din = empty;
+    if (l->ops->call_backward) return l->ops->call_backward(l, dout, din);
+    if (check_single(l, dout, "gradient")) return -1;
+    if (em_layer_backward(l, &dout->t[0], &din->t[0])) return -1;
+    din->n = 1;
+    return 0;
 }
 
 int em_layer_add_param(em_layer *l, const char *name, int ndim, const int64_t *shape) {

@@ -16,7 +16,22 @@
  *      to an empty tensor.
  *   5. destroy() frees the layer's own state; em_layer_free() does the rest.
  *
- * Which layers are recurrent is the ops' `recurrent` flag, not the type name:
+ * Calls with several tensors and masks.  What flows between layers is an
+ * em_layer_io: up to EM_LAYER_MAX_IO tensors (several inputs for a merge
+ * layer, several outputs for a recurrent layer returning its states) and
+ * an optional mask, a (batch, time) float32 tensor of 1 (a real step) and
+ * 0 (padding).  em_layer_call / em_layer_call_backward are the entry points
+ * graph models and Sequential use:
+ *   - a layer with call / call_backward hooks receives the io as it is;
+ *   - any other layer is one tensor in, one tensor out, through forward and
+ *     backward above; its ops flags say what it does with a mask:
+ *     EM_LAYER_PASSES_MASK (its output keeps the input's timesteps: Dense,
+ *     Dropout, Activation) hands it on unchanged, and a layer without it
+ *     refuses a mask with an error naming it (Flatten, Conv1D: Keras's
+ *     supports_masking = False).  EM_LAYER_TAKES_MASK marks a layer whose
+ *     call hook honours a mask itself.
+ *
+ * Which layers are recurrent is the ops' EM_LAYER_RECURRENT flag, not the type name:
  * 1 for the layers made by em_rnn_layer_new (SimpleRNN, LSTM, GRU: their
  * self is an em_rnn, recurrent_cell.h), which em_rnn_layer_config reads and
  * Bidirectional wraps; 0 for every other layer (Bidirectional included).  A
@@ -32,7 +47,22 @@
 
 #define EM_MAX_PARAMS 8
 
+#define EM_LAYER_MAX_IO 4
+
 typedef struct em_layer em_layer;
+
+/* The tensors of one call (views the holder releases) and their mask. */
+typedef struct em_layer_io {
+    int n;
+    em_tensor t[EM_LAYER_MAX_IO];
+    em_tensor mask;  /* (batch, time) of 0/1, or empty (storage NULL): no mask */
+} em_layer_io;
+
+enum {
+    EM_LAYER_RECURRENT = 1u << 0,    /* self is an em_rnn (see above) */
+    EM_LAYER_PASSES_MASK = 1u << 1,  /* one tensor in and out, same timesteps: the mask goes on unchanged */
+    EM_LAYER_TAKES_MASK = 1u << 2,   /* its call hook honours a mask */
+};
 
 typedef struct em_layer_ops {
     const char *type; /* Keras class name: "Dense", "LSTM"... */
@@ -40,7 +70,10 @@ typedef struct em_layer_ops {
     int (*forward)(em_layer *l, const em_tensor *x, int training, em_tensor *y);
     int (*backward)(em_layer *l, const em_tensor *dy, em_tensor *dx);
     void (*destroy)(em_layer *l); /* may be NULL */
-    int recurrent;                /* 1: self is an em_rnn (see above) */
+    unsigned flags;               /* EM_LAYER_* */
+    /* Optional, for several tensors or masks (NULL: forward/backward above). */
+    int (*call)(em_layer *l, const em_layer_io *in, int training, em_layer_io *out);
+    int (*call_backward)(em_layer *l, const em_layer_io *dout, em_layer_io *din);
 } em_layer_ops;
 
 struct em_layer {
@@ -68,6 +101,12 @@ int em_layer_build(em_layer *l, int ndim, const int64_t *in_shape);
 /* Checked calls: verify built, rank and known dims against the built shape. */
 int em_layer_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y);
 int em_layer_backward(em_layer *l, const em_tensor *dy, em_tensor *dx);
+
+/* The io entry points (see "Calls with several tensors and masks"): out
+ * and din receive views the caller releases with em_layer_io_release. */
+int em_layer_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out);
+int em_layer_call_backward(em_layer *l, const em_layer_io *dout, em_layer_io *din);
+void em_layer_io_release(em_layer_io *io);
 
 /* Add a parameter of this shape (zero-filled) with a zeroed gradient. */
 int em_layer_add_param(em_layer *l, const char *name, int ndim, const int64_t *shape);

@@ -161,7 +161,8 @@ static void lstm_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops lstm_ops = {"LSTM", em_rnn_build, lstm_forward, lstm_backward, lstm_destroy, 1};
+static const em_layer_ops lstm_ops = {.type = "LSTM", .build = em_rnn_build, .forward = lstm_forward,
+    .backward = lstm_backward, .destroy = lstm_destroy, .flags = EM_LAYER_RECURRENT};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, 1, em_lstm_options, c);

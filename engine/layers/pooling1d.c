@@ -192,8 +192,10 @@ static void pool_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops max_ops = {"MaxPooling1D", pool_build, pool_forward, pool_backward, pool_destroy, 0};
-static const em_layer_ops avg_ops = {"AveragePooling1D", pool_build, pool_forward, pool_backward, pool_destroy, 0};
+static const em_layer_ops max_ops = {.type = "MaxPooling1D", .build = pool_build, .forward = pool_forward,
+    .backward = pool_backward, .destroy = pool_destroy, .flags = 0};
+static const em_layer_ops avg_ops = {.type = "AveragePooling1D", .build = pool_build, .forward = pool_forward,
+    .backward = pool_backward, .destroy = pool_destroy, .flags = 0};
 
 static em_layer *pool_new(const em_layer_ops *ops, int is_max, int64_t pool, int64_t stride, em_padding padding) {
     if (pool <= 0 || stride <= 0) {

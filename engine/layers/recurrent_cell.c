@@ -20,7 +20,7 @@
 /* ---- config --------------------------------------------------------------- */
 
 const em_rnn_config *em_rnn_layer_config(const em_layer *l) {
-    if (!l->ops->recurrent) return NULL;
+    if (!(l->ops->flags & EM_LAYER_RECURRENT)) return NULL;
     return &((const em_rnn *)l->self)->cfg;
 }
 

@@ -51,7 +51,8 @@ static void srnn_destroy(em_layer *l) {
     free(s);
 }
 
-static const em_layer_ops simple_rnn_ops = {"SimpleRNN", em_rnn_build, srnn_forward, srnn_backward, srnn_destroy, 1};
+static const em_layer_ops simple_rnn_ops = {.type = "SimpleRNN", .build = em_rnn_build, .forward = srnn_forward,
+    .backward = srnn_backward, .destroy = srnn_destroy, .flags = EM_LAYER_RECURRENT};
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, 1, em_simple_rnn_options, c);

@@ -99,21 +99,30 @@ static int fail_in(em_model *m, em_model_phase phase) {
     return -1;
 }
 
+/* The chain through the io protocol (layer.h): a mask made by one layer
+ * travels on to the next, which takes it, hands it on or refuses it. */
 int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y) {
     m->phase = EM_PHASE_NONE;
-    em_tensor cur = {0};
-    em_tensor_view(&cur, x);
+    em_layer_io cur = {0};
+    em_tensor_view(&cur.t[0], x);
+    cur.n = 1;
     for (int i = 0; i < m->n; i++) {
-        em_tensor next = {0};
-        int rc = em_layer_forward(m->layers[i], &cur, training, &next);
-        em_tensor_release(&cur);
+        em_layer_io next;
+        int rc = em_layer_call(m->layers[i], &cur, training, &next);
+        em_layer_io_release(&cur);
+        if (!rc && next.n != 1) {
+            em_layer_io_release(&next);
+            rc = em_fail("%s: gives %d outputs; a chain of layers passes one", m->layers[i]->ops->type, next.n);
+        }
         if (rc) {
             m->phase = EM_PHASE_FORWARD;
             return layer_failed(m, i);
         }
         cur = next;
     }
-    *y = cur;
+    *y = cur.t[0];  /* the view moves to the caller */
+    cur.t[0] = (em_tensor){0};
+    em_layer_io_release(&cur);
     return 0;
 }
 
@@ -123,24 +132,27 @@ int em_model_backward(em_model *m, const em_tensor *dy) {
         m->phase = EM_PHASE_BACKWARD;
         return em_fail("backward: expected a float32 gradient, got %s", em_dtype_name(dy->dtype));
     }
-    em_tensor cur = {0};
-    em_tensor_view(&cur, dy);
+    em_layer_io cur = {0};
+    em_tensor_view(&cur.t[0], dy);
+    cur.n = 1;
     for (int i = m->n - 1; i >= 0; i--) {
         em_layer *l = m->layers[i];
-        em_tensor dx = {0};
+        em_layer_io din;
         l->no_input_grad = i == 0;
-        int rc = em_layer_backward(l, &cur, &dx);
+        int rc = em_layer_call_backward(l, &cur, &din);
         l->no_input_grad = 0;
-        em_tensor_release(&cur);
-        if (!rc && i > 0 && !dx.storage)
+        em_layer_io_release(&cur);
+        if (!rc && i > 0 && (din.n != 1 || !din.t[0].storage)) {
+            em_layer_io_release(&din);
             rc = em_fail("%s: returns no input gradient, so it can only be the first layer of a model", l->ops->type);
+        }
         if (rc) {
             m->phase = EM_PHASE_BACKWARD;
             return layer_failed(m, i);
         }
-        cur = dx;
+        cur = din;
     }
-    em_tensor_release(&cur);
+    em_layer_io_release(&cur);
     return 0;
 }
 
