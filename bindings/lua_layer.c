@@ -6,8 +6,12 @@
 #include "../engine/core/error.h"
 #include "lua_tensor.h"
 
+/* owned = 0: the layer belongs to another layer (a wrapper such as
+ * Bidirectional owns its inner layers); this userdata's first user value
+ * is then the owner's userdata, which it keeps alive. */
 typedef struct {
     em_layer *layer;
+    int owned;
 } layer_box;
 
 void lt_push_none(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, "ember.None"); }
@@ -53,9 +57,26 @@ int lt_check_shape_none(lua_State *L, int idx, const char *fn, const char *arg, 
 
 void ember_push_layer(lua_State *L, em_layer *l) {
     if (!l) lt_raise(L);
-    layer_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    layer_box *box = lua_newuserdatauv(L, sizeof *box, 1);
     box->layer = l;
+    box->owned = 1;
     luaL_setmetatable(L, EMBER_LAYER_MT);
+}
+
+int ember_layer_give_away(lua_State *L, int idx, int owner_idx, const char *fn) {
+    owner_idx = lua_absindex(L, owner_idx);
+    layer_box *box = luaL_testudata(L, idx, EMBER_LAYER_MT);
+    if (!box || !box->layer) return lt_argerror(L, idx, fn, "layer", "a core layer");
+    if (!box->owned) return luaL_error(L, "%s: this layer already belongs to another wrapper", fn);
+    box->owned = 0;
+    lua_pushvalue(L, owner_idx);
+    lua_setiuservalue(L, idx, 1);
+    return 0;
+}
+
+int ember_layer_is_owned(lua_State *L, int idx) {
+    layer_box *box = luaL_testudata(L, idx, EMBER_LAYER_MT);
+    return box && box->layer && box->owned;
 }
 
 em_layer *ember_check_layer(lua_State *L, int idx, const char *fn) {
@@ -66,7 +87,7 @@ em_layer *ember_check_layer(lua_State *L, int idx, const char *fn) {
 
 static int layer_gc(lua_State *L) {
     layer_box *box = luaL_checkudata(L, 1, EMBER_LAYER_MT);
-    em_layer_free(box->layer);
+    if (box->owned) em_layer_free(box->layer);  /* else its owner frees it */
     box->layer = NULL;
     return 0;
 }

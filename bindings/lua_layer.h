@@ -30,6 +30,15 @@
 void ember_push_layer(lua_State *L, em_layer *l);
 em_layer *ember_check_layer(lua_State *L, int idx, const char *fn);
 
+/* The layer at idx now belongs to the layer userdata at owner_idx (whose
+ * engine layer has taken ownership, e.g. Bidirectional): the userdata at
+ * idx no longer frees it and keeps the owner alive.  Raises if it already
+ * belongs to another. */
+int ember_layer_give_away(lua_State *L, int idx, int owner_idx, const char *fn);
+
+/* 1 if the layer userdata at idx owns its engine layer. */
+int ember_layer_is_owned(lua_State *L, int idx);
+
 /* Shapes with unknown dims: ember.None <-> -1. */
 void lt_push_shape(lua_State *L, int ndim, const int64_t *shape);
 int lt_check_shape_none(lua_State *L, int idx, const char *fn, const char *arg, int *ndim, int64_t *shape);

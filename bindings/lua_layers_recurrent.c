@@ -14,8 +14,6 @@
 #include "lua_options.h"
 #include "lua_tensor.h"
 
-#define KEEP_ALIVE_KEY "ember.bidirectional_inner"
-
 /* Each constructor reads its config through the cell's declared options. */
 #define CELL_CONSTRUCTOR(fname, type, table, make)                                                         \
     static int fname(lua_State *L) {                                                                       \
@@ -30,23 +28,19 @@ CELL_CONSTRUCTOR(l_lstm, "LSTM", em_lstm_options, em_lstm_new)
 CELL_CONSTRUCTOR(l_gru, "GRU", em_gru_options, em_gru_new)
 
 /* Bidirectional(forward_core, backward_core, {merge_mode = ...}).  The
- * wrapper's engine layer does not own the inner ones: an ephemeron table
- * (weak keys) keeps them alive exactly as long as the wrapper userdata. */
+ * wrapper's engine layer owns the inner ones; their userdata stay usable
+ * (forward_layer, backward_layer on the Lua side) and keep the wrapper
+ * alive. */
 static int l_bidirectional(lua_State *L) {
     em_layer *fwd = ember_check_layer(L, 1, "Bidirectional");
     em_layer *bwd = ember_check_layer(L, 2, "Bidirectional");
     if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
     int mode = lt_opt_choice(L, 3, "Bidirectional", "merge_mode", "concat", em_merge_mode_names);
+    if (!ember_layer_is_owned(L, 1) || !ember_layer_is_owned(L, 2) || lua_rawequal(L, 1, 2))
+        return luaL_error(L, "Bidirectional: the wrapped layers already belong to another wrapper");
     ember_push_layer(L, em_bidirectional_new(fwd, bwd, (em_merge_mode)mode));
-    lua_getfield(L, LUA_REGISTRYINDEX, KEEP_ALIVE_KEY);
-    lua_pushvalue(L, -2);
-    lua_createtable(L, 2, 0);
-    lua_pushvalue(L, 1);
-    lua_rawseti(L, -2, 1);
-    lua_pushvalue(L, 2);
-    lua_rawseti(L, -2, 2);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    ember_layer_give_away(L, 1, -1, "Bidirectional");
+    ember_layer_give_away(L, 2, -1, "Bidirectional");
     return 1;
 }
 
@@ -57,10 +51,4 @@ void ember_open_layers_recurrent(lua_State *L) {
     lt_register_options(L, "SimpleRNN", em_simple_rnn_options);
     lt_register_options(L, "LSTM", em_lstm_options);
     lt_register_options(L, "GRU", em_gru_options);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, KEEP_ALIVE_KEY);
 }

@@ -74,3 +74,34 @@ describe("recurrent blocks of rows", function()
     end)
   end
 end)
+
+-- Bidirectional's engine layer owns its two halves (engine/layers/
+-- bidirectional.c); the halves' Lua objects stay usable and keep the wrapper
+-- alive, whichever is collected first (make check runs this under ASan and
+-- LeakSanitizer).
+describe("Bidirectional ownership", function()
+  it("keeps the halves usable after the wrapper object is dropped, and the wrapper after the halves", function()
+    local fwd
+    do
+      local b = L.Bidirectional(L.LSTM(3))
+      fwd = b.forward_layer
+    end
+    collectgarbage()
+    collectgarbage()
+    fwd:build { ember.None, 4, 2 }
+    local y = fwd:forward(ember.randn { 2, 4, 2 }, false)
+    assert.same({ 2, 3 }, y.shape)
+    local b = L.Bidirectional(L.GRU(2), { input_shape = { ember.None, 3 } })
+    b.forward_layer, b.backward_layer = nil, nil
+    collectgarbage()
+    collectgarbage()
+    b:build { ember.None, 5, 3 }
+    assert.same({ 4, 4 }, b:forward(ember.randn { 4, 5, 3 }, false).shape)
+  end)
+
+  it("refuses a layer that already belongs to another wrapper", function()
+    local lstm = L.LSTM(2)
+    L.Bidirectional(lstm)
+    assert.error_matches(function() L.Bidirectional(lstm) end, "Bidirectional: the wrapped layers already belong")
+  end)
+end)

@@ -21,7 +21,7 @@
 const char *const em_merge_mode_names[] = {"concat", "sum", "mul", "ave", NULL};
 
 typedef struct {
-    em_layer *fwd, *bwd;  /* not owned */
+    em_layer *fwd, *bwd;  /* owned: freed with the wrapper */
     em_merge_mode mode;
     int seq;              /* return_sequences */
     int64_t batch, time, units;
@@ -200,6 +200,8 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
 
 static void bidir_destroy(em_layer *l) {
     bidir *b = l->self;
+    em_layer_free(b->fwd);
+    em_layer_free(b->bwd);
     em_tensor *bufs[] = {&b->yf, &b->yb, &b->y, &b->dyf, &b->dyb, &b->dx};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
     free(b);

@@ -44,9 +44,9 @@ typedef enum { EM_MERGE_CONCAT = 0, EM_MERGE_SUM, EM_MERGE_MUL, EM_MERGE_AVE } e
 extern const char *const em_merge_mode_names[];  /* NULL-terminated, in enum order (the binding's choice list) */
 
 /* Wrap two recurrent layers of the same config, the second with
- * go_backwards flipped.  The wrapper does NOT own them (the caller keeps
- * them alive longer than the wrapper); its params/grads are views of
- * forward's then backward's. */
+ * go_backwards flipped.  On success the wrapper owns them (em_layer_free of
+ * the wrapper frees them; the caller must not); on failure the caller
+ * still does.  Its params/grads are views of forward's then backward's. */
 em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_mode mode);
 
 /* The config of a layer made by one of the constructors above (NULL for any

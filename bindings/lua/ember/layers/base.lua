@@ -68,9 +68,9 @@ end
 --   spec.positional: names of positional arguments, e.g. {"units"}
 --   spec.options:    set of accepted option names (input_shape, name,
 --                    trainable, input_dim, batch_input_shape always allowed)
---   spec.make_core(config) -> core userdata; it validates the config (the C
---                    constructor raises "<Type>: option 'x' ..." errors)
---   spec.init(layer)  optional: extra Lua-side setup
+--   spec.make_core(config) -> core userdata [, extra]; it validates the config
+--                    (the C constructor raises "<Type>: option 'x' ..." errors)
+--   spec.init(layer, extra)  optional: extra Lua-side setup, given make_core's extra
 -- Unknown options raise an error naming the layer and the option.
 function base.define(type_name, spec)
   local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true }
@@ -105,11 +105,11 @@ function base.define(type_name, spec)
       input_shape = config.input_shape,
       built = false,
     }, spec.class or Layer)
-    local ok, core_or_err = pcall(spec.make_core, config)
+    local ok, core_or_err, extra = pcall(spec.make_core, config)
     if not ok then error(core_or_err, 2) end
     layer.core = core_or_err
     layer.name = config.name or next_name(type_name)
-    if spec.init then spec.init(layer) end
+    if spec.init then spec.init(layer, extra) end
     return layer
   end
   return constructor

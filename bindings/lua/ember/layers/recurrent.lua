@@ -49,7 +49,6 @@ M.GRU = base.define("GRU", {
 -- Bidirectional(layer, {merge_mode = "concat"}): `layer` is the forward
 -- copy; the backward copy is made by calling the same constructor with the
 -- same config and go_backwards flipped, as Keras does.
-local wrapped = {}  -- forward/backward layers between make_core and init
 M.Bidirectional = base.define("Bidirectional", {
   positional = { "layer" },
   options = { merge_mode = true },
@@ -69,12 +68,10 @@ M.Bidirectional = base.define("Bidirectional", {
     copy.name = "backward_" .. layer.name
     local backward = call_core(M[layer.type], copy)
     local bidirectional = call_core(core.layers.Bidirectional, layer.core, backward.core, { merge_mode = config.merge_mode })
-    wrapped.forward, wrapped.backward = layer, backward
-    return bidirectional
+    return bidirectional, { forward = layer, backward = backward }
   end,
-  init = function(self)
-    self.forward_layer, self.backward_layer = wrapped.forward, wrapped.backward
-    wrapped.forward, wrapped.backward = nil, nil
+  init = function(self, halves)
+    self.forward_layer, self.backward_layer = halves.forward, halves.backward
     self.input_shape = self.input_shape or self.forward_layer.input_shape
   end,
 })
