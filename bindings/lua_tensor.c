@@ -9,6 +9,7 @@
 
 #include "../engine/core/error.h"
 #include "../engine/core/random.h"
+#include "../engine/ops/shape.h"
 
 /* ---- helpers shared by every binding file ---- */
 
@@ -426,13 +427,8 @@ static int l_set(lua_State *L) {
 static void select_row(lua_State *L, const em_tensor *t, int64_t i) {
     int64_t z[1] = {i};
     if (t->ndim == 1) { push_element(L, t, z); return; }
-    em_tensor *v = lt_push_view(L, t);
-    v->offset += i * t->strides[0];
-    for (int d = 1; d < t->ndim; d++) {
-        v->shape[d - 1] = t->shape[d];
-        v->strides[d - 1] = t->strides[d];
-    }
-    v->ndim = t->ndim - 1;
+    em_tensor *v = lt_new(L);
+    if (em_select(v, t, 0, i)) lt_raise(L);
 }
 
 static int64_t check_row(lua_State *L, const em_tensor *t, int idx) {
@@ -474,25 +470,23 @@ static int tensor_newindex(lua_State *L) {
     if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "index: tensors have no assignable field '%s'", luaL_tolstring(L, 2, NULL));
     if (!t->storage) return luaL_error(L, "index: empty tensor");
     int64_t i = check_row(L, t, 2);
-    em_tensor row = *t;
-    row.offset += i * t->strides[0];
-    row.ndim = t->ndim - 1;
-    for (int d = 1; d < t->ndim; d++) { row.shape[d - 1] = t->shape[d]; row.strides[d - 1] = t->strides[d]; }
+    em_tensor *row = lt_new(L);  /* a view of row i, released with the userdata */
+    if (em_select(row, t, 0, i)) return lt_raise(L);
     em_tensor *src = lt_test(L, 3);
     if (src) {
         if (!src->storage) return luaL_error(L, "index: assigning an empty tensor");
         if (src->dtype != t->dtype) return luaL_error(L, "index: cannot assign a %s tensor into a %s tensor", em_dtype_name(src->dtype), em_dtype_name(t->dtype));
-        if (!em_same_shape(&row, src)) {
+        if (!em_same_shape(row, src)) {
             char a[160], b[160];
             return luaL_error(L, "index: cannot assign a tensor of shape %s to a row of shape %s",
-                              em_tensor_shape_str(src, a, sizeof a), em_tensor_shape_str(&row, b, sizeof b));
+                              em_tensor_shape_str(src, a, sizeof a), em_tensor_shape_str(row, b, sizeof b));
         }
-        if (em_tensor_copy(&row, src)) return lt_raise(L);
+        if (em_tensor_copy(row, src)) return lt_raise(L);
         return 0;
     }
     double v = lt_check_number(L, 3, "index", "value");
     check_value(L, "index", t, v);
-    em_tensor_fill(&row, v);
+    em_tensor_fill(row, v);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../engine/core/error.h"
+#include "../engine/ops/shape.h"
 #include "../engine/train/batch.h"
 #include "../engine/train/losses.h"
 #include "../engine/train/metrics.h"
@@ -110,6 +111,12 @@ static int l_opt_step(lua_State *L) {
     return 0;
 }
 
+/* opt:lr(): the learning rate of the next step (the Keras default until set). */
+static int l_opt_lr(lua_State *L) {
+    lua_pushnumber(L, ember_check_optimizer(L, 1, "lr", "self")->cfg.lr);
+    return 1;
+}
+
 static int l_opt_iterations(lua_State *L) {
     opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
     lua_pushinteger(L, b->opt->iterations);
@@ -177,9 +184,8 @@ static int l_rows(lua_State *L) {
     if (src->ndim < 1) return luaL_error(L, "rows: a 0-d tensor has no rows");
     int64_t first = lt_check_int(L, 2, "rows", "first", 1, src->shape[0] + 1);
     int64_t count = lt_check_int(L, 3, "rows", "count", 0, src->shape[0] - first + 1);
-    em_tensor *v = lt_push_view(L, src);
-    v->offset += (first - 1) * src->strides[0];
-    v->shape[0] = count;
+    em_tensor *v = lt_new(L);
+    if (em_narrow(v, src, 0, first - 1, count)) return lt_raise(L);
     return 1;
 }
 
@@ -198,7 +204,8 @@ static void push_names(lua_State *L, const char *const *names, const char *field
 }
 
 void ember_open_train(lua_State *L) {
-    static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations}, {NULL, NULL}};
+    static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations},
+                                                {"lr", l_opt_lr}, {NULL, NULL}};
     luaL_newmetatable(L, OPTIMIZER_MT);
     lua_pushcfunction(L, opt_gc);
     lua_setfield(L, -2, "__gc");

@@ -2,9 +2,8 @@
 --   local opt = ember.optimizers.RMSprop{lr = 1e-4}      -- or learning_rate = 1e-4
 --   opt:step(model)                 -- one update from the gradients in the model's layers
 --   opt:step(params, grads)         -- or from explicit lists of tensors
--- `opt.lr` may be changed between steps (read at every step).  Keras 2
--- defaults: SGD lr 0.01, momentum 0, nesterov false; RMSprop lr 0.001,
--- rho 0.9; Adam lr 0.001, beta_1 0.9, beta_2 0.999; epsilon 1e-7; decay 0.
+-- `opt.lr` may be changed between steps (read at every step).  The Keras 2
+-- defaults live in one place, engine/train/optimizers.c.
 local core = require "ember.core"
 
 local M = {}
@@ -50,7 +49,7 @@ local function make(kind, opts)
   local ok, c = pcall(core.train.Optimizer, kind, config)
   if not ok then error(c, 3) end
   local self = setmetatable({ kind = kind, class = class, core = c, config = config }, Optimizer)
-  self.lr = config.lr or (kind == "sgd" and 0.01 or 0.001)
+  self.lr = c:lr()  -- the given lr, or Keras's default for the kind (engine/train/optimizers.c)
   return self
 end
 
