@@ -5,21 +5,66 @@
 
 #include <lauxlib.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../engine/ops/activations.h"
 #include "lua_tensor.h"
 
 #define OPTIONS_KEY "ember.layer_options"
 
+/* A SIZE: an integer >= lo, or Keras's 1-tuple of one ({7}); the default
+ * when absent (the table itself is not changed). */
+static int64_t read_size(lua_State *L, int idx, const char *fn, const em_option *o) {
+    lua_getfield(L, idx, o->name);
+    if (lua_istable(L, -1) && luaL_len(L, -1) == 1 && !lua_getmetatable(L, -1)) {
+        lua_geti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return (int64_t)o->def;
+    }
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    int is_default = !o->required && v == (lua_Integer)o->def;  /* e.g. strides 0: "as pool_size" */
+    if (!isnum || (!is_default && (v < (lua_Integer)o->lo || (double)v > o->hi)))
+        return luaL_error(L, "%s: option '%s' must be a positive integer (or a 1-element table), got %s", fn, o->name,
+                          luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+    return v;
+}
+
+static int read_choice(lua_State *L, int idx, const char *fn, const em_option *o) {
+    const char *name = lt_opt_string(L, idx, fn, o->name, o->choices[(int)o->def]);
+    for (int i = 0; o->choices[i]; i++)
+        if (strcmp(name, o->choices[i]) == 0) return i;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "%s: option '%s' must be one of ", fn, o->name);
+    luaL_addvalue(&b);
+    for (int i = 0; o->choices[i]; i++) {
+        lua_pushfstring(L, "%s\"%s\"", i ? ", " : "", o->choices[i]);
+        luaL_addvalue(&b);
+    }
+    lua_pushfstring(L, ", got \"%s\"", name);
+    luaL_addvalue(&b);
+    luaL_pushresult(&b);
+    return lua_error(L);
+}
+
 static void read_one(lua_State *L, int idx, const char *fn, const em_option *o, char *base) {
     switch (o->type) {
+    case EM_OPTION_SIZE: *(int64_t *)(base + o->offset) = read_size(L, idx, fn, o); break;
     case EM_OPTION_INT:
         *(int64_t *)(base + o->offset) =
-            lt_opt_int(L, idx, fn, o->name, (int64_t)o->def, (int64_t)o->lo, (int64_t)o->hi);
+            lt_opt_int(L, idx, fn, o->name, (int64_t)o->def,
+                       !o->required && o->def < o->lo ? (int64_t)o->def : (int64_t)o->lo, (int64_t)o->hi);
         break;
+    case EM_OPTION_CHOICE: *(int *)(base + o->offset) = read_choice(L, idx, fn, o); break;
     case EM_OPTION_RATE: *(double *)(base + o->offset) = lt_opt_number(L, idx, fn, o->name, o->def); break;
     case EM_OPTION_BOOL: *(int *)(base + o->offset) = lt_opt_bool(L, idx, fn, o->name, o->def != 0); break;
-    case EM_OPTION_ACTIVATION: {
+    case EM_OPTION_ACTIVATION:
+    case EM_OPTION_ANY_ACTIVATION: {
         const char *name = lt_opt_string(L, idx, fn, o->name, em_activation_names[(int)o->def]);
         em_activation a;
         if (em_activation_parse(fn, name, &a)) lt_raise(L);

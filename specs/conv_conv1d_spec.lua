@@ -375,18 +375,18 @@ end)
 
 describe("Conv1D bad input", function()
   it("rejects non-positive sizes, naming the layer and the value", function()
-    assert.has_error(function() L.Conv1D(0, 3) end, "Conv1D: 'filters' must be a positive integer, got 0")
-    assert.has_error(function() L.Conv1D(4, -1) end, "Conv1D: 'kernel_size' must be a positive integer, got -1")
+    assert.has_error(function() L.Conv1D(0, 3) end, "Conv1D: option 'filters' must be a positive integer (or a 1-element table), got 0")
+    assert.has_error(function() L.Conv1D(4, -1) end, "Conv1D: option 'kernel_size' must be a positive integer (or a 1-element table), got -1")
     assert.has_error(function() L.Conv1D(4, 3, { strides = 0 }) end,
-      "Conv1D: 'strides' must be a positive integer, got 0")
+      "Conv1D: option 'strides' must be a positive integer (or a 1-element table), got 0")
     assert.has_error(function() L.Conv1D(4, 3, { dilation_rate = 1.5 }) end,
-      "Conv1D: 'dilation_rate' must be a positive integer, got 1.5")
-    assert.has_error(function() L.Conv1D(4) end, "Conv1D: argument 'kernel_size' is required (a positive integer)")
+      "Conv1D: option 'dilation_rate' must be a positive integer (or a 1-element table), got 1.5")
+    assert.has_error(function() L.Conv1D(4) end, "Conv1D: argument 'kernel_size' is required (the length of the convolution window)")
   end)
 
   it("rejects unknown paddings and activations, strides with dilation", function()
     assert.has_error(function() L.Conv1D(4, 3, { padding = "full" }) end,
-      "Conv1D: unknown padding 'full' (valid: \"valid\", \"same\", \"causal\")")
+      "Conv1D: option 'padding' must be one of \"valid\", \"same\", \"causal\", got \"full\"")
     assert.error_matches(function() L.Conv1D(4, 3, { activation = "relu6" }) end,
       "Conv1D: unknown activation 'relu6'")
     assert.has_error(function() L.Conv1D(4, 3, { strides = 2, dilation_rate = 2 }) end,

@@ -93,11 +93,11 @@ for kind, make in pairs(pools) do
     end)
 
     it("rejects bad sizes, paddings and inputs, naming the layer and the values", function()
-      assert.has_error(function() make(0) end, type_name .. ": 'pool_size' must be a positive integer, got 0")
+      assert.has_error(function() make(0) end, type_name .. ": option 'pool_size' must be a positive integer (or a 1-element table), got 0")
       assert.has_error(function() make(2, { strides = -1 }) end,
-        type_name .. ": 'strides' must be a positive integer, got -1")
+        type_name .. ": option 'strides' must be a positive integer (or a 1-element table), got -1")
       assert.has_error(function() make(2, { padding = "causal" }) end,
-        type_name .. ": unknown padding 'causal' (valid: \"valid\", \"same\")")
+        type_name .. ": option 'padding' must be one of \"valid\", \"same\", got \"causal\"")
       assert.has_error(function() make(5).core:build({ None, 4, 3 }) end,
         type_name .. ": pool_size 5 leaves no timesteps of an input of length 4 (padding 'valid')")
       assert.has_error(function() make(2).core:build({ None, 3 }) end,

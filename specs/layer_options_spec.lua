@@ -56,4 +56,40 @@ describe("declared layer options", function()
       assert.truthy(tostring(err):find(c[2], 1, true), ("expected %q in %q"):format(c[2], tostring(err)))
     end
   end)
+
+  it("declares every layer's options in C: core, convolution and pooling layers too", function()
+    local function has(type_name, names)
+      local got = {}
+      for _, k in ipairs(ember.core.layers.options(type_name)) do got[k] = true end
+      for _, k in ipairs(names) do assert.is_true(got[k], type_name .. " " .. k) end
+    end
+    has("Dense", { "units", "activation", "use_bias" })
+    has("Embedding", { "input_dim", "output_dim", "input_length", "mask_zero" })
+    has("Dropout", { "rate" })
+    has("Activation", { "activation" })
+    has("Conv1D", { "filters", "kernel_size", "strides", "dilation_rate", "padding", "activation", "use_bias" })
+    has("MaxPooling1D", { "pool_size", "strides", "padding" })
+    assert.same({}, ember.core.layers.options("Flatten"))
+    assert.same({}, ember.core.layers.options("GlobalMaxPooling1D"))
+  end)
+
+  it("reads sizes as integers or Keras's 1-tuples, choices by name, and derived defaults", function()
+    local c = L.Conv1D(4, { 3 }, { strides = { 2 }, padding = "same" })
+    assert.same({ ember.None, 5, 4 }, c:build { ember.None, 10, 2 })
+    local p = L.MaxPooling1D(3)  -- strides default to pool_size
+    assert.same({ ember.None, 3, 2 }, p:build { ember.None, 9, 2 })
+    for _, bad in ipairs {
+      { function() L.Conv1D(4, { 3, 3 }) end, "Conv1D: option 'kernel_size' must be a positive integer" },
+      { function() L.Conv1D(4, 3, { padding = 1 }) end, "Conv1D: option 'padding' expected a string" },
+      { function() L.AveragePooling1D(2, { padding = "causal" }) end,
+        "AveragePooling1D: option 'padding' must be one of \"valid\", \"same\", got \"causal\"" },
+      { function() L.Dense(3, { activation = "nope" }) end, "Dense: unknown activation 'nope'" },
+      { function() L.Embedding(10, 0) end, "Embedding: option 'output_dim' must be in [1," },
+      { function() L.Dropout(1) end, "Dropout: option 'rate' must be in [0, 1), got 1" },
+    } do
+      local ok, err = pcall(bad[1])
+      assert.is_false(ok, bad[2])
+      assert.truthy(tostring(err):find(bad[2], 1, true), ("expected %q in %q"):format(bad[2], tostring(err)))
+    end
+  end)
 end)

@@ -1,9 +1,18 @@
 /* Activation: y = f(x) elementwise (softmax over the last axis). */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
 #include "core_layers.h"
+
+#define FIELD(f) .offset = offsetof(em_activation_config, f)
+const em_option em_activation_options[] = {
+    {.name = "activation", .type = EM_OPTION_ANY_ACTIVATION, FIELD(activation), .required = 1,
+     .doc = "the function applied"},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     em_activation act;

@@ -22,6 +22,7 @@
  * GEMMs, tap j multiplying the rows q*stride + j*dilation (lda = stride*cin)
  * by kernel slice j.
  */
+#include <stddef.h>
 #include "conv1d.h"
 
 #include <cblas.h>
@@ -35,6 +36,24 @@
 #include "conv_sparse.h"
 #include "initializers.h"
 #include "../ops/gemm.h"
+
+#define FIELD(f) .offset = offsetof(em_conv1d_config, f)
+const em_option em_conv1d_options[] = {
+    {.name = "filters", .type = EM_OPTION_SIZE, FIELD(filters), .lo = 1, .hi = INT32_MAX, .required = 1,
+     .doc = "the number of output channels"},
+    {.name = "kernel_size", .type = EM_OPTION_SIZE, FIELD(kernel_size), .lo = 1, .hi = INT32_MAX, .required = 1,
+     .doc = "the length of the convolution window"},
+    {.name = "strides", .type = EM_OPTION_SIZE, FIELD(strides), .def = 1, .lo = 1, .hi = INT32_MAX,
+     .doc = "the step between windows"},
+    {.name = "dilation_rate", .type = EM_OPTION_SIZE, FIELD(dilation_rate), .def = 1, .lo = 1, .hi = INT32_MAX,
+     .doc = "the spacing of the window's taps"},
+    {.name = "padding", .type = EM_OPTION_CHOICE, FIELD(padding), .choices = em_padding_names,
+     .doc = "\"valid\", \"same\" or \"causal\""},
+    {.name = "activation", .type = EM_OPTION_ANY_ACTIVATION, FIELD(activation), .def = EM_ACT_LINEAR,
+     .doc = "applied to the output"},
+    {.name = "use_bias", .type = EM_OPTION_BOOL, FIELD(use_bias), .def = 1, .doc = "whether the layer has a bias"},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     em_conv1d_config c;

@@ -8,6 +8,7 @@
 #include "../ops/activations.h"
 #include "conv_geometry.h"
 #include "layer.h"
+#include "options.h"
 
 typedef struct {
     int64_t filters, kernel_size, strides, dilation_rate;
@@ -15,6 +16,9 @@ typedef struct {
     em_activation activation;
     int use_bias;
 } em_conv1d_config;
+
+/* Conv1D's options, declared once (options.h). */
+extern const em_option em_conv1d_options[];
 
 /* Checks the config (positive sizes, strides > 1 together with
  * dilation_rate > 1 refused as Keras does); NULL with em_fail() on error. */

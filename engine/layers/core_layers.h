@@ -19,6 +19,15 @@
 
 #include "../ops/activations.h"
 #include "layer.h"
+#include "options.h"
+
+/* The layers' options, declared once (options.h): the bindings read Lua
+ * options tables into these configs through the tables. */
+typedef struct { int64_t units; em_activation activation; int use_bias; } em_dense_config;
+typedef struct { int64_t input_dim, output_dim, input_length; int mask_zero; } em_embedding_config;
+typedef struct { double rate; } em_dropout_config;
+typedef struct { em_activation activation; } em_activation_config;
+extern const em_option em_dense_options[], em_embedding_options[], em_dropout_options[], em_activation_options[];
 
 em_layer *em_dense_new(int64_t units, em_activation activation, int use_bias);
 /* input_length 0: not given. */

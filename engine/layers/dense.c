@@ -1,6 +1,8 @@
 /* Dense: y = act(x W + b) over the last axis of x, as Keras 2 does for
  * inputs of any rank >= 2.  The batch (and time) dims are folded into the
  * GEMM's rows, so a rank-3 input costs one sgemm, not one per timestep. */
+#include <stddef.h>
+#include <stdint.h>
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,16 @@
 #include "core_layers.h"
 #include "initializers.h"
 #include "../ops/gemm.h"
+
+#define FIELD(f) .offset = offsetof(em_dense_config, f)
+const em_option em_dense_options[] = {
+    {.name = "units", .type = EM_OPTION_INT, FIELD(units), .lo = 1, .hi = INT32_MAX, .required = 1,
+     .doc = "the size of the output's last axis"},
+    {.name = "activation", .type = EM_OPTION_ANY_ACTIVATION, FIELD(activation), .def = EM_ACT_LINEAR,
+     .doc = "applied to the output"},
+    {.name = "use_bias", .type = EM_OPTION_BOOL, FIELD(use_bias), .def = 1, .doc = "whether the layer has a bias"},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     int64_t units, in_dim;

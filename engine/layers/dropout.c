@@ -1,12 +1,21 @@
 /* Dropout, inverted as in Keras: while training each element is kept with
  * probability 1 - rate (uniform draw u >= rate, from the seeded RNG) and
  * scaled by 1 / (1 - rate); at inference the layer is the identity. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
 #include "../core/random.h"
 #include "core_layers.h"
+
+#define FIELD(f) .offset = offsetof(em_dropout_config, f)
+const em_option em_dropout_options[] = {
+    {.name = "rate", .type = EM_OPTION_RATE, FIELD(rate), .lo = 0, .hi = 1, .required = 1,
+     .doc = "the fraction of the inputs dropped while training"},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     double rate;

@@ -4,6 +4,8 @@
  * up, O(batch * length * output_dim); it never sweeps the whole table.
  * The optimizers then update the full table densely, which is what Keras 2
  * does too (its RMSprop/Adam/momentum states decay every row each step). */
+#include <stddef.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,18 @@
 #include "../core/error.h"
 #include "core_layers.h"
 #include "initializers.h"
+
+#define FIELD(f) .offset = offsetof(em_embedding_config, f)
+const em_option em_embedding_options[] = {
+    {.name = "input_dim", .type = EM_OPTION_INT, FIELD(input_dim), .lo = 1, .hi = INT32_MAX, .required = 1,
+     .doc = "the size of the vocabulary (ids 0 .. input_dim - 1)"},
+    {.name = "output_dim", .type = EM_OPTION_INT, FIELD(output_dim), .lo = 1, .hi = INT32_MAX, .required = 1,
+     .doc = "the size of each embedding vector"},
+    {.name = "input_length", .type = EM_OPTION_INT, FIELD(input_length), .lo = 1, .hi = INT32_MAX,
+     .doc = "the length of the sequences, when fixed (0: not given)"},
+    {.name = "mask_zero", .type = EM_OPTION_BOOL, FIELD(mask_zero), .doc = "id 0 is padding (not supported yet)"},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     int64_t input_dim, output_dim, input_length;

@@ -1,5 +1,7 @@
 /* Flatten: (batch, d1, d2, ...) -> (batch, d1*d2*...).  A contiguous input
  * is reshaped as a view (no copy); a strided one is copied once. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

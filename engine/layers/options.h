@@ -17,10 +17,13 @@
 #include <stdint.h>
 
 typedef enum {
-    EM_OPTION_INT,         /* int64_t, in [lo, hi] */
-    EM_OPTION_RATE,        /* double, in [lo, hi) */
-    EM_OPTION_BOOL,        /* int, 0 or 1 */
-    EM_OPTION_ACTIVATION,  /* em_activation, elementwise ones only */
+    EM_OPTION_INT,             /* int64_t, in [lo, hi] (the default itself is always allowed) */
+    EM_OPTION_SIZE,            /* int64_t as INT; Keras's 1-tuple ({7}) is accepted too */
+    EM_OPTION_RATE,            /* double, in [lo, hi) */
+    EM_OPTION_BOOL,            /* int, 0 or 1 */
+    EM_OPTION_ACTIVATION,      /* em_activation, elementwise ones only (recurrent cells) */
+    EM_OPTION_ANY_ACTIVATION,  /* em_activation, softmax included */
+    EM_OPTION_CHOICE,          /* int: index into choices (NULL-terminated names) */
 } em_option_type;
 
 typedef struct em_option {
@@ -31,7 +34,11 @@ typedef struct em_option {
     double lo, hi;      /* range of INT and RATE */
     int required;       /* must be given (no default) */
     const char *doc;    /* what it means, one line (for the API reference) */
+    const char *const *choices;  /* CHOICE: the accepted names, NULL-terminated */
 } em_option;
+
+/* The table of a layer without options. */
+extern const em_option em_no_options[];
 
 /* Every table ends with a row whose name is NULL. */
 void em_options_defaults(const em_option *table, void *config);

@@ -5,6 +5,7 @@
  * passes go sample by sample, split over the engine pool (samples are
  * independent: the same bits on any number of threads); backward clears
  * and fills one sample's gradient while it is in cache. */
+#include <stddef.h>
 #include "pooling1d.h"
 
 #include <stdlib.h>
@@ -12,6 +13,19 @@
 
 #include "../core/error.h"
 #include "../core/parallel.h"
+
+static const char *const pooling_paddings[] = {"valid", "same", NULL};  /* em_padding's first two */
+
+#define FIELD(f) .offset = offsetof(em_pooling1d_config, f)
+const em_option em_pooling1d_options[] = {
+    {.name = "pool_size", .type = EM_OPTION_SIZE, FIELD(pool_size), .def = 2, .lo = 1, .hi = INT32_MAX,
+     .doc = "the length of the pooling window"},
+    {.name = "strides", .type = EM_OPTION_SIZE, FIELD(strides), .def = 0, .lo = 1, .hi = INT32_MAX,
+     .doc = "the step between windows (default: pool_size)"},
+    {.name = "padding", .type = EM_OPTION_CHOICE, FIELD(padding), .choices = pooling_paddings,
+     .doc = "\"valid\" or \"same\""},
+    {.name = NULL}};
+#undef FIELD
 
 typedef struct {
     const char *type;

@@ -8,6 +8,12 @@
 
 #include "conv_geometry.h"
 #include "layer.h"
+#include "options.h"
+
+/* The pooling layers' options, declared once (options.h); strides 0 means
+ * pool_size (Keras's strides=None). */
+typedef struct { int64_t pool_size, strides; int padding; } em_pooling1d_config;
+extern const em_option em_pooling1d_options[];
 
 em_layer *em_max_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding);
 em_layer *em_average_pooling1d_new(int64_t pool_size, int64_t strides, em_padding padding);

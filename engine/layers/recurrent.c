@@ -6,31 +6,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FIELD(f) offsetof(em_rnn_config, f)
-/* name, type, field, default, lo, hi, required, doc */
-#define RNN_COMMON_OPTIONS                                                                                      \
-    {"units", EM_OPTION_INT, FIELD(units), 0, 1, INT32_MAX, 1, "the size of the state and of the output"},          \
-    {"activation", EM_OPTION_ACTIVATION, FIELD(activation), EM_ACT_TANH, 0, 0, 0, "activation of the state"},     \
-    {"use_bias", EM_OPTION_BOOL, FIELD(use_bias), 1, 0, 0, 0, "whether the cell has a bias"},                      \
-    {"return_sequences", EM_OPTION_BOOL, FIELD(return_sequences), 0, 0, 0, 0,                                     \
-     "return every step's output (batch, time, units), not only the last"},                                     \
-    {"go_backwards", EM_OPTION_BOOL, FIELD(go_backwards), 0, 0, 0, 0, "read the sequence last step first"},       \
-    {"dropout", EM_OPTION_RATE, FIELD(dropout), 0, 0, 1, 0, "fraction of the inputs dropped (training only)"},    \
-    {"recurrent_dropout", EM_OPTION_RATE, FIELD(recurrent_dropout), 0, 0, 1, 0,                                   \
-     "fraction of the recurrent state dropped (training only)"},                                                \
-    {"unroll", EM_OPTION_BOOL, FIELD(unroll), 0, 0, 0, 0,                                                         \
-     "Keras's unroll: accepted, no effect (Ember's time loop is compiled C either way)"}
-#define RNN_RECURRENT_ACTIVATION                                                                                \
-    {"recurrent_activation", EM_OPTION_ACTIVATION, FIELD(recurrent_activation), EM_ACT_SIGMOID, 0, 0, 0,         \
-     "activation of the gates"}
+#define FIELD(f) .offset = offsetof(em_rnn_config, f)
+#define RNN_COMMON_OPTIONS                                                                                    \
+    {.name = "units", .type = EM_OPTION_INT, FIELD(units), .lo = 1, .hi = INT32_MAX, .required = 1,             \
+     .doc = "the size of the state and of the output"},                                                         \
+    {.name = "activation", .type = EM_OPTION_ACTIVATION, FIELD(activation), .def = EM_ACT_TANH,                  \
+     .doc = "activation of the state"},                                                                          \
+    {.name = "use_bias", .type = EM_OPTION_BOOL, FIELD(use_bias), .def = 1, .doc = "whether the cell has a bias"}, \
+    {.name = "return_sequences", .type = EM_OPTION_BOOL, FIELD(return_sequences),                                 \
+     .doc = "return every step's output (batch, time, units), not only the last"},                              \
+    {.name = "go_backwards", .type = EM_OPTION_BOOL, FIELD(go_backwards), .doc = "read the sequence last step first"}, \
+    {.name = "dropout", .type = EM_OPTION_RATE, FIELD(dropout), .lo = 0, .hi = 1,                                \
+     .doc = "fraction of the inputs dropped (training only)"},                                                  \
+    {.name = "recurrent_dropout", .type = EM_OPTION_RATE, FIELD(recurrent_dropout), .lo = 0, .hi = 1,            \
+     .doc = "fraction of the recurrent state dropped (training only)"},                                         \
+    {.name = "unroll", .type = EM_OPTION_BOOL, FIELD(unroll),                                                     \
+     .doc = "Keras's unroll: accepted, no effect (Ember's time loop is compiled C either way)"}
+#define RNN_RECURRENT_ACTIVATION                                                                              \
+    {.name = "recurrent_activation", .type = EM_OPTION_ACTIVATION, FIELD(recurrent_activation),                 \
+     .def = EM_ACT_SIGMOID, .doc = "activation of the gates"}
 
-const em_option em_simple_rnn_options[] = {RNN_COMMON_OPTIONS, {NULL}};
+const em_option em_simple_rnn_options[] = {RNN_COMMON_OPTIONS, {.name = NULL}};
 const em_option em_lstm_options[] = {
     RNN_COMMON_OPTIONS, RNN_RECURRENT_ACTIVATION,
-    {"unit_forget_bias", EM_OPTION_BOOL, FIELD(unit_forget_bias), 1, 0, 0, 0, "forget-gate bias starts at 1"},
-    {NULL}};
+    {.name = "unit_forget_bias", .type = EM_OPTION_BOOL, FIELD(unit_forget_bias), .def = 1,
+     .doc = "forget-gate bias starts at 1"},
+    {.name = NULL}};
 const em_option em_gru_options[] = {
     RNN_COMMON_OPTIONS, RNN_RECURRENT_ACTIVATION,
-    {"reset_after", EM_OPTION_BOOL, FIELD(reset_after), 0, 0, 0, 0,
-     "apply the reset gate after the recurrent product (cuDNN/PyTorch); two bias rows"},
-    {NULL}};
+    {.name = "reset_after", .type = EM_OPTION_BOOL, FIELD(reset_after),
+     .doc = "apply the reset gate after the recurrent product (cuDNN/PyTorch); two bias rows"},
+    {.name = NULL}};

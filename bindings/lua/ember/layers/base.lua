@@ -64,6 +64,25 @@ local function collect_args(type_name, positional, ...)
   return opts
 end
 
+-- make_core for a C constructor (core.layers.X): its error re-raised
+-- without a position inside ember's Lua (base.define adds the caller's line).
+function base.core_constructor(ctor)
+  return function(...)
+    local r = table.pack(pcall(ctor, ...))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    error(require("ember.calls").strip_position(tostring(r[2])), 0)
+  end
+end
+
+-- The option names a layer type accepts, as declared once in C
+-- (core.layers.options), plus the Lua-only ones in `extra`, as a set.
+function base.declared_options(type_name, extra)
+  local set = {}
+  for _, k in ipairs(core.layers.options(type_name)) do set[k] = true end
+  for _, k in ipairs(extra or {}) do set[k] = true end
+  return set
+end
+
 -- base.define(type_name, spec) -> constructor
 --   spec.positional: names of positional arguments, e.g. {"units"}
 --   spec.options:    set of accepted option names (input_shape, name,

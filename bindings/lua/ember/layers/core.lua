@@ -1,5 +1,6 @@
 -- The core Keras layers: Dense, Embedding, Flatten, Dropout, Activation.
--- Arguments are checked in C (bindings/lua_layers_core.c); here we only map
+-- Their options are declared once in C (engine/layers/core_layers.h, read by
+-- bindings/lua_layers_core.c); here we only map
 -- Keras's shape shortcuts (Dense's input_dim, Embedding's input_length) to
 -- `layer.input_shape`, which Sequential reads from its first layer.
 local core = require "ember.core"
@@ -7,19 +8,11 @@ local base = require "ember.layers.base"
 
 local M = {}
 
--- The C constructor called through pcall, so its message carries no Lua
--- position of this file (base.define adds the caller's position).
-local function maker(ctor)
-  return function(config)
-    local ok, result = pcall(ctor, config)
-    if not ok then error(result, 0) end
-    return result
-  end
-end
+local maker, options = base.core_constructor, base.declared_options
 
 M.Dense = base.define("Dense", {
   positional = { "units" },
-  options = { activation = true, use_bias = true, input_dim = true },
+  options = options("Dense", { "input_dim" }),  -- input_dim: Keras's shortcut for input_shape, read here
   make_core = maker(core.layers.Dense),
   init = function(layer)
     local c = layer.config
@@ -34,7 +27,7 @@ M.Dense = base.define("Dense", {
 
 M.Embedding = base.define("Embedding", {
   positional = { "input_dim", "output_dim" },
-  options = { input_length = true, mask_zero = true },
+  options = options("Embedding"),
   make_core = maker(core.layers.Embedding),
   init = function(layer)
     -- Keras: an Embedding can always start a model; its input is
@@ -44,16 +37,19 @@ M.Embedding = base.define("Embedding", {
 })
 
 M.Flatten = base.define("Flatten", {
+  options = options("Flatten"),
   make_core = maker(core.layers.Flatten),
 })
 
 M.Dropout = base.define("Dropout", {
   positional = { "rate" },
+  options = options("Dropout"),
   make_core = maker(core.layers.Dropout),
 })
 
 M.Activation = base.define("Activation", {
   positional = { "activation" },
+  options = options("Activation"),
   make_core = maker(core.layers.Activation),
 })
 

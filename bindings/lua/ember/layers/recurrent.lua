@@ -6,27 +6,12 @@ local base = require "ember.layers.base"
 
 local M = {}
 
--- The C constructors are called through pcall, so their messages carry no
--- position inside this file; base.define re-raises them at the caller's
--- line ("script.lua:7: LSTM: option 'activation' ..."), as the core and
--- convolution layers do.
-local function call_core(ctor, ...)
-  local ok, result = pcall(ctor, ...)
-  if ok then return result end
-  error(require("ember.calls").strip_position(tostring(result)), 0)
-end
-
-local function maker(ctor)
-  return function(config) return call_core(ctor, config) end
-end
+local call_core = function(ctor, ...) return base.core_constructor(ctor)(...) end
+local maker = base.core_constructor
 
 -- The options each cell accepts are declared once, in C
 -- (engine/layers/recurrent.c); units is positional as in Keras.
-local function options(type_name)
-  local t = {}
-  for _, k in ipairs(core.layers.options(type_name)) do t[k] = true end
-  return t
-end
+local options = base.declared_options
 
 M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
