@@ -79,7 +79,7 @@ describe("declared layer options", function()
     local p = L.MaxPooling1D(3)  -- strides default to pool_size
     assert.same({ ember.None, 3, 2 }, p:build { ember.None, 9, 2 })
     for _, bad in ipairs {
-      { function() L.Conv1D(4, { 3, 3 }) end, "Conv1D: option 'kernel_size' must be a positive integer" },
+      { function() L.Conv1D(4, 3, { strides = { 2, 2 } }) end, "Conv1D: option 'strides' must be a positive integer" },
       { function() L.Conv1D(4, 3, { padding = 1 }) end, "Conv1D: option 'padding' expected a string" },
       { function() L.AveragePooling1D(2, { padding = "causal" }) end,
         "AveragePooling1D: option 'padding' must be one of \"valid\", \"same\", got \"causal\"" },
