@@ -61,7 +61,8 @@ static void read_one(lua_State *L, int idx, const char *fn, const em_option *o, 
                        !o->required && o->def < o->lo ? (int64_t)o->def : (int64_t)o->lo, (int64_t)o->hi);
         break;
     case EM_OPTION_CHOICE: *(int *)(base + o->offset) = read_choice(L, idx, fn, o); break;
-    case EM_OPTION_RATE: *(double *)(base + o->offset) = lt_opt_number(L, idx, fn, o->name, o->def); break;
+    case EM_OPTION_RATE:
+    case EM_OPTION_NUMBER: *(double *)(base + o->offset) = lt_opt_number(L, idx, fn, o->name, o->def); break;
     case EM_OPTION_BOOL: *(int *)(base + o->offset) = lt_opt_bool(L, idx, fn, o->name, o->def != 0); break;
     case EM_OPTION_ACTIVATION:
     case EM_OPTION_ANY_ACTIVATION: {

@@ -21,6 +21,7 @@
 #include "../engine/train/metrics.h"
 #include "../engine/train/optimizers.h"
 #include "ember_modules.h"
+#include "lua_options.h"
 #include "lua_tensor.h"
 #include "lua_train.h"
 
@@ -60,27 +61,33 @@ em_optimizer *ember_check_optimizer(lua_State *L, int idx, const char *fn, const
     return b->opt;
 }
 
+/* Optimizer(kind, config): config read through the kind's declared options. */
 static int l_optimizer(lua_State *L) {
     int kind = ember_check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
     const char *fn = em_optimizer_class_names[kind];
-    em_opt_config c = em_optimizer_defaults((em_opt_kind)kind);
-    c.lr = lt_opt_number(L, 2, fn, "lr", c.lr);
-    c.decay = lt_opt_number(L, 2, fn, "decay", c.decay);
-    c.epsilon = lt_opt_number(L, 2, fn, "epsilon", c.epsilon);
-    if (kind == EM_OPT_SGD) {
-        c.momentum = lt_opt_number(L, 2, fn, "momentum", 0.0);
-        c.nesterov = lt_opt_bool(L, 2, fn, "nesterov", 0);
-    }
-    if (kind == EM_OPT_RMSPROP) c.rho = lt_opt_number(L, 2, fn, "rho", c.rho);
-    if (kind == EM_OPT_ADAM) {
-        c.beta_1 = lt_opt_number(L, 2, fn, "beta_1", c.beta_1);
-        c.beta_2 = lt_opt_number(L, 2, fn, "beta_2", c.beta_2);
+    em_opt_config c = {0};
+    if (lua_isnoneornil(L, 2)) {
+        c = em_optimizer_defaults((em_opt_kind)kind);
+    } else {
+        lt_read_options(L, 2, fn, em_optimizer_options((em_opt_kind)kind), &c);
     }
     opt_box *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->opt = NULL;
     luaL_setmetatable(L, OPTIMIZER_MT);
     b->opt = em_optimizer_new((em_opt_kind)kind, &c);
     if (!b->opt) return lt_raise(L);
+    return 1;
+}
+
+/* optimizer_options(kind) -> {name, ...}: what the Lua constructors accept. */
+static int l_optimizer_options(lua_State *L) {
+    int kind = ember_check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
+    lua_newtable(L);
+    int i = 0;
+    for (const em_option *o = em_optimizer_options((em_opt_kind)kind); o->name; o++) {
+        lua_pushstring(L, o->name);
+        lua_rawseti(L, -2, ++i);
+    }
     return 1;
 }
 
@@ -213,7 +220,7 @@ void ember_open_train(lua_State *L) {
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     static const luaL_Reg fns[] = {
-        {"Optimizer", l_optimizer}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
+        {"Optimizer", l_optimizer}, {"optimizer_options", l_optimizer_options}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
         {"gather_rows", l_gather_rows}, {"copy_rows", l_copy_rows}, {"rows", l_rows},
         {"isatty", l_isatty}, {NULL, NULL}};
     luaL_newlib(L, fns);

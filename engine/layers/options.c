@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -13,7 +14,8 @@ void em_options_defaults(const em_option *table, void *config) {
         switch (o->type) {
         case EM_OPTION_INT:
         case EM_OPTION_SIZE: *(int64_t *)(base + o->offset) = (int64_t)o->def; break;
-        case EM_OPTION_RATE: *(double *)(base + o->offset) = o->def; break;
+        case EM_OPTION_RATE:
+        case EM_OPTION_NUMBER: *(double *)(base + o->offset) = o->def; break;
         case EM_OPTION_BOOL:
         case EM_OPTION_CHOICE: *(int *)(base + o->offset) = (int)o->def; break;
         case EM_OPTION_ACTIVATION:
@@ -36,6 +38,12 @@ static int check_one(const char *who, const em_option *o, const char *base) {
     case EM_OPTION_RATE: {
         double v = *(const double *)(base + o->offset);
         if (!(v >= o->lo && v < o->hi)) return em_fail("%s: option '%s' must be in [%g, %g), got %g", who, o->name, o->lo, o->hi, v);
+        return 0;
+    }
+    case EM_OPTION_NUMBER: {
+        double v = *(const double *)(base + o->offset);
+        if (!isfinite(v) || v < o->lo || v > o->hi)
+            return em_fail("%s: option '%s' must be a finite number in [%g, %g], got %g", who, o->name, o->lo, o->hi, v);
         return 0;
     }
     case EM_OPTION_BOOL:

@@ -20,6 +20,7 @@ typedef enum {
     EM_OPTION_INT,             /* int64_t, in [lo, hi] (the default itself is always allowed) */
     EM_OPTION_SIZE,            /* int64_t as INT; Keras's 1-tuple ({7}) is accepted too */
     EM_OPTION_RATE,            /* double, in [lo, hi) */
+    EM_OPTION_NUMBER,          /* double, finite, in [lo, hi] */
     EM_OPTION_BOOL,            /* int, 0 or 1 */
     EM_OPTION_ACTIVATION,      /* em_activation, elementwise ones only (recurrent cells) */
     EM_OPTION_ANY_ACTIVATION,  /* em_activation, softmax included */

@@ -1,6 +1,7 @@
 #include "optimizers.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,25 +10,49 @@
 const char *const em_optimizer_names[] = {"sgd", "rmsprop", "adam", NULL};
 const char *const em_optimizer_class_names[] = {"SGD", "RMSprop", "Adam"};
 
+#define FIELD(f) .offset = offsetof(em_opt_config, f)
+#define LR(default_lr)                                                                                      \
+    {.name = "lr", .type = EM_OPTION_NUMBER, FIELD(lr), .def = default_lr, .lo = 0, .hi = HUGE_VAL,          \
+     .doc = "the learning rate"}
+#define DECAY                                                                                               \
+    {.name = "decay", .type = EM_OPTION_NUMBER, FIELD(decay), .lo = 0, .hi = HUGE_VAL,                      \
+     .doc = "lr / (1 + decay * iterations)"}
+#define EPSILON                                                                                             \
+    {.name = "epsilon", .type = EM_OPTION_NUMBER, FIELD(epsilon), .def = 1e-7, .lo = 1e-30, .hi = HUGE_VAL,  \
+     .doc = "added to the denominator (Keras's K.epsilon())"}
+
+static const em_option sgd_options[] = {
+    LR(0.01), DECAY,
+    {.name = "momentum", .type = EM_OPTION_NUMBER, FIELD(momentum), .lo = 0, .hi = HUGE_VAL,
+     .doc = "velocity kept from step to step"},
+    {.name = "nesterov", .type = EM_OPTION_BOOL, FIELD(nesterov), .doc = "Nesterov momentum"},
+    {.name = NULL}};
+static const em_option rmsprop_options[] = {
+    LR(0.001), DECAY, EPSILON,
+    {.name = "rho", .type = EM_OPTION_RATE, FIELD(rho), .def = 0.9, .lo = 0, .hi = 1,
+     .doc = "decay of the squared-gradient average"},
+    {.name = NULL}};
+static const em_option adam_options[] = {
+    LR(0.001), DECAY, EPSILON,
+    {.name = "beta_1", .type = EM_OPTION_RATE, FIELD(beta_1), .def = 0.9, .lo = 0, .hi = 1,
+     .doc = "decay of the first moment"},
+    {.name = "beta_2", .type = EM_OPTION_RATE, FIELD(beta_2), .def = 0.999, .lo = 0, .hi = 1,
+     .doc = "decay of the second moment"},
+    {.name = NULL}};
+
+const em_option *em_optimizer_options(em_opt_kind kind) {
+    return kind == EM_OPT_SGD ? sgd_options : kind == EM_OPT_RMSPROP ? rmsprop_options : adam_options;
+}
+
 em_opt_config em_optimizer_defaults(em_opt_kind kind) {
     em_opt_config c = {0};
-    c.lr = kind == EM_OPT_SGD ? 0.01 : 0.001;
-    c.rho = 0.9;
-    c.beta_1 = 0.9;
-    c.beta_2 = 0.999;
-    c.epsilon = 1e-7;
+    em_options_defaults(em_optimizer_options(kind), &c);
     return c;
 }
 
 em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg) {
     const char *who = em_optimizer_class_names[kind];
-    if (!(cfg->lr >= 0)) { em_fail("%s: lr must be >= 0, got %g", who, cfg->lr); return NULL; }
-    if (!(cfg->decay >= 0)) { em_fail("%s: decay must be >= 0, got %g", who, cfg->decay); return NULL; }
-    if (!(cfg->momentum >= 0)) { em_fail("%s: momentum must be >= 0, got %g", who, cfg->momentum); return NULL; }
-    if (!(cfg->rho >= 0 && cfg->rho < 1)) { em_fail("%s: rho must be in [0, 1), got %g", who, cfg->rho); return NULL; }
-    if (!(cfg->beta_1 >= 0 && cfg->beta_1 < 1)) { em_fail("%s: beta_1 must be in [0, 1), got %g", who, cfg->beta_1); return NULL; }
-    if (!(cfg->beta_2 >= 0 && cfg->beta_2 < 1)) { em_fail("%s: beta_2 must be in [0, 1), got %g", who, cfg->beta_2); return NULL; }
-    if (!(cfg->epsilon > 0)) { em_fail("%s: epsilon must be > 0, got %g", who, cfg->epsilon); return NULL; }
+    if (em_options_check(who, em_optimizer_options(kind), cfg)) return NULL;
     em_optimizer *o = calloc(1, sizeof *o);
     if (!o) { em_fail("%s: out of memory", who); return NULL; }
     o->kind = kind;

@@ -12,6 +12,7 @@
 #define EMBER_OPTIMIZERS_H
 
 #include "../core/tensor.h"
+#include "../layers/options.h"
 
 typedef enum { EM_OPT_SGD = 0, EM_OPT_RMSPROP, EM_OPT_ADAM } em_opt_kind;
 
@@ -34,11 +35,16 @@ typedef struct em_optimizer {
     em_tensor *s1, *s2;  /* per-slot state: SGD velocity / RMSprop a / Adam m; Adam v */
 } em_optimizer;
 
-/* Keras defaults for kind (lr 0.01 for SGD, 0.001 otherwise; rho 0.9;
- * betas 0.9 / 0.999; epsilon 1e-7 = K.epsilon()). */
+/* Each kind's options, declared once (engine/layers/options.h): names,
+ * Keras's defaults (lr 0.01 for SGD, 0.001 otherwise; rho 0.9; betas
+ * 0.9 / 0.999; epsilon 1e-7 = K.epsilon(); decay 0) and ranges.  The
+ * bindings read a Lua options table through them. */
+const em_option *em_optimizer_options(em_opt_kind kind);
+
+/* Keras defaults for kind, from its options. */
 em_opt_config em_optimizer_defaults(em_opt_kind kind);
 
-/* Checks the config (lr >= 0, momentum >= 0, 0 <= rho < 1, ...). */
+/* Checks the config against the kind's options. */
 em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg);
 void em_optimizer_free(em_optimizer *o);
 

@@ -5,6 +5,7 @@
 -- `opt.lr` may be changed between steps (read at every step).  The Keras 2
 -- defaults live in one place, engine/train/optimizers.c.
 local core = require "ember.core"
+local calls = require "ember.calls"
 
 local M = {}
 
@@ -12,42 +13,29 @@ local Optimizer = {}
 Optimizer.__index = Optimizer
 M.Optimizer = Optimizer
 
-local specs = {
-  sgd = { class = "SGD", options = { "lr", "learning_rate", "momentum", "nesterov", "decay" } },
-  rmsprop = { class = "RMSprop", options = { "lr", "learning_rate", "rho", "epsilon", "decay" } },
-  adam = { class = "Adam", options = { "lr", "learning_rate", "beta_1", "beta_2", "epsilon", "decay" } },
-}
+-- Each kind's options are declared once in C (engine/train/optimizers.c);
+-- learning_rate is the Lua-side alias of lr (Keras 2.3's name).
+local specs = {}
+for kind, class in pairs { sgd = "SGD", rmsprop = "RMSprop", adam = "Adam" } do
+  local options = core.train.optimizer_options(kind)
+  options[#options + 1] = "learning_rate"
+  specs[kind] = { class = class, options = options }
+end
 
 local function make(kind, opts)
   local spec = specs[kind]
   local class = spec.class
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: expected an options table, got %s"):format(class, type(opts)), 3)
-  end
-  opts = opts or {}
-  local allowed = {}
-  for _, k in ipairs(spec.options) do allowed[k] = true end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      error(require("ember.calls").unknown_option(class, k, spec.options), 3)
-    end
-  end
+  opts = calls.check_options(class, opts, spec.options, 2)
   if opts.lr ~= nil and opts.learning_rate ~= nil and opts.lr ~= opts.learning_rate then
     error(("%s: options 'lr' (%s) and 'learning_rate' (%s) disagree; give one"):format(class, tostring(opts.lr),
       tostring(opts.learning_rate)), 3)
-  end
-  for _, k in ipairs { "lr", "learning_rate", "momentum", "rho", "epsilon", "decay" } do
-    local v = opts[k]
-    if type(v) == "number" and (v ~= v or v == math.huge or v == -math.huge) then
-      error(("%s: option '%s' must be a finite number, got %s"):format(class, k, tostring(v)), 3)
-    end
   end
   local config = {}
   for k, v in pairs(opts) do config[k] = v end
   config.lr = opts.lr or opts.learning_rate
   config.learning_rate = nil
   local ok, c = pcall(core.train.Optimizer, kind, config)
-  if not ok then error(c, 3) end
+  if not ok then error(calls.strip_position(c), 3) end
   local self = setmetatable({ kind = kind, class = class, core = c, config = config }, Optimizer)
   self.lr = c:lr()  -- the given lr, or Keras's default for the kind (engine/train/optimizers.c)
   return self
