@@ -11,6 +11,7 @@
 #include "../engine/io/csv.h"
 #include "../engine/io/zipfs.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_tensor.h"
 #include "lua_sequences.h"
 
@@ -93,6 +94,7 @@ static em_timeseries *check_gen(lua_State *L) { return luaL_checkudata(L, 1, GEN
 
 static int gen_gc(lua_State *L) {
     em_timeseries_free(check_gen(L));
+    lg_mark_finalized(L, 1, GENERATOR_MT);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "../engine/core/error.h"
 #include "../engine/train/model.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_layer.h"
 #include "lua_tensor.h"
 #include "lua_train.h"
@@ -30,6 +31,7 @@ static int model_gc(lua_State *L) {
     model_box *b = luaL_checkudata(L, 1, MODEL_MT);
     em_model_free(b->m);
     b->m = NULL;
+    lg_mark_finalized(L, 1, MODEL_MT);
     return 0;
 }
 
@@ -43,23 +45,26 @@ static em_model *check_model(lua_State *L) {
 static int l_model(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TTABLE);
-    int n = (int)luaL_len(L, 1);
+    lua_Integer len, nnames;
+    int cores = lg_anchor_list(L, 1, "Model", "cores", 4096, &len);
+    int names_at = lg_anchor_list(L, 2, "Model", "names", 4096, &nnames);
+    int n = (int)len;
     if (n < 1) return luaL_error(L, "Model: a model needs at least one layer");
     em_layer **layers = lua_newuserdatauv(L, sizeof(em_layer *) * (size_t)n, 0);
     const char **names = lua_newuserdatauv(L, sizeof(char *) * (size_t)n, 0);
     for (int i = 0; i < n; i++) {
-        lua_geti(L, 1, i + 1);
+        lua_rawgeti(L, cores, i + 1);
         layers[i] = ember_check_layer(L, -1, "Model");
         lua_pop(L, 1);
-        lua_geti(L, 2, i + 1);
-        names[i] = lua_tostring(L, -1);  /* anchored in the names table while em_model_new copies it */
+        lua_rawgeti(L, names_at, i + 1);
+        names[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;  /* held by the anchor */
         lua_pop(L, 1);
     }
     model_box *b = lua_newuserdatauv(L, sizeof *b, 2);
     b->m = NULL;
     luaL_setmetatable(L, MODEL_MT);
-    lua_pushvalue(L, 1);
-    lua_setiuservalue(L, -2, 1);  /* the cores outlive the model */
+    lua_pushvalue(L, cores);
+    lua_setiuservalue(L, -2, 1);  /* the cores (the anchored copy) outlive the model */
     b->m = em_model_new(n, layers, names);
     if (!b->m) return lt_raise(L);
     return 1;

@@ -16,6 +16,7 @@
 #include "../engine/core/error.h"
 #include "../engine/plot/figure.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_tensor.h"
 
 #define FIGURE_MT "ember.plot.Figure"
@@ -30,6 +31,7 @@ static int figure_gc(lua_State *L) {
     figure_box *box = luaL_checkudata(L, 1, FIGURE_MT);
     em_figure_free(box->fig);
     box->fig = NULL;
+    lg_mark_finalized(L, 1, FIGURE_MT);
     return 0;
 }
 

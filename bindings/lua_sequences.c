@@ -1,6 +1,7 @@
 /* The Sequences userdata ("ember.Sequences"): ragged int32 sequences
  * (engine/text/sequences.h) with #, indexing (a copy as an int32 tensor),
  * reversed, lengths, values/offsets, totable, and conversion from Lua lists. */
+#include "lua_guard.h"
 #include "lua_sequences.h"
 
 #include <string.h>
@@ -10,6 +11,7 @@
 
 static int seq_gc(lua_State *L) {
     em_seq_free(luaL_checkudata(L, 1, EMBER_SEQUENCES_MT));
+    lg_mark_finalized(L, 1, EMBER_SEQUENCES_MT);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "../engine/core/error.h"
 #include "../engine/ops/shape.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_tensor.h"
 
 /* A dim argument in [1, ndim] or [-ndim, -1]; returns it 0-based.  extra = 1
@@ -173,18 +174,18 @@ static int l_index(lua_State *L) {
 /* Reads a Lua list of tensors at idx into a userdata-held pointer array. */
 static const em_tensor **check_list(lua_State *L, int idx, const char *fn, int *n) {
     if (!lua_istable(L, idx) || lt_test(L, idx)) { lt_argerror(L, idx, fn, "tensors", "a list of tensors"); return NULL; }
-    lua_Integer len = luaL_len(L, idx);
+    lua_Integer len;
+    int anchor = lg_anchor_list(L, idx, fn, "tensors", 1 << 20, &len);  /* holds every entry while we point at it */
     if (len < 1) { luaL_error(L, "%s: argument 'tensors' is an empty list", fn); return NULL; }
-    if (len > 1 << 20) { luaL_error(L, "%s: argument 'tensors' has too many entries (%I)", fn, len); return NULL; }
     const em_tensor **list = lua_newuserdatauv(L, sizeof(*list) * (size_t)len, 0);
     for (lua_Integer i = 1; i <= len; i++) {
-        lua_geti(L, idx, i);
+        lua_rawgeti(L, anchor, i);
         em_tensor *t = lt_test(L, -1);
         if (!t || !t->storage) {
             luaL_error(L, "%s: entry %I of argument 'tensors' expected a tensor, got %s", fn, i, luaL_typename(L, -1));
             return NULL;
         }
-        list[i - 1] = t;  /* kept alive by the list table */
+        list[i - 1] = t;  /* kept alive by the anchor table */
         lua_pop(L, 1);
     }
     *n = (int)len;

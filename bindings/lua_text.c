@@ -8,6 +8,7 @@
 #include "../engine/text/pad.h"
 #include "../engine/text/tokenizer.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_sequences.h"
 #include "lua_tensor.h"
 
@@ -129,6 +130,7 @@ static em_tokenizer *check_tok(lua_State *L) { return luaL_checkudata(L, 1, TOKE
 
 static int tok_gc(lua_State *L) {
     em_tokenizer_free(check_tok(L));
+    lg_mark_finalized(L, 1, TOKENIZER_MT);
     return 0;
 }
 
@@ -152,13 +154,15 @@ static int l_tokenizer(lua_State *L) {
     return 1;
 }
 
-/* Checks that every entry of the list at idx is a string, before any work,
- * so a bad list changes nothing. */
-static lua_Integer check_texts(lua_State *L, int idx, const char *fn) {
+/* The texts at idx held in a plain table (pushed; *anchor its index), every
+ * entry checked to be a string before any work, so a bad list changes
+ * nothing and a list made on demand cannot change under the reader. */
+static lua_Integer check_texts(lua_State *L, int idx, const char *fn, int *anchor) {
     if (!lua_istable(L, idx) || lt_test(L, idx)) lt_argerror(L, idx, fn, "texts", "a list of strings");
-    lua_Integer n = luaL_len(L, idx);
+    lua_Integer n;
+    *anchor = lg_anchor_list(L, idx, fn, "texts", INT32_MAX, &n);
     for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_geti(L, idx, i) != LUA_TSTRING)
+        if (lua_rawgeti(L, *anchor, i) != LUA_TSTRING)
             luaL_error(L, "%s: argument 'texts' entry %I must be a string, got %s", fn, i, luaL_typename(L, -1));
         lua_pop(L, 1);
     }
@@ -168,9 +172,11 @@ static lua_Integer check_texts(lua_State *L, int idx, const char *fn) {
 /* tok:fit(texts) */
 static int tok_fit(lua_State *L) {
     em_tokenizer *t = check_tok(L);
-    lua_Integer n = check_texts(L, 2, "fit_on_texts");
+    lua_settop(L, 2);  /* the anchor table goes above the arguments */
+    int texts;
+    lua_Integer n = check_texts(L, 2, "fit_on_texts", &texts);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 2, i);
+        lua_rawgeti(L, texts, i);
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
         if (em_tokenizer_fit_text(t, s, len)) return lt_raise(L);
@@ -183,13 +189,15 @@ static int tok_fit(lua_State *L) {
 /* tok:to_sequences(texts [, unknown]) -> Sequences */
 static int tok_to_sequences(lua_State *L) {
     em_tokenizer *t = check_tok(L);
-    lua_Integer n = check_texts(L, 2, "texts_to_sequences");
+    lua_settop(L, 3);  /* the anchor table goes above the arguments */
+    int texts;
+    lua_Integer n = check_texts(L, 2, "texts_to_sequences", &texts);
     int32_t unknown = 0;
     int has_unknown = !lua_isnoneornil(L, 3);
     if (has_unknown) unknown = (int32_t)lt_check_int(L, 3, "texts_to_sequences", "unknown", INT32_MIN, INT32_MAX);
     em_sequences *out = ls_new(L);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 2, i);
+        lua_rawgeti(L, texts, i);
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
         if (em_tokenizer_to_sequence(t, s, len, has_unknown ? &unknown : NULL, out)) return lt_raise(L);

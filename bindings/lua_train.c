@@ -21,6 +21,7 @@
 #include "../engine/train/metrics.h"
 #include "../engine/train/optimizers.h"
 #include "ember_modules.h"
+#include "lua_guard.h"
 #include "lua_options.h"
 #include "lua_tensor.h"
 #include "lua_train.h"
@@ -35,6 +36,7 @@ static int opt_gc(lua_State *L) {
     opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
     em_optimizer_free(b->opt);
     b->opt = NULL;
+    lg_mark_finalized(L, 1, OPTIMIZER_MT);
     return 0;
 }
 
@@ -91,30 +93,33 @@ static int l_optimizer_options(lua_State *L) {
     return 1;
 }
 
-/* Tensors of the list at idx into a scratch pointer array (a userdata on the stack). */
+/* Tensors of the list at idx into a scratch pointer array (a userdata on
+ * the stack); the entries are held in an anchor table pushed before it. */
 static em_tensor **tensor_list(lua_State *L, int idx, const char *fn, const char *arg, int *n) {
     if (!lua_istable(L, idx)) lt_argerror(L, idx, fn, arg, "a list of tensors");
-    *n = (int)luaL_len(L, idx);
+    lua_Integer len;
+    int anchor = lg_anchor_list(L, idx, fn, arg, INT32_MAX, &len);
+    *n = (int)len;
     em_tensor **out = lua_newuserdatauv(L, sizeof(em_tensor *) * (size_t)(*n ? *n : 1), 0);
     for (int i = 0; i < *n; i++) {
-        lua_geti(L, idx, i + 1);
+        lua_rawgeti(L, anchor, i + 1);
         em_tensor *t = lt_test(L, -1);
         if (!t || !t->storage) luaL_error(L, "%s: %s[%d] expected a tensor, got %s", fn, arg, i + 1, luaL_typename(L, -1));
-        out[i] = t;  /* anchored in the list */
+        out[i] = t;  /* alive while the anchor table is on the stack */
         lua_pop(L, 1);
     }
     return out;
 }
 
 static int l_opt_step(lua_State *L) {
-    opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
+    em_optimizer *opt = ember_check_optimizer(L, 1, "step", "self");
+    lua_settop(L, 4);  /* the lists' anchors go above the arguments (lr stays at 4) */
     int np, ng;
     em_tensor **params = tensor_list(L, 2, "step", "params", &np);
     em_tensor **grads = tensor_list(L, 3, "step", "grads", &ng);
     if (np != ng) return luaL_error(L, "step: %d parameters but %d gradients", np, ng);
-    if (!lua_isnoneornil(L, 4) && em_optimizer_set_lr(b->opt, lt_check_number(L, 4, "step", "lr")))
-        return lt_raise(L);
-    if (em_optimizer_step(b->opt, np, params, grads)) return lt_raise(L);
+    if (!lua_isnoneornil(L, 4) && em_optimizer_set_lr(opt, lt_check_number(L, 4, "step", "lr"))) return lt_raise(L);
+    if (em_optimizer_step(opt, np, params, grads)) return lt_raise(L);
     return 0;
 }
 
@@ -125,8 +130,7 @@ static int l_opt_lr(lua_State *L) {
 }
 
 static int l_opt_iterations(lua_State *L) {
-    opt_box *b = luaL_checkudata(L, 1, OPTIMIZER_MT);
-    lua_pushinteger(L, b->opt->iterations);
+    lua_pushinteger(L, ember_check_optimizer(L, 1, "iterations", "self")->iterations);
     return 1;
 }
 
