@@ -581,12 +581,6 @@ static int l_copy(lua_State *L) {
     if (t->dtype != src->dtype)
         return luaL_error(L, "copy_: cannot copy %s data into a %s tensor (convert with :float() or :int())",
                           em_dtype_name(src->dtype), em_dtype_name(t->dtype));
-    if (src->storage == t->storage) {
-        /* Overlapping views (t:copy_(t:t())): copy through a snapshot. */
-        em_tensor *snap = lt_new(L);
-        if (em_tensor_clone(snap, src)) return lt_raise(L);
-        src = snap;
-    }
     if (em_tensor_copy(t, src)) return lt_raise(L);
     lua_settop(L, 1);
     return 1;

@@ -250,8 +250,11 @@ int em_tensor_copy(em_tensor *dst, const em_tensor *src) {
         memmove(d, s, (size_t)n * 4);
         return 0;
     }
-    if (em_is_contiguous(dst) && src->ndim > 0) {
-        /* Gather rows of src into contiguous dst. */
+    /* Gather rows of src into contiguous dst, unless they share storage: a
+     * strided source may overlap the destination (x[3] = x:t()[1]), and the
+     * result must be as if src were copied first, so that case takes the
+     * general path below (through a snapshot of src). */
+    if (em_is_contiguous(dst) && src->ndim > 0 && src->storage != dst->storage) {
         row_iter it = {0};
         int64_t inner = src->shape[src->ndim - 1], is = src->strides[src->ndim - 1];
         int64_t rows = row_count(src);
@@ -261,7 +264,8 @@ int em_tensor_copy(em_tensor *dst, const em_tensor *src) {
         }
         return 0;
     }
-    /* General case: go through a contiguous copy of src, then scatter. */
+    /* General case: go through a contiguous copy (a snapshot) of src, then
+     * scatter; safe whatever the overlap. */
     em_tensor tmp = {0};
     if (em_tensor_clone(&tmp, src)) return -1;
     const uint32_t *tp = (const uint32_t *)tmp.storage->data;
