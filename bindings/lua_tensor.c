@@ -102,6 +102,19 @@ int64_t lt_check_int(lua_State *L, int idx, const char *fn, const char *arg, int
     return v;
 }
 
+/* The one rule for a Lua number going into an int32 tensor, on every path
+ * (ember.tensor, full, arange, set, fill_, t[i] = v): an integer in int32's
+ * range, else an error naming the function (NaN and 3e9 included). */
+int32_t lt_check_int32(lua_State *L, const char *fn, double v) {
+    if (!(v >= -2147483648.0 && v <= 2147483647.0)) luaL_error(L, "%s: value %f does not fit in int32", fn, v);
+    if (v != floor(v)) luaL_error(L, "%s: value %f is not an integer (an int32 tensor holds integers)", fn, v);
+    return (int32_t)v;
+}
+
+static void check_value(lua_State *L, const char *fn, const em_tensor *t, double v) {
+    if (t->dtype == EM_INT32) lt_check_int32(L, fn, v);
+}
+
 double lt_check_number(lua_State *L, int idx, const char *fn, const char *arg) {
     if (lua_type(L, idx) != LUA_TNUMBER) lt_argerror(L, idx, fn, arg, "a number");
     return lua_tonumber(L, idx);
@@ -242,11 +255,7 @@ static void table_fill(lua_State *L, int idx, const char *fn, em_tensor *t, int 
                 luaL_error(L, "%s: table entries must be numbers, got %s", fn, luaL_typename(L, -1));
             double v = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
             if (t->dtype == EM_FLOAT32) em_f32(t)[*pos] = (float)v;
-            else {
-                if (!(v >= -2147483648.0 && v <= 2147483647.0))
-                    luaL_error(L, "%s: value %f does not fit in int32", fn, v);
-                em_i32(t)[*pos] = (int32_t)v;
-            }
+            else em_i32(t)[*pos] = lt_check_int32(L, fn, v);
             (*pos)++;
         }
         lua_pop(L, 1);
@@ -267,6 +276,7 @@ static int l_tensor(lua_State *L) {
     if (lua_type(L, 1) == LUA_TNUMBER) {
         em_tensor *t = lt_new(L);
         if (em_tensor_alloc(t, dt, 0, NULL)) return lt_raise(L);
+        check_value(L, fn, t, lua_tonumber(L, 1));
         em_tensor_fill(t, lua_tonumber(L, 1));
         return 1;
     }
@@ -305,6 +315,7 @@ static int l_full(lua_State *L) {
     lua_pushvalue(L, 3);
     lua_replace(L, 2);  /* options move next to the shape */
     em_tensor *t = new_shaped(L, "full", 1, EM_FLOAT32);
+    check_value(L, "full", t, v);
     em_tensor_fill(t, v);
     return 1;
 }
@@ -363,7 +374,7 @@ static int l_arange(lua_State *L) {
     for (int64_t i = 0; i < n; i++) {
         double v = a + (double)i * step;
         if (dt == EM_FLOAT32) em_f32(t)[i] = (float)v;
-        else em_i32(t)[i] = (int32_t)v;
+        else em_i32(t)[i] = lt_check_int32(L, "arange", v);
     }
     return 1;
 }
@@ -404,10 +415,6 @@ static int l_get(lua_State *L) {
     return 1;
 }
 
-static void check_value(lua_State *L, const char *fn, const em_tensor *t, double v) {
-    if (t->dtype == EM_INT32 && !(v >= -2147483648.0 && v <= 2147483647.0 && v == floor(v)))
-        luaL_error(L, "%s: value %f is not an int32", fn, v);
-}
 
 static int l_set(lua_State *L) {
     em_tensor *t = lt_check(L, 1, "set", "self");

@@ -7,6 +7,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdint.h>
 
 #include "../engine/core/tensor.h"
 
@@ -41,6 +42,9 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
 /* Integer argument in [lo, hi]; error otherwise (NaN, non-integers included). */
 int64_t lt_check_int(lua_State *L, int idx, const char *fn, const char *arg, int64_t lo, int64_t hi);
 double lt_check_number(lua_State *L, int idx, const char *fn, const char *arg);
+
+/* v as an int32, or a Lua error naming fn (out of range, NaN, not an integer). */
+int32_t lt_check_int32(lua_State *L, const char *fn, double v);
 
 /* Options tables: opts at idx may be nil/none.  Each reader checks the type
  * and raises "fn: option 'key' expected ..., got ...". */

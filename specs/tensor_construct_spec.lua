@@ -101,7 +101,7 @@ describe("element access and conversion", function()
     assert.has_error(function() a:get(3, 1) end, "get: index 3 out of range for dimension 1 of size 2")
     assert.has_error(function() a:get(1) end, "get: 1 indices given for a tensor of 2 dimensions")
     assert.has_error(function() a:get(1, 1, 1) end, "get: 3 indices given for a tensor of 2 dimensions")
-    assert.has_error(function() a:int():set(1, 1, 0.5) end, "set: value 0.5 is not an int32")
+    assert.has_error(function() a:int():set(1, 1, 0.5) end, "set: value 0.5 is not an integer (an int32 tensor holds integers)")
     assert.has_error(function() a:item() end, "item: tensor has 6 elements, expected exactly 1")
     assert.has_error(function() a:copy_(ember.zeros { 3 }) end, "copy_: shapes {2,3} and {3} differ")
     assert.has_error(function() a:copy_(a:int()) end,
