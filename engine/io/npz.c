@@ -56,6 +56,11 @@ static int read_member(zip_t *za, zip_uint64_t i, const char *op, const char *wh
     }
     zip_int64_t got = zip_fread(f, b, st.size);
     int rc = got < 0 || (zip_uint64_t)got != st.size ? em_fail("%s: %s: truncated or corrupt member (%s)", op, what, zip_file_strerror(f)) : 0;
+    /* libzip checks a member's CRC-32 only when a read reaches the end of
+     * its data: without this last read one flipped byte loads silently. */
+    unsigned char extra;
+    if (!rc && zip_fread(f, &extra, 1) != 0)
+        rc = em_fail("%s: %s: damaged member, its CRC-32 checksum does not match (%s)", op, what, zip_file_strerror(f));
     zip_fclose(f);
     if (rc) { free(b); return -1; }
     *buf = b;
