@@ -62,6 +62,12 @@ static int open_ember(lua_State *L) {
     lua_pushliteral(L, "ember");
     int status = ember_docall(L, 1, 1);
     if (status != LUA_OK) return ember_report(L, status);
+    /* The host's own debug entry: the REPL's completion (ember.debug.complete). */
+    if (lua_getfield(L, -1, "debug") == LUA_TTABLE) {
+        lua_pushcfunction(L, ember_repl_complete);
+        lua_setfield(L, -2, "complete");
+    }
+    lua_pop(L, 1);
     lua_setglobal(L, "ember");
     return LUA_OK;
 }

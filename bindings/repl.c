@@ -78,44 +78,76 @@ static void collect_fields(lua_State *L, int idx, const char *prefix, const char
     }
 }
 
+/* Collects the candidates for the text at index 1.  Run under lua_pcall:
+ * looking fields up may call __index metamethods, which may raise, and an
+ * error must cost the completion, never the session. */
+static int collect_candidates(lua_State *L) {
+    const char *text = luaL_checkstring(L, 1);
+    const char *sep = strrchr(text, '.');
+    const char *colon = strrchr(text, ':');
+    if (colon && (!sep || colon > sep)) sep = colon;
+    if (sep) {
+        size_t plen = (size_t)(sep - text) + 1;
+        lua_pushlstring(L, text, plen);  /* the prefix, kept on the stack */
+        const char *prefix = lua_tostring(L, -1);
+        resolve(L, text, plen - 1);
+        if (!lua_isnil(L, -1)) {
+            if (!lua_istable(L, -1)) {
+                if (luaL_getmetafield(L, -1, "__index")) lua_replace(L, -2);
+            }
+            collect_fields(L, lua_gettop(L), prefix, sep + 1);
+        }
+    } else {
+        lua_pushglobaltable(L);
+        collect_fields(L, lua_gettop(L), "", text);
+        static const char *const keywords[] = {"and", "break", "do", "else", "elseif", "end", "false",
+                                               "for", "function", "goto", "if", "in", "local", "nil",
+                                               "not", "or", "repeat", "return", "then", "true", "until",
+                                               "while", NULL};
+        for (int i = 0; keywords[i]; i++)
+            if (strncmp(keywords[i], text, strlen(text)) == 0) add_candidate("", keywords[i], 0);
+    }
+    return 0;
+}
+
+static void clear_candidates(void) {
+    for (int i = 0; i < ncandidates; i++) free(candidates[i]);
+    free(candidates);
+    candidates = NULL;
+    ncandidates = 0;
+}
+
+/* The candidates for text, protected; an error leaves none. */
+static void find_candidates(lua_State *L, const char *text) {
+    clear_candidates();
+    int top = lua_gettop(L);
+    lua_pushcfunction(L, collect_candidates);
+    lua_pushstring(L, text);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) clear_candidates();
+    lua_settop(L, top);
+}
+
 static char *completion_generator(const char *text, int state) {
     static int index;
     if (state == 0) {
-        for (int i = 0; i < ncandidates; i++) free(candidates[i]);
-        free(candidates);
-        candidates = NULL;
-        ncandidates = 0;
+        find_candidates(repl_L, text);
         index = 0;
-        lua_State *L = repl_L;
-        int top = lua_gettop(L);
-        const char *sep = strrchr(text, '.');
-        const char *colon = strrchr(text, ':');
-        if (colon && (!sep || colon > sep)) sep = colon;
-        if (sep) {
-            size_t plen = (size_t)(sep - text) + 1;
-            char *prefix = strndup(text, plen);
-            resolve(L, text, plen - 1);
-            if (!lua_isnil(L, -1)) {
-                if (!lua_istable(L, -1)) {
-                    if (luaL_getmetafield(L, -1, "__index")) lua_replace(L, -2);
-                }
-                collect_fields(L, lua_gettop(L), prefix, sep + 1);
-            }
-            free(prefix);
-        } else {
-            lua_pushglobaltable(L);
-            collect_fields(L, lua_gettop(L), "", text);
-            static const char *const keywords[] = {"and", "break", "do", "else", "elseif", "end", "false",
-                                                   "for", "function", "goto", "if", "in", "local", "nil",
-                                                   "not", "or", "repeat", "return", "then", "true", "until",
-                                                   "while", NULL};
-            for (int i = 0; keywords[i]; i++)
-                if (strncmp(keywords[i], text, strlen(text)) == 0) add_candidate("", keywords[i], 0);
-        }
-        lua_settop(L, top);
     }
     if (index < ncandidates) return strdup(candidates[index++]);
     return NULL;
+}
+
+/* ember.debug.complete(text) -> {candidate, ...}: what Tab offers, through
+ * the same protected collection (for specs; not part of the API). */
+int ember_repl_complete(lua_State *L) {
+    find_candidates(L, luaL_checkstring(L, 1));
+    lua_createtable(L, ncandidates, 0);
+    for (int i = 0; i < ncandidates; i++) {
+        lua_pushstring(L, candidates[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    clear_candidates();
+    return 1;
 }
 
 static char **complete(const char *text, int start, int end) {
