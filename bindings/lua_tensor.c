@@ -2,6 +2,7 @@
  * indexing and conversion to and from Lua tables.  Math, shape ops and
  * file I/O register their methods from their own binding files. */
 #include "lua_tensor.h"
+#include "lua_guard.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -595,6 +596,43 @@ static int l_copy(lua_State *L) {
 
 static int l_is_tensor(lua_State *L) { lua_pushboolean(L, lt_test(L, 1) != NULL); return 1; }
 
+/* ember.core.copy_all(dsts, srcs): dsts[i]:copy_(srcs[i]) for every i, all
+ * pairs checked first and then copied in this one C call, so no Lua
+ * instruction (and so no Ctrl-C, which the host turns into an error at the
+ * next instruction) runs between two copies: a model's weights are all old
+ * or all new (load_weights, set_weights). */
+static int l_copy_all(lua_State *L) {
+    lua_settop(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n, m;
+    int dsts = lg_anchor_list(L, 1, "copy_all", "dsts", INT32_MAX, &n);
+    int srcs = lg_anchor_list(L, 2, "copy_all", "srcs", INT32_MAX, &m);
+    if (n != m) return luaL_error(L, "copy_all: %I destinations but %I sources", n, m);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, dsts, i);
+        lua_rawgeti(L, srcs, i);
+        em_tensor *d = lt_test(L, -2), *s = lt_test(L, -1);
+        if (!d || !d->storage || !s || !s->storage)
+            return luaL_error(L, "copy_all: entry %I expected two tensors, got %s and %s", i, luaL_typename(L, -2),
+                              luaL_typename(L, -1));
+        if (!em_same_shape(d, s) || d->dtype != s->dtype) {
+            char a[160], b[160];
+            return luaL_error(L, "copy_all: entry %I: a %s %s tensor cannot take a %s %s one", i,
+                              em_dtype_name(d->dtype), em_tensor_shape_str(d, a, sizeof a), em_dtype_name(s->dtype),
+                              em_tensor_shape_str(s, b, sizeof b));
+        }
+        lua_pop(L, 2);
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, dsts, i);
+        lua_rawgeti(L, srcs, i);
+        if (em_tensor_copy(lt_test(L, -2), lt_test(L, -1))) return lt_raise(L);  /* cannot fail: checked above */
+        lua_pop(L, 2);
+    }
+    return 0;
+}
+
 void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
     lua_getfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
     luaL_setfuncs(L, methods, 0);
@@ -613,7 +651,8 @@ void ember_open_tensor(lua_State *L) {
     static const luaL_Reg constructors[] = {
         {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
         {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"arange", l_arange},
-        {"seed", l_seed}, {"is_tensor", l_is_tensor}, {NULL, NULL}};
+        {"seed", l_seed}, {"is_tensor", l_is_tensor},
+        {"copy_all", l_copy_all}, {NULL, NULL}};
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
     luaL_newmetatable(L, EMBER_TENSOR_MT);

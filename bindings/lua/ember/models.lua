@@ -309,9 +309,16 @@ function Sequential:set_weights(weights)
     end
     per_layer[i] = list
   end
+  -- Every copy in one C call: an interrupt leaves the weights all old or all new.
+  local dsts, srcs = {}, {}
   for i, layer in ipairs(self.layers) do
-    if #per_layer[i] > 0 then layer:set_weights(per_layer[i]) end
+    local params = layer:params()
+    for j, w in ipairs(per_layer[i]) do
+      dsts[#dsts + 1] = params[j]
+      srcs[#srcs + 1] = w:float()
+    end
   end
+  core.copy_all(dsts, srcs)
 end
 
 function Sequential:count_params()

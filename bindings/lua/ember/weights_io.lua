@@ -156,9 +156,16 @@ function M.install(Sequential)
     if not ok2 then error(mapping, 2) end
     local ok3, err = pcall(check_file_matches, entries, mapping, file_layers, data, path)
     if not ok3 then error(err, 2) end  -- everything is checked before any weight changes
+    -- All new values ready first, then every copy in one C call: an
+    -- interrupt (Ctrl-C) leaves the weights all old or all new.
+    local dsts, srcs = {}, {}
     for i, e in ipairs(entries) do
-      for j, p in ipairs(e.params) do p:copy_(data[mapping[i] .. "/" .. e.names[j]]:float()) end
+      for j, p in ipairs(e.params) do
+        dsts[#dsts + 1] = p
+        srcs[#srcs + 1] = data[mapping[i] .. "/" .. e.names[j]]:float()
+      end
     end
+    core.copy_all(dsts, srcs)
   end
 end
 

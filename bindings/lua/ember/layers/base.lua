@@ -197,7 +197,9 @@ function Layer:set_weights(weights)
         :format(self.name, i, names[i], shape_str(want), shape_str(got)), 2)
     end
   end
-  for i, w in ipairs(weights) do params[i]:copy_(w:float()) end
+  local srcs = {}
+  for i, w in ipairs(weights) do srcs[i] = w:float() end
+  core.copy_all(params, srcs)  -- all at once: an interrupt leaves all old or all new
 end
 
 function Layer:count_params()
