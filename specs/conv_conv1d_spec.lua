@@ -422,9 +422,9 @@ describe("Conv1D bad input", function()
   it("rejects a backward without forward or with a gradient of the wrong shape", function()
     local layer = conv(4, 3, {}, nil, 3)
     assert.has_error(function() layer:backward(ember.ones { 2, 6, 4 }) end,
-      "Conv1D: backward called without a matching forward")
+      "Conv1D: backward called before forward")
     layer:forward(ember.randn { 2, 8, 3 }, true)
     assert.has_error(function() layer:backward(ember.ones { 2, 5, 4 }) end,
-      "Conv1D: gradient of shape {2,5,4} does not match the last output {2,6,4}")
+      "Conv1D: expected a gradient of shape {2,6,4} (the last forward's output), got {2,5,4}")
   end)
 end)

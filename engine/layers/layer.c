@@ -45,15 +45,28 @@ int em_layer_build(em_layer *l, int ndim, const int64_t *in_shape) {
 
 int em_layer_forward(em_layer *l, const em_tensor *x, int training, em_tensor *y) {
     if (!l->ops->forward) return em_fail("%s: takes several inputs or a mask; call it through em_layer_call", l->ops->type);
+    l->last_mode = 0;  /* a failed forward leaves nothing to differentiate */
     if (!l->built && em_layer_build(l, x->ndim, x->shape)) return -1;
     if (check_rank_and_dims(l, "input", x->ndim, x->shape, l->in_ndim, l->in_shape)) return -1;
-    return l->ops->forward(l, x, training, y);
+    if (l->ops->forward(l, x, training, y)) return -1;
+    l->last_mode = training ? 2 : 1;
+    l->last_ndim = y->ndim;
+    memcpy(l->last_out, y->shape, sizeof(int64_t) * (size_t)y->ndim);
+    return 0;
 }
 
 int em_layer_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     if (!l->ops->backward) return em_fail("%s: has several outputs; call it through em_layer_call_backward", l->ops->type);
-    if (!l->built) return em_fail("%s: backward called before forward", l->ops->type);
-    if (check_rank_and_dims(l, "gradient", dy->ndim, dy->shape, l->out_ndim, l->out_shape)) return -1;
+    if (!l->built || l->last_mode == 0) return em_fail("%s: backward called before forward", l->ops->type);
+    if (l->last_mode == 1)
+        return em_fail("%s: backward after an inference-mode forward (training = false): backward differentiates the "
+                       "last forward, which must run with training = true", l->ops->type);
+    if (dy->ndim != l->last_ndim || memcmp(dy->shape, l->last_out, sizeof(int64_t) * (size_t)dy->ndim) != 0) {
+        char want[160], got[160];
+        return em_fail("%s: expected a gradient of shape %s (the last forward's output), got %s", l->ops->type,
+                       em_shape_str(want, sizeof want, l->last_ndim, l->last_out),
+                       em_tensor_shape_str(dy, got, sizeof got));
+    }
     return l->ops->backward(l, dy, dx);
 }
 

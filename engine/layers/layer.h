@@ -16,6 +16,14 @@
  *      to an empty tensor.
  *   5. destroy() frees the layer's own state; em_layer_free() does the rest.
  *
+ * The forward-result contract (em_layer_forward / em_layer_backward check
+ * it for every layer): backward differentiates the LAST forward, which must
+ * have run in training mode and succeeded, and dy must have exactly that
+ * forward's output shape (batch included).  So a forward's result is valid
+ * until the next forward; a custom loop that evaluates between a training
+ * forward and its backward (a validation predict) gets an error, not the
+ * gradient of the wrong batch.
+ *
  * Calls with several tensors and masks.  What flows between layers is an
  * em_layer_io: up to EM_LAYER_MAX_IO tensors (several inputs for a merge
  * layer, several outputs for a recurrent layer returning its states) and
@@ -89,6 +97,11 @@ struct em_layer {
     const char *param_names[EM_MAX_PARAMS];  /* "kernel", "recurrent_kernel", "bias", "embeddings" */
     int in_ndim, out_ndim;
     int64_t in_shape[EM_MAX_DIMS], out_shape[EM_MAX_DIMS];  /* as built, -1 = unknown */
+    /* What backward will differentiate: the last successful forward (see
+     * em_layer_backward).  last_mode 0: none (or it failed), 1: inference,
+     * 2: training; last_out: that forward's output shape, batch included. */
+    int last_mode, last_ndim;
+    int64_t last_out[EM_MAX_DIMS];
 };
 
 /* Allocate a layer shell with these ops and state; trainable by default. */

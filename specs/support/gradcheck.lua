@@ -61,14 +61,14 @@ local function probes(n, max_probes)
 end
 
 -- Check obj's input gradient and parameter gradients at x.
--- opts: eps (1e-2), rtol (2e-2), atol (1e-3), training (false),
+-- opts: eps (1e-2), rtol (2e-2), atol (1e-3), training (true; backward needs a training forward),
 --       seed (reseeded before every forward, so dropout masks repeat),
 --       max_probes (60 per tensor), check_input (true).
 -- Returns true, or raises an error describing the worst mismatch.
 function gradcheck.check(obj, x, opts)
   opts = opts or {}
   local eps, rtol, atol = opts.eps or 1e-2, opts.rtol or 2e-2, opts.atol or 1e-3
-  local training = opts.training or false
+  local training = opts.training ~= false  -- backward differentiates a training-mode forward (layer.h)
   local seed = opts.seed or 1234
   local max_probes = opts.max_probes or 60
 
