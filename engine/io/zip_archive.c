@@ -1,5 +1,5 @@
-/* The cache of open zip archives behind zipfs.c: each archive is mapped,
- * opened through libzip once, and indexed by sorted member name. */
+/* The cache of open zip archives behind zipfs.c: each archive is read into
+ * memory, opened through libzip once, and indexed by sorted member name. */
 #include "zip_archive.h"
 
 #include <errno.h>
@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../core/error.h"
@@ -19,7 +18,7 @@ static unsigned cache_clock;  /* round-robin eviction */
 
 static void archive_close(em_zip_archive *a) {
     if (a->za) zip_discard(a->za);
-    if (a->map) munmap(a->map, a->map_len);
+    free(a->map);
     for (size_t i = 0; i < a->n; i++) free(a->members[i].name);
     free(a->members);
     free(a->path);
@@ -55,18 +54,41 @@ static int archive_index(em_zip_archive *a) {
     return 0;
 }
 
-/* Map the file and open it through a buffer source: libzip on a file
- * source stats the file once per entry (50,000 syscalls for aclImdb.zip). */
+/* Read the whole file and open it through a buffer source: libzip on a
+ * file source stats the file once per entry (50,000 syscalls for
+ * aclImdb.zip).  Read, not mapped: a mapping of a file that another program
+ * rewrites or truncates kills the process with SIGBUS on the next access;
+ * a private copy cannot change (the cache reopens the archive when the
+ * file's size or time changes).  A file that shrinks while being read is an
+ * error. */
 static int archive_map(em_zip_archive *a, const char *path, const struct stat *st) {
+    char what[4200];
+    snprintf(what, sizeof what, "reading the zip archive '%s' (%lld bytes)", path, (long long)st->st_size);
+    if (em_check_memory("fs", what, (double)st->st_size)) return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return em_fail("fs: cannot open zip archive '%s': %s", path, strerror(errno));
-    a->map_len = (size_t)st->st_size;
-    a->map = a->map_len ? mmap(NULL, a->map_len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (a->map == MAP_FAILED) {
-        a->map = NULL;
-        return em_fail("fs: cannot map zip archive '%s': %s", path, strerror(errno));
+    size_t len = (size_t)st->st_size;
+    char *buf = malloc(len ? len : 1);
+    if (!buf) {
+        close(fd);
+        return em_fail("fs: out of memory reading '%s' (%zu bytes)", path, len);
     }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            int err = r < 0 ? errno : 0;
+            close(fd);
+            free(buf);
+            return err ? em_fail("fs: cannot read zip archive '%s': %s", path, strerror(err))
+                       : em_fail("fs: zip archive '%s' changed while being read (%zu of %zu bytes)", path, got, len);
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    a->map = buf;
+    a->map_len = len;
     return 0;
 }
 
@@ -84,7 +106,7 @@ static int archive_open(em_zip_archive *a, const char *path, const struct stat *
         em_fail("fs: cannot open zip archive '%s': %s", path, zip_error_strerror(&ze));
         zip_error_fini(&ze);
         if (src) zip_source_free(src);
-        if (a->map) munmap(a->map, a->map_len);
+        free(a->map);
         a->map = NULL;
         return -1;
     }

@@ -1,5 +1,5 @@
 /* Open zip archives, cached and indexed (used by zipfs.c only).  An
- * archive is mapped into memory and opened through a libzip buffer source;
+ * archive is read into memory and opened through a libzip buffer source;
  * its member names are kept sorted so a folder's children are contiguous.
  * Folders need no entries of their own ("a/b" implies the folder "a"). */
 #ifndef EMBER_ZIP_ARCHIVE_H
@@ -18,7 +18,8 @@ typedef struct {
 typedef struct {
     char *path;
     struct stat st;  /* identity of the file when opened: reopen on change */
-    void *map;       /* the whole archive, mapped: libzip reads it from memory */
+    void *map;       /* the whole archive, read into memory (a private copy: a file rewritten
+                        or truncated underneath cannot fault it); libzip reads it from here */
     size_t map_len;
     zip_t *za;
     em_zip_member *members;  /* sorted by name */
