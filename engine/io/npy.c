@@ -235,6 +235,22 @@ static int read_preamble(const unsigned char *b, size_t size, const char *op, co
     return 0;
 }
 
+int em_npy_image_size(const unsigned char *b, size_t size, const char *op, const char *what, uint64_t *total) {
+    size_t hstart = 0, hlen = 0;
+    if (read_preamble(b, size, op, what, &hstart, &hlen)) return -1;
+    npy_header h;
+    memset(&h, 0, sizeof h);
+    cursor c = {(const char *)b + hstart, (const char *)b + hstart + hlen, op, what};
+    if (parse_header(&c, &h)) return -1;
+    uint64_t n = 1;
+    for (int d = 0; d < h.ndim; d++) {
+        if (h.shape[d] && n > (uint64_t)EM_MAX_NUMEL / (uint64_t)h.shape[d]) return em_fail("%s: %s: shape too large", op, what);
+        n *= (uint64_t)h.shape[d];
+    }
+    *total = (uint64_t)(hstart + hlen) + n * (uint64_t)h.size;
+    return 0;
+}
+
 int em_npy_decode(em_tensor *out, const unsigned char *b, size_t size, const char *op, const char *what) {
     size_t hstart = 0, hlen = 0;
     if (read_preamble(b, size, op, what, &hstart, &hlen)) return -1;

@@ -10,6 +10,7 @@
 #define EMBER_IO_NPY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../core/tensor.h"
 
@@ -17,6 +18,12 @@
  * or "file.npz member 'x.npy'"); `op` is the operation ("load").  out must
  * be empty; it is allocated on success. */
 int em_npy_decode(em_tensor *out, const unsigned char *bytes, size_t size, const char *op, const char *what);
+
+/* The size a whole .npy image must have, from its first bytes (magic,
+ * version, header: all of it must be in b): header plus shape times element
+ * size.  Lets a reader refuse a member whose size disagrees with its shape
+ * before inflating it. */
+int em_npy_image_size(const unsigned char *b, size_t size, const char *op, const char *what, uint64_t *total);
 
 /* Encode t as a .npy image in a malloc'd buffer (*bytes, *size). */
 int em_npy_encode(const em_tensor *t, unsigned char **bytes, size_t *size, const char *op);

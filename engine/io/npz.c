@@ -47,14 +47,34 @@ static int read_member(zip_t *za, zip_uint64_t i, const char *op, const char *wh
          (st.comp_method == ZIP_CM_DEFLATE && (double)st.size > (double)st.comp_size * 1032 + 1024)))
         return em_fail("%s: %s: corrupt member (%llu bytes cannot come from %llu compressed bytes)", op, what,
                        (unsigned long long)st.size, (unsigned long long)st.comp_size);
-    unsigned char *b = malloc(st.size ? st.size : 1);
-    if (!b) return em_fail("%s: %s: out of memory", op, what);
     zip_file_t *f = zip_fopen_index(za, i, 0);
-    if (!f) {
-        free(b);
-        return em_fail("%s: %s: cannot open the member (%s)", op, what, zip_strerror(za));
+    if (!f) return em_fail("%s: %s: cannot open the member (%s)", op, what, zip_strerror(za));
+    /* The .npy header first: the member's size must be what its declared
+     * shape needs, and fit in memory, before anything is inflated (a small
+     * hostile archive can claim a huge member). */
+    unsigned char head[65536 + 12];
+    zip_uint64_t want = st.size < sizeof head ? st.size : sizeof head;
+    zip_int64_t hgot = zip_fread(f, head, want);
+    uint64_t total = 0;
+    char memwhat[1200];
+    snprintf(memwhat, sizeof memwhat, "%s (%llu bytes)", what, (unsigned long long)st.size);
+    if (hgot < 0 || (zip_uint64_t)hgot != want || em_npy_image_size(head, (size_t)hgot, op, what, &total) ||
+        (total != st.size && em_fail("%s: %s: the member holds %llu bytes but its header's shape needs %llu (corrupt)",
+                                     op, what, (unsigned long long)st.size, (unsigned long long)total)) ||
+        em_check_memory(op, memwhat, (double)st.size)) {
+        if (hgot < 0 || (zip_uint64_t)hgot != want)
+            em_fail("%s: %s: truncated or corrupt member (%s)", op, what, zip_file_strerror(f));
+        zip_fclose(f);
+        return -1;
     }
-    zip_int64_t got = zip_fread(f, b, st.size);
+    unsigned char *b = malloc(st.size ? st.size : 1);
+    if (!b) {
+        zip_fclose(f);
+        return em_fail("%s: %s: out of memory", op, what);
+    }
+    memcpy(b, head, (size_t)hgot);
+    zip_int64_t got = st.size > (zip_uint64_t)hgot ? zip_fread(f, b + hgot, st.size - (zip_uint64_t)hgot) : 0;
+    if (got >= 0) got += hgot;
     int rc = got < 0 || (zip_uint64_t)got != st.size ? em_fail("%s: %s: truncated or corrupt member (%s)", op, what, zip_file_strerror(f)) : 0;
     /* libzip checks a member's CRC-32 only when a read reaches the end of
      * its data: without this last read one flipped byte loads silently. */

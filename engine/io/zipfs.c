@@ -154,6 +154,8 @@ int em_fs_listdir(const char *path, em_strlist *out) {
     return rc;
 }
 
+#define FS_STREAM_MAX ((size_t)1 << 30)  /* bytes read from a device or pipe at most */
+
 static int read_plain(const char *path, char **data, size_t *len) {
     struct stat st;
     if (stat(path, &st) != 0) return em_fail("fs.read: cannot open '%s': %s", path, strerror(errno));
@@ -166,12 +168,28 @@ static int read_plain(const char *path, char **data, size_t *len) {
         fclose(f);
         return -1;
     }
+    /* A file that grows while we read, or a device or pipe whose size stat
+     * cannot tell (/dev/zero never ends), grows the buffer: each growth is
+     * checked against the machine's memory, and a stream of unknown size
+     * stops at FS_STREAM_MAX. */
     size_t cap = st.st_size > 0 ? (size_t)st.st_size : 4096, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap) break;
-        char *bigger = realloc(buf, cap * 2 + 1);  /* the file grew while we read */
+        if (!S_ISREG(st.st_mode) && cap >= FS_STREAM_MAX) {
+            free(buf);
+            fclose(f);
+            return em_fail("fs.read: '%s' is not a regular file and gave more than %d MiB; read it in pieces "
+                           "(io.open) instead", path, (int)(FS_STREAM_MAX >> 20));
+        }
+        snprintf(what, sizeof what, "reading '%s' (more than %zu bytes)", path, cap);
+        if (em_check_memory("fs.read", what, (double)cap * 2)) {
+            free(buf);
+            fclose(f);
+            return -1;
+        }
+        char *bigger = realloc(buf, cap * 2 + 1);
         if (!bigger) { free(buf); buf = NULL; break; }
         buf = bigger;
         cap *= 2;
