@@ -103,15 +103,17 @@ local function means(totals)
   return w > 0 and totals.loss / w or 0, values
 end
 
--- One optimizer step on exactly (x, y).  `where` names the batch for errors.
-function M._train_batch(self, x, y, where)
-  self:ensure_built(x, "fit")
+-- One optimizer step on exactly (x, y).  `where` names the batch for
+-- errors, `who` the call the user made (fit, fit_generator, train_on_batch).
+function M._train_batch(self, x, y, where, who)
+  who = who or "fit"
+  self:ensure_built(x, who)
   local m = self:_step_core()
-  if not m then return M._train_batch_lua(self, x, y, where) end
-  self:_check_trainable_unchanged("fit")
+  if not m then return M._train_batch_lua(self, x, y, where, who) end
+  self:_check_trainable_unchanged(who)
   local values = {}
-  local loss, applied = m:train_step(x, y, self.optimizer:current_lr("fit"), "fit", values)
-  if not applied then return M._not_finite(self, loss, values, where) end
+  local loss, applied = m:train_step(x, y, self.optimizer:current_lr(who), who, values)
+  if not applied then return M._not_finite(self, loss, values, where, who) end
   return loss, values
 end
 
@@ -119,19 +121,20 @@ end
 -- (handles_nonfinite_loss, as TerminateOnNaN), fit ends
 -- gracefully (Keras): the batch is reported to the callbacks but not
 -- applied; otherwise an error.  The weights are as before the batch.
-function M._not_finite(self, loss, values, where)
+function M._not_finite(self, loss, values, where, who)
   if self._terminate_on_nan then return loss, values end
-  error(("fit: the loss is %s at %s; training stopped (weights are as before this batch)")
-    :format(tostring(loss), where or "this batch"), 0)
+  error(("%s: the loss is %s at %s; training stopped (weights are as before this batch)")
+    :format(who or "fit", tostring(loss), where or "this batch"), 0)
 end
 
 -- The same step for models with layers written in Lua (no model core).
-function M._train_batch_lua(self, x, y, where)
+function M._train_batch_lua(self, x, y, where, who)
+  who = who or "fit"
   local buf = buffers(self)
   self:zero_grads()
-  local pred = blame("fit: argument 'x'", self.forward, self, x, true)
-  local loss = blame("fit: argument 'y'", train.loss, self.loss, pred, y, buf.grad)
-  if not is_finite(loss) then return M._not_finite(self, loss, M._metric_values(self, pred, y), where) end
+  local pred = blame(who .. ": argument 'x'", self.forward, self, x, true)
+  local loss = blame(who .. ": argument 'y'", train.loss, self.loss, pred, y, buf.grad)
+  if not is_finite(loss) then return M._not_finite(self, loss, M._metric_values(self, pred, y), where, who) end
   local values = M._metric_values(self, pred, y)
   self:backward(buf.grad)
   self.optimizer:step(self)
@@ -286,6 +289,7 @@ local function split_validation(x, y, opts)
       error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 3)
     end
     check_xy("fit: validation_data", vd[1], vd[2], 3)
+    if vd[1]:size(1) == 0 then error("fit: option 'validation_data' holds no samples", 3) end
     return x, y, vd[1], vd[2]
   elseif split > 0 then
     local n = x:size(1)
@@ -310,6 +314,10 @@ function M.fit(self, x, y, opts)
   local initial_epoch = check_int_opt(who, opts, "initial_epoch", 0, 0)
   local shuffle = opts.shuffle
   if shuffle == nil then shuffle = true end
+  if type(shuffle) ~= "boolean" then
+    error(("fit: option 'shuffle' expected true or false, got %s"):format(type(shuffle) == "string"
+      and ("'" .. shuffle .. "'") or type(shuffle)), 2)
+  end
   local x_val, y_val
   x, y, x_val, y_val = split_validation(x, y, opts)
   -- int32 labels become float32 once here, not in every batch's loss call
@@ -335,7 +343,7 @@ function M.fit(self, x, y, opts)
       train.gather_rows(x, idx, first, count, buf.x)
       train.gather_rows(y, idx, first, count, buf.y)
       local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-      local loss, values = M._train_batch(self, buf.x, buf.y, where)
+      local loss, values = M._train_batch(self, buf.x, buf.y, where, who)
       add_batch(totals, loss, values, count)
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = batch, count
@@ -402,7 +410,7 @@ end
 function M.train_on_batch(self, x, y)
   require_compiled(self, "train_on_batch")
   check_xy("train_on_batch", x, y)
-  local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch")
+  local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch", "train_on_batch")
   if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
   return loss, metrics_by_key(self, values)
 end
@@ -476,7 +484,7 @@ function M.fit_generator(self, gen, opts)
       call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
       local xb, yb = next_batch(who, gen, step)
       local where = ("epoch %d, batch %d"):format(epoch + 1, step)
-      local loss, values = M._train_batch(self, xb, yb, where)
+      local loss, values = M._train_batch(self, xb, yb, where, who)
       add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = step - 1, xb:size(1)
