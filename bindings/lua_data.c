@@ -17,11 +17,6 @@
 
 #define GENERATOR_MT "ember.TimeseriesGenerator"
 
-static const char *check_string(lua_State *L, int idx, const char *fn, const char *arg) {
-    if (lua_type(L, idx) != LUA_TSTRING) lt_argerror(L, idx, fn, arg, "a string");
-    return lua_tostring(L, idx);
-}
-
 static void push_strlist(lua_State *L, const em_strlist *l) {
     lua_createtable(L, (int)l->n, 0);
     for (size_t i = 0; i < l->n; i++) {
@@ -34,7 +29,7 @@ static void push_strlist(lua_State *L, const em_strlist *l) {
  * -> header (list of names), {rows, columns} tensor */
 static int l_read_csv(lua_State *L) {
     const char *fn = "read_csv";
-    const char *path = check_string(L, 1, fn, "path");
+    const char *path = lt_check_path(L, 1, fn, "path");
     em_csv_options o = {0};
     o.header = lt_opt_bool(L, 2, fn, "header", 1);
     o.skip_columns = lt_opt_int(L, 2, fn, "skip_columns", 0, 0, INT32_MAX);
@@ -59,7 +54,7 @@ static int l_read_csv(lua_State *L) {
 
 /* glove_parse(path) -> words (list), vectors {n, dim} float32 */
 static int l_glove_parse(lua_State *L) {
-    const char *path = check_string(L, 1, "glove.load", "path");
+    const char *path = lt_check_path(L, 1, "glove.load", "path");
     char *text;
     size_t len;
     if (em_fs_read(path, &text, &len)) return lt_raise(L);

@@ -7,10 +7,7 @@
 #include "ember_modules.h"
 #include "lua_tensor.h"
 
-static const char *check_path(lua_State *L, const char *fn) {
-    if (lua_type(L, 1) != LUA_TSTRING) lt_argerror(L, 1, fn, "path", "a string");
-    return lua_tostring(L, 1);
-}
+static const char *check_path(lua_State *L, const char *fn) { return lt_check_path(L, 1, fn, "path"); }
 
 /* fs.listdir(path) -> sorted list of names */
 static int l_listdir(lua_State *L) {

@@ -85,10 +85,7 @@ static int save_npz(lua_State *L, const char *path) {
     return 0;
 }
 
-static const char *check_path(lua_State *L, const char *fn) {
-    if (lua_type(L, 1) != LUA_TSTRING) lt_argerror(L, 1, fn, "path", "a string");
-    return lua_tostring(L, 1);
-}
+static const char *check_path(lua_State *L, const char *fn) { return lt_check_path(L, 1, fn, "path"); }
 
 static int l_save(lua_State *L) {
     const char *path = check_path(L, "save");

@@ -214,7 +214,7 @@ static const char *check_file(lua_State *L, int idx, const char *fn) {
     if (type == LUA_TNIL) luaL_error(L, "%s: option 'file' is missing (a path ending in .png, .svg or .pdf)", fn);
     if (type != LUA_TSTRING)
         luaL_error(L, "%s: option 'file' expected a path ending in .png, .svg or .pdf, got %s", fn, describe(L, -1));
-    const char *file = lua_tostring(L, -1);
+    const char *file = lt_check_path(L, -1, fn, "file");
     if (em_figure_format_of(file) < 0)
         luaL_error(L, "%s: option 'file' expected a path ending in .png, .svg or .pdf, got \"%s\"", fn, file);
     lua_pop(L, 1);

@@ -116,6 +116,16 @@ static void check_value(lua_State *L, const char *fn, const em_tensor *t, double
     if (t->dtype == EM_INT32) lt_check_int32(L, fn, v);
 }
 
+const char *lt_check_path(lua_State *L, int idx, const char *fn, const char *arg) {
+    if (lua_type(L, idx) != LUA_TSTRING) lt_argerror(L, idx, fn, arg, "a string");
+    size_t len;
+    const char *path = lua_tolstring(L, idx, &len);
+    const char *nul = memchr(path, '\0', len);
+    if (nul)
+        luaL_error(L, "%s: argument '%s' contains a NUL byte (at byte %d); a path cannot", fn, arg, (int)(nul - path) + 1);
+    return path;
+}
+
 double lt_check_number(lua_State *L, int idx, const char *fn, const char *arg) {
     if (lua_type(L, idx) != LUA_TNUMBER) lt_argerror(L, idx, fn, arg, "a number");
     return lua_tonumber(L, idx);

@@ -43,6 +43,10 @@ int lt_check_shape(lua_State *L, int idx, const char *fn, const char *arg, int *
 int64_t lt_check_int(lua_State *L, int idx, const char *fn, const char *arg, int64_t lo, int64_t hi);
 double lt_check_number(lua_State *L, int idx, const char *fn, const char *arg);
 
+/* A path argument: a string without NUL bytes (C would cut it there and
+ * silently use another file), else a Lua error naming fn and arg. */
+const char *lt_check_path(lua_State *L, int idx, const char *fn, const char *arg);
+
 /* v as an int32, or a Lua error naming fn (out of range, NaN, not an integer). */
 int32_t lt_check_int32(lua_State *L, const char *fn, double v);
 

@@ -38,3 +38,30 @@ describe("smaller mistakes", function()
     assert.matches("fit: option 'validation_data' holds no samples", err)
   end)
 end)
+
+-- A NUL byte inside a path: C would cut the path there and silently use
+-- another file (before: ember.save("a\0b.npy") wrote "a").
+describe("paths with a NUL byte", function()
+  it("are refused by every call that takes a path, naming it", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir)
+    finally(function() os.execute("rm -rf " .. dir) end)
+    local p = dir .. "/a\0b"
+    local m = ember.Sequential { L.Dense(1, { input_dim = 2 }) }
+    for name, f in pairs {
+      save = function() ember.save(p .. ".npy", ember.zeros { 2 }) end,
+      load = function() ember.load(p) end,
+      ["fs.read"] = function() ember.fs.read(p) end,
+      ["fs.exists"] = function() ember.fs.exists(p) end,
+      read_csv = function() ember.io.read_csv(p) end,
+      save_weights = function() m:save_weights(p .. ".npz") end,
+      load_weights = function() m:load_weights(p .. ".npz") end,
+    } do
+      local ok, err = pcall(f)
+      assert.is_false(ok, name)
+      assert.matches("argument 'path' contains a NUL byte", err, 1, false, name)
+    end
+    assert.is_nil(io.open(dir .. "/a", "r"))  -- nothing written under the cut name
+  end)
+end)

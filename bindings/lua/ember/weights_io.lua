@@ -119,6 +119,10 @@ local function check_target(model, who, path)
   if type(path) ~= "string" then
     error(("%s: argument 'path' expected a string, got %s"):format(who, type(path)), 3)
   end
+  local nul = path:find("\0", 1, true)
+  if nul then
+    error(("%s: argument 'path' contains a NUL byte (at byte %d); a path cannot"):format(who, nul), 3)
+  end
   if not model.built then error(who .. ": the model is not built yet", 3) end
 end
 
