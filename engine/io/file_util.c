@@ -53,24 +53,72 @@ int em_read_file(const char *path, const char *op, unsigned char **bytes, size_t
     return 0;
 }
 
+/* Where a write to path really lands: the file a symlink points to (so
+ * replacing it keeps the link, as a plain fopen would), else path. */
+static const char *write_target(const char *path, char *buf, size_t n) {
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return path;
+    char *real = realpath(path, NULL);
+    if (!real) return path;  /* a dangling link: the rename replaces the link itself */
+    int fits = (size_t)snprintf(buf, n, "%s", real) < n;
+    free(real);
+    return fits ? buf : path;
+}
+
 int em_temp_path_for(const char *path, const char *op, char *tmp, size_t n) {
-    if ((size_t)snprintf(tmp, n, "%s.tmp-XXXXXX", path) >= n) return em_fail("%s: path too long: '%s'", op, path);
+    char resolved[4096];
+    const char *target = write_target(path, resolved, sizeof resolved);
+    if ((size_t)snprintf(tmp, n, "%s.tmp-XXXXXX", target) >= n) return em_fail("%s: path too long: '%s'", op, path);
     int fd = mkstemp(tmp);
     if (fd < 0) return em_fail("%s: cannot create a temporary file next to '%s': %s", op, path, strerror(errno));
-    /* mkstemp made the file 0600; give it the permissions a plain fopen would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    /* mkstemp made the file 0600: give it the mode of the file it replaces
+     * (a 0600 weights file stays private), else what a plain fopen would. */
+    struct stat st;
+    if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
+        fchmod(fd, st.st_mode & 07777);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     close(fd);
     return 0;
 }
 
+/* After a rename, the directory entry is durable only once the directory
+ * itself is synced (as SQLite does for its journal). */
+static void sync_parent_dir(const char *path) {
+    char dir[4096];
+    if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir) return;
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    fsync(fd);
+    close(fd);
+}
+
 int em_commit_temp(const char *tmp, const char *path, const char *op) {
-    if (rename(tmp, path) != 0) {
+    /* The data first (a writer such as libzip closes without syncing),
+     * then the name, then the name's folder. */
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        remove(tmp);
+        return em_fail("%s: cannot write '%s': %s", op, path, strerror(e));
+    }
+    close(fd);
+    char resolved[4096];
+    const char *target = write_target(path, resolved, sizeof resolved);
+    if (rename(tmp, target) != 0) {
         int e = errno;
         remove(tmp);
         return em_fail("%s: cannot write '%s': %s", op, path, strerror(e));
     }
+    sync_parent_dir(target);
     return 0;
 }
 

@@ -1,6 +1,9 @@
 /* Small file helpers for the I/O formats: read a whole file into memory
- * and write a file atomically (a temp file in the same directory, fsync,
- * rename), so a crash never leaves a torn file under the final name. */
+ * and write a file atomically and durably (a temp file beside the target,
+ * fsync, rename, fsync of the directory), so a crash never leaves a torn
+ * file under the final name and a returned save is on disk.  A symlink is
+ * followed (the file it names is replaced, the link stays) and a replaced
+ * file keeps its permissions. */
 #ifndef EMBER_IO_FILE_UTIL_H
 #define EMBER_IO_FILE_UTIL_H
 

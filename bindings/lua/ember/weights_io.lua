@@ -134,17 +134,10 @@ function M.install(Sequential)
     for _, e in ipairs(weight_layers(self)) do
       for j, p in ipairs(e.params) do tbl[e.layer.name .. "/" .. e.names[j]] = p end
     end
-    local tmp = path .. ".tmp" .. tostring(math.floor(core.clock() * 1e6) % 1000000) .. ".npz"
-    local ok, err = pcall(save, tmp, tbl)
-    if not ok then
-      os.remove(tmp)
-      error("save_weights: " .. tostring(err), 2)
-    end
-    local renamed, rerr = os.rename(tmp, path)
-    if not renamed then
-      os.remove(tmp)
-      error(("save_weights: cannot move the written file into place at %s: %s"):format(path, tostring(rerr)), 2)
-    end
+    -- ember.save writes atomically and durably (engine/io/file_util.h):
+    -- a temp file beside the target, fsync, rename, fsync of the folder.
+    local ok, err = pcall(save, path, tbl)
+    if not ok then error("save_weights: " .. tostring(err), 2) end
   end
 
   function Sequential:load_weights(path)
