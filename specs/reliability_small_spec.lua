@@ -65,3 +65,32 @@ describe("paths with a NUL byte", function()
     assert.is_nil(io.open(dir .. "/a", "r"))  -- nothing written under the cut name
   end)
 end)
+
+-- CSV files as other programs write them (before: CR-only line endings read
+-- as one line of garbage without an error, a UTF-8 BOM stayed in the first
+-- column's name).
+describe("CSV line endings and byte-order marks", function()
+  local function write(bytes)
+    local p = os.tmpname() .. ".csv"
+    local f = assert(io.open(p, "wb"))
+    f:write(bytes)
+    f:close()
+    return p
+  end
+
+  it("reads old Mac (CR-only) line endings as lines", function()
+    local p = write("a,b\r1,2\r3,4\r")
+    finally(function() os.remove(p) end)
+    local header, data = ember.io.read_csv(p)
+    assert.same({ "a", "b" }, header)
+    assert.same({ { 1, 2 }, { 3, 4 } }, data:totable())
+  end)
+
+  it("drops a UTF-8 byte-order mark from the first column's name", function()
+    local p = write("\239\187\191a,b\n1,2\n")
+    finally(function() os.remove(p) end)
+    local header, data = ember.io.read_csv(p)
+    assert.same({ "a", "b" }, header)
+    assert.same({ { 1, 2 } }, data:totable())
+  end)
+end)

@@ -127,8 +127,29 @@ static int read_rows(csv_reader *r, const char *p, int64_t fields, const em_csv_
     return 0;
 }
 
+static int parse_text(const char *text, size_t len, const char *name, const em_csv_options *o, em_strlist *header,
+                      em_tensor *out);
+
+/* Before parsing: a UTF-8 byte-order mark is not part of the first column's
+ * name, and a file with old Mac (CR-only) line endings is read as lines
+ * (parsed from a copy with LF endings), not as one long line. */
 int em_csv_parse(const char *text, size_t len, const char *name, const em_csv_options *o, em_strlist *header,
                  em_tensor *out) {
+    if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF) {
+        text += 3;
+        len -= 3;
+    }
+    if (len == 0 || memchr(text, '\n', len) || !memchr(text, '\r', len)) return parse_text(text, len, name, o, header, out);
+    char *lf = malloc(len);
+    if (!lf) return em_fail("read_csv: out of memory for %s", name);
+    for (size_t i = 0; i < len; i++) lf[i] = text[i] == '\r' ? '\n' : text[i];
+    int rc = parse_text(lf, len, name, o, header, out);
+    free(lf);
+    return rc;
+}
+
+static int parse_text(const char *text, size_t len, const char *name, const em_csv_options *o, em_strlist *header,
+                      em_tensor *out) {
     csv_reader r = {text, text + len, name, o->delimiter ? o->delimiter : ',', 1};
     const char *p = skip_blank_lines(text, r.end, &r.line), *next;
     if (p >= r.end) return em_fail("read_csv: %s holds no data", name);
