@@ -123,6 +123,12 @@ static int l_opt_step(lua_State *L) {
     return 0;
 }
 
+/* opt:reset_state(): drop the per-parameter state (compile calls it). */
+static int l_opt_reset_state(lua_State *L) {
+    em_optimizer_reset_state(ember_check_optimizer(L, 1, "reset_state", "self"));
+    return 0;
+}
+
 /* opt:lr(): the learning rate of the next step (the Keras default until set). */
 static int l_opt_lr(lua_State *L) {
     lua_pushnumber(L, ember_check_optimizer(L, 1, "lr", "self")->cfg.lr);
@@ -216,7 +222,8 @@ static void push_names(lua_State *L, const char *const *names, const char *field
 
 void ember_open_train(lua_State *L) {
     static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations},
-                                                {"lr", l_opt_lr}, {NULL, NULL}};
+                                                {"lr", l_opt_lr}, {"reset_state", l_opt_reset_state},
+                                                {NULL, NULL}};
     luaL_newmetatable(L, OPTIMIZER_MT);
     lua_pushcfunction(L, opt_gc);
     lua_setfield(L, -2, "__gc");

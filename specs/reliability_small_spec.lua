@@ -94,3 +94,25 @@ describe("CSV line endings and byte-order marks", function()
     assert.same({ { 1, 2 } }, data:totable())
   end)
 end)
+
+-- Compiling again with the same optimizer object after freezing a layer
+-- (before: "got 2 parameters but this optimizer's state was made for 3 (use
+-- a fresh optimizer for another model)"): as Keras, the accumulators belong
+-- to the compile, the iteration count to the optimizer.
+describe("recompiling with the same optimizer", function()
+  it("gives the optimizer fresh accumulators and keeps its iteration count", function()
+    ember.seed(4)
+    local opt = ember.optimizers.Adam { lr = 0.01 }
+    local m = ember.Sequential { L.Dense(4, { input_dim = 3 }), L.Dense(1) }
+    m:compile { optimizer = opt, loss = "mse" }
+    local x, y = ember.randn { 16, 3 }, ember.randn { 16 }
+    m:fit(x, y, { epochs = 1, batch_size = 8, verbose = 0 })
+    assert.equal(2, opt:iterations())
+    m.layers[1].trainable = false
+    m:compile { optimizer = opt, loss = "mse" }
+    local frozen = m.layers[1]:get_weights()[1]:clone()
+    m:fit(x, y, { epochs = 1, batch_size = 8, verbose = 0 })
+    assert.equal(4, opt:iterations())
+    assert.equal(0, (m.layers[1]:get_weights()[1] - frozen):abs():max())
+  end)
+end)

@@ -78,6 +78,8 @@ static void free_state(em_optimizer *o) {
     o->nslots = 0;
 }
 
+void em_optimizer_reset_state(em_optimizer *o) { free_state(o); }
+
 void em_optimizer_free(em_optimizer *o) {
     if (!o) return;
     free_state(o);

@@ -48,6 +48,11 @@ em_opt_config em_optimizer_defaults(em_opt_kind kind);
 em_optimizer *em_optimizer_new(em_opt_kind kind, const em_opt_config *cfg);
 void em_optimizer_free(em_optimizer *o);
 
+/* Drops the per-parameter state (velocities, moments), keeping the
+ * iteration count: what Keras does when a model is compiled again with the
+ * same optimizer (its accumulators belong to the training function). */
+void em_optimizer_reset_state(em_optimizer *o);
+
 /* The learning rate of the next steps (>= 0, finite). */
 int em_optimizer_set_lr(em_optimizer *o, double lr);
 

@@ -420,6 +420,9 @@ function Sequential:compile(opts)
     end
     metrics[#metrics + 1] = { key = key, given = m }
   end
+  -- As Keras: the optimizer's accumulators belong to this compile (a layer
+  -- frozen since, or another model, gets fresh ones); its iteration count stays.
+  opt.core:reset_state()
   self.optimizer, self.loss, self.metrics = opt, loss, metrics
   self.compiled = true
   self._core_compiled = false
