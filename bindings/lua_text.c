@@ -134,6 +134,17 @@ static int tok_gc(lua_State *L) {
     return 0;
 }
 
+/* tok:num_words([n]) -> the current num_words (nil: every word); with n
+ * (nil or an integer >= 1) sets it, as Keras honours tok.num_words set
+ * after fit_on_texts. */
+static int tok_num_words(lua_State *L) {
+    em_tokenizer *t = check_tok(L);
+    if (lua_gettop(L) >= 2) t->num_words = lua_isnil(L, 2) ? 0 : lt_check_int(L, 2, "Tokenizer", "num_words", 1, INT32_MAX);
+    if (t->num_words) lua_pushinteger(L, t->num_words);
+    else lua_pushnil(L);
+    return 1;
+}
+
 /* core.text.Tokenizer{num_words, filters, lower, split, char_level, oov_token} */
 static int l_tokenizer(lua_State *L) {
     const char *fn = "Tokenizer";
@@ -308,7 +319,7 @@ static int tok_document_count(lua_State *L) {
 }
 
 static void open_tokenizer(lua_State *L) {
-    static const luaL_Reg methods[] = {{"fit", tok_fit},       {"to_sequences", tok_to_sequences},
+    static const luaL_Reg methods[] = {{"fit", tok_fit}, {"num_words", tok_num_words}, {"to_sequences", tok_to_sequences},
                                        {"matrix", tok_matrix}, {"to_texts", tok_to_texts},
                                        {"vocab", tok_vocab},
                                        {"document_count", tok_document_count}, {NULL, NULL}};

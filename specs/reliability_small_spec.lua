@@ -116,3 +116,24 @@ describe("recompiling with the same optimizer", function()
     assert.equal(0, (m.layers[1]:get_weights()[1] - frozen):abs():max())
   end)
 end)
+
+-- Tokenizer fields set after fit_on_texts (before: silently ignored).
+describe("Tokenizer fields set after fitting", function()
+  it("honours num_words, as Keras, and refuses to replace the vocabulary tables", function()
+    local t = ember.preprocessing.Tokenizer()
+    t:fit_on_texts { "a b c a", "b a" }
+    assert.is_nil(t.num_words)
+    assert.equal(3, #t:texts_to_sequences({ "a b c" }):totable()[1])
+    t.num_words = 3  -- keeps indices 1 and 2 (a, b)
+    assert.equal(3, t.num_words)
+    assert.same({ { 1, 2 } }, t:texts_to_sequences({ "a b c" }):totable())
+    for _, field in ipairs { "word_index", "word_counts", "index_word" } do
+      local ok, err = pcall(function() t[field] = {} end)
+      assert.is_false(ok)
+      assert.matches("Tokenizer: '" .. field .. "' is built by fit_on_texts and cannot be replaced", err)
+    end
+    assert.is_false(pcall(function() t.num_words = 0 end))
+    t.num_words = nil
+    assert.equal(3, #t:texts_to_sequences({ "a b c" }):totable()[1])
+  end)
+end)

@@ -30,7 +30,22 @@ Tokenizer.__index = function(self, key)
     return cache[slot]
   end
   if key == "document_count" then return self._core:document_count() end
+  if key == "num_words" then return self._core:num_words() end
   return nil
+end
+
+-- tok.num_words = n takes effect (as in Keras); the vocabulary tables are
+-- built by fit_on_texts and cannot be replaced: an error says so instead
+-- of the assignment being silently ignored.
+Tokenizer.__newindex = function(self, key, value)
+  if key == "num_words" then
+    at(2, self._core.num_words, self._core, value)
+    return
+  end
+  if VOCAB_FIELDS[key] or key == "document_count" then
+    error(("Tokenizer: '%s' is built by fit_on_texts and cannot be replaced"):format(tostring(key)), 2)
+  end
+  rawset(self, key, value)
 end
 
 -- Tokenizer{num_words, filters, lower, split, char_level, oov_token};
@@ -47,8 +62,8 @@ function P.Tokenizer(opts, ...)
     if config.num_words ~= nil then error("Tokenizer: num_words given twice", 2) end
     config.num_words, config[1] = config[1], nil
   end
-  local self = { _core = at(2, text.Tokenizer, config), num_words = config.num_words,
-                 oov_token = config.oov_token, char_level = config.char_level or false }
+  local self = { _core = at(2, text.Tokenizer, config), oov_token = config.oov_token,
+                 char_level = config.char_level or false }
   return setmetatable(self, Tokenizer)
 end
 
