@@ -53,6 +53,12 @@ local layers = { "Dense", "Embedding", "Dropout", "Activation", "Flatten", "Conv
 
 describe("random API calls with hostile arguments", function()
   it(("survive %d calls (seed %d)"):format(calls, seed), function()
+    -- the process-wide settings a call may change, restored for the specs that follow
+    local threads, flushing = ember.num_threads(), ember.flush_denormal()
+    finally(function()
+      ember.set_num_threads(threads)
+      ember.set_flush_denormal(flushing)
+    end)
     local v = values()
     local nv = 40  -- the first entries of v are the scalars and tables; tensors follow
     local function arg() return v[rand(#v)] end
