@@ -40,3 +40,11 @@ describe("archive checksums", function()
     assert.equal(0, m:get_weights()[1]:abs():max())  -- nothing half-applied
   end)
 end)
+
+describe("an .npz with two members of the same name", function()
+  it("is refused saying so (before: libzip's 'File already exists')", function()
+    local ok, err = pcall(ember.load, "specs/fixtures/duplicate_member.npz")
+    assert.is_false(ok)
+    assert.matches("not a readable .npz archive %(two members have the same name%)", err)
+  end)
+end)

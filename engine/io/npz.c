@@ -18,6 +18,10 @@ int em_is_zip_prefix(const unsigned char *b, size_t n) {
 }
 
 static int zip_fail(const char *op, const char *path, int code) {
+    /* libzip's words for this one ("File already exists") read as if the
+     * file system had refused something. */
+    if (code == ZIP_ER_EXISTS)
+        return em_fail("%s: %s: not a readable .npz archive (two members have the same name)", op, path);
     zip_error_t e;
     zip_error_init_with_code(&e, code);
     em_fail("%s: %s: not a readable .npz archive (%s)", op, path, zip_error_strerror(&e));
