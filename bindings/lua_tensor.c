@@ -449,16 +449,28 @@ static void select_row(lua_State *L, const em_tensor *t, int64_t i) {
     if (em_select(v, t, 0, i)) lt_raise(L);
 }
 
+/* t[i]: 1-based, and negative from the end as select/narrow take it
+ * (t[-1] is the last row, numpy's t[-1]). */
 static int64_t check_row(lua_State *L, const em_tensor *t, int idx) {
     if (t->ndim == 0) luaL_error(L, "index: cannot index a 0-d tensor (use :item())");
     int64_t i = lt_check_int(L, idx, "index", "index", INT64_MIN, INT64_MAX);
+    if (i < 0) i += t->shape[0] + 1;
     if (i < 1 || i > t->shape[0])
-        luaL_error(L, "index: index %I out of range for dimension 1 of size %I", (lua_Integer)i, (lua_Integer)t->shape[0]);
+        luaL_error(L, "index: index %I out of range for dimension 1 of size %I (1-based; -1 is the last)",
+                   (lua_Integer)lua_tointeger(L, idx), (lua_Integer)t->shape[0]);
     return i - 1;
+}
+
+/* t[{i, j}] / t[{i, j}] = v: a Python habit; say what works instead of
+ * returning nil or naming a table address. */
+static int table_index_error(lua_State *L) {
+    return luaL_error(L, "index: a tensor is indexed one dimension at a time, t[i][j], or t:get(i, j) / "
+                         "t:set(i, j, v) (Lua has no t[i, j]; t[{i, j}] is not a multi-index)");
 }
 
 static int tensor_index(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    if (lua_type(L, 2) == LUA_TTABLE) return table_index_error(L);
     if (lua_type(L, 2) == LUA_TNUMBER) {
         if (!t->storage) return luaL_error(L, "index: empty tensor");
         select_row(L, t, check_row(L, t, 2));
@@ -485,6 +497,7 @@ static int tensor_index(lua_State *L) {
 /* t[i] = number | tensor: fill or copy into row i. */
 static int tensor_newindex(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
+    if (lua_type(L, 2) == LUA_TTABLE) return table_index_error(L);
     if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "index: tensors have no assignable field '%s'", luaL_tolstring(L, 2, NULL));
     if (!t->storage) return luaL_error(L, "index: empty tensor");
     int64_t i = check_row(L, t, 2);
@@ -506,6 +519,14 @@ static int tensor_newindex(lua_State *L) {
     check_value(L, "index", t, v);
     em_tensor_fill(row, v);
     return 0;
+}
+
+/* a < b, a <= b (and so a > b, a >= b) with a tensor: Lua turns what a
+ * comparison metamethod returns into one boolean, so elementwise results
+ * cannot come out of these operators; say which methods give them. */
+static int tensor_compare(lua_State *L) {
+    return luaL_error(L, "compare: tensors cannot be compared with <, <=, > or >= (Lua makes the result one "
+                         "boolean); use a:gt(b), a:ge(b), a:lt(b) or a:le(b), which give a tensor of 0 and 1");
 }
 
 static int tensor_len(lua_State *L) {
@@ -652,7 +673,7 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 void ember_open_tensor(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__gc", tensor_gc}, {"__index", tensor_index}, {"__newindex", tensor_newindex},
-        {"__len", tensor_len}, {NULL, NULL}};
+        {"__len", tensor_len}, {"__lt", tensor_compare}, {"__le", tensor_compare}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
         {"get", l_get}, {"set", l_set}, {"size", l_size}, {"dim", l_dim}, {"numel", l_numel},
         {"item", l_item}, {"totable", l_totable}, {"float", l_float}, {"int", l_int},

@@ -106,7 +106,8 @@ describe("element access and conversion", function()
     assert.has_error(function() a:copy_(ember.zeros { 3 }) end, "copy_: shapes {2,3} and {3} differ")
     assert.has_error(function() a:copy_(a:int()) end,
       "copy_: cannot copy int32 data into a float32 tensor (convert with :float() or :int())")
-    assert.has_error(function() return a[0] end, "index: index 0 out of range for dimension 1 of size 2")
+    assert.has_error(function() return a[0] end,
+      "index: index 0 out of range for dimension 1 of size 2 (1-based; -1 is the last)")
     assert.error_matches(function() a[1] = T { 1, 2 } end,
       "index: cannot assign a tensor of shape {2} to a row of shape {3}")
   end)

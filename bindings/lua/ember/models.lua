@@ -464,5 +464,25 @@ for _, name in ipairs { "fit", "evaluate", "predict", "train_on_batch", "test_on
 end
 require("ember.weights_io").install(Sequential)
 
+-- model.fit(x, y) with a dot (a Python habit) passes x as the model: every
+-- public method checks its self and says to use a colon.  A tail call, so
+-- the method's own errors still point at the caller's line.
+local function describe_self(v)
+  if v == nil then return "nothing" end
+  if core.is_tensor(v) then return "a tensor" end
+  return "a " .. type(v)
+end
+for name, f in pairs(Sequential) do
+  if type(f) == "function" and not name:find("^_") then
+    Sequential[name] = function(self, ...)
+      if getmetatable(self) ~= Sequential then
+        error(("Sequential.%s: call it with a colon, model:%s(...) (with a dot, Lua passed %s as the model)")
+          :format(name, name, describe_self(self)), 2)
+      end
+      return f(self, ...)
+    end
+  end
+end
+
 -- ember.Sequential(...) and ember.models.Sequential(...)
 return M

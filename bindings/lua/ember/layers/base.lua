@@ -109,6 +109,16 @@ function base.define(type_name, spec)
       error(("%s: option 'input_shape' expected a table such as {ember.None, 14}, got %s")
         :format(type_name, type(config.input_shape)), 2)
     end
+    local highest = 0
+    for i in pairs(config.input_shape or {}) do
+      if math.type(i) == "integer" and i > highest then highest = i end
+    end
+    for i = 1, highest do
+      if config.input_shape[i] == nil then
+        error(("%s: option 'input_shape' has nothing at position %d: write ember.None for an unknown dimension "
+          .. "(Python's None; a Lua nil leaves a hole)"):format(type_name, i), 2)
+      end
+    end
     for i, d in pairs(config.input_shape or {}) do
       local ok = d == core.None or (math.type(d) == "integer" and d > 0)
         or (math.type(d) == "float" and d > 0 and d == math.floor(d) and d < 2 ^ 53)
