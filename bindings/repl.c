@@ -61,12 +61,14 @@ static void resolve(lua_State *L, const char *path, size_t len) {
 
 static void collect_fields(lua_State *L, int idx, const char *prefix, const char *partial) {
     size_t pl = strlen(partial);
+    int want_private = partial[0] == '_';  /* _train_batch and friends only when asked for */
     for (int depth = 0; depth < 4 && lua_istable(L, idx); depth++) {
         lua_pushnil(L);
         while (lua_next(L, idx)) {
             if (lua_type(L, -2) == LUA_TSTRING) {
                 const char *k = lua_tostring(L, -2);
-                if (strncmp(k, partial, pl) == 0 && strncmp(k, "__", 2) != 0) add_candidate(prefix, k, 0);
+                if (strncmp(k, partial, pl) == 0 && strncmp(k, "__", 2) != 0 && (want_private || k[0] != '_'))
+                    add_candidate(prefix, k, 0);
             }
             lua_pop(L, 1);
         }
@@ -92,7 +94,10 @@ static int collect_candidates(lua_State *L) {
         const char *prefix = lua_tostring(L, -1);
         resolve(L, text, plen - 1);
         if (!lua_isnil(L, -1)) {
-            if (!lua_istable(L, -1)) {
+            if (luaL_testudata(L, -1, "ember.Tensor")) {  /* its __index is a function: list the methods */
+                lua_getfield(L, LUA_REGISTRYINDEX, "ember.Tensor.methods");
+                lua_replace(L, -2);
+            } else if (!lua_istable(L, -1)) {
                 if (luaL_getmetafield(L, -1, "__index")) lua_replace(L, -2);
             }
             collect_fields(L, lua_gettop(L), prefix, sep + 1);
@@ -167,10 +172,16 @@ static int incomplete(lua_State *L, int status) {
     return 0;
 }
 
+/* The results through ember.show (tables as Lua source, not addresses),
+ * protected like the evaluation itself. */
 static void print_results(lua_State *L, int base) {
     int n = lua_gettop(L) - base;
     if (n == 0) return;
-    lua_getglobal(L, "print");
+    static const char code[] = "return require('ember.show').print(...)";
+    if (luaL_loadbuffer(L, code, sizeof code - 1, "=repl") != LUA_OK) {
+        ember_report(L, LUA_ERRSYNTAX);
+        return;
+    }
     lua_insert(L, base + 1);
     if (ember_docall(L, n, 0) != LUA_OK) ember_report(L, LUA_ERRRUN);
 }

@@ -1,0 +1,54 @@
+-- How the REPL shows values: tables as Lua source (lists as {1, 2, 3},
+-- records as {acc = {...}, loss = {...}}, keys sorted, nested three deep,
+-- 20 entries each at most), everything else as tostring does (tensors print
+-- like numpy).  x.shape, a History's history, get_weights() and evaluate's
+-- metrics read at a glance instead of "table: 0x55d0...".
+local show = {}
+
+local MAX_ITEMS, MAX_DEPTH = 20, 3
+
+local function is_identifier(k) return type(k) == "string" and k:match("^[%a_][%w_]*$") ~= nil end
+
+local function scalar(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  return tostring(v)  -- numbers exactly as Lua prints them
+end
+
+local function format(v, depth, seen)
+  if type(v) ~= "table" or getmetatable(v) ~= nil and getmetatable(v).__tostring then
+    if type(v) == "table" then return tostring(v) end
+    return scalar(v)
+  end
+  if seen[v] then return "{...}" end
+  if depth >= MAX_DEPTH then return "{...}" end
+  seen[v] = true
+  local parts, n = {}, #v
+  for i = 1, math.min(n, MAX_ITEMS) do parts[#parts + 1] = format(v[i], depth + 1, seen) end
+  if n > MAX_ITEMS then parts[#parts + 1] = ("... (%d entries)"):format(n) end
+  local keys = {}
+  for k in pairs(v) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+  end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for i, k in ipairs(keys) do
+    if i > MAX_ITEMS then
+      parts[#parts + 1] = ("... (%d more keys)"):format(#keys - MAX_ITEMS)
+      break
+    end
+    local key = is_identifier(k) and k or ("[" .. scalar(k) .. "]")
+    parts[#parts + 1] = key .. " = " .. format(v[k], depth + 1, seen)
+  end
+  seen[v] = nil
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+function show.format(v) return format(v, 0, {}) end
+
+-- print's layout (tab-separated), each value shown as above.
+function show.print(...)
+  local out = {}
+  for i = 1, select("#", ...) do out[i] = show.format((select(i, ...))) end
+  print(table.concat(out, "\t"))
+end
+
+return show
