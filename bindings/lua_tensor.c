@@ -461,16 +461,57 @@ static int64_t check_row(lua_State *L, const em_tensor *t, int idx) {
     return i - 1;
 }
 
-/* t[{i, j}] / t[{i, j}] = v: a Python habit; say what works instead of
- * returning nil or naming a table address. */
-static int table_index_error(lua_State *L) {
-    return luaL_error(L, "index: a tensor is indexed one dimension at a time, t[i][j], or t:get(i, j) / "
-                         "t:set(i, j, v) (Lua has no t[i, j]; t[{i, j}] is not a multi-index)");
+/* t[{i, j, ...}]: Torch7's multi-index, one entry per leading dimension,
+ * 1-based, negative from the end.  Reads them into idx (0-based) and
+ * returns how many; ranges ({{1, 3}, 2}, Torch's slices) are not taken. */
+static int table_indices(lua_State *L, const em_tensor *t, int key, int64_t *idx) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, key);
+    if (n < 1 || n > t->ndim)
+        return luaL_error(L, "index: t[{...}] takes 1 to %d indices for a tensor of %d dimensions, got %I", t->ndim,
+                          t->ndim, n);
+    for (lua_Integer d = 0; d < n; d++) {
+        lua_rawgeti(L, key, d + 1);
+        int isnum = 0;
+        lua_Integer i = lua_tointegerx(L, -1, &isnum);
+        if (!isnum) {
+            if (lua_istable(L, -1))
+                return luaL_error(L, "index: ranges such as t[{{1, 3}, 2}] are not supported yet; use "
+                                     "t:narrow(dim, start, length)");
+            return luaL_error(L, "index: entry %I of t[{...}] must be an integer, got %s", d + 1, luaL_typename(L, -1));
+        }
+        lua_pop(L, 1);
+        int64_t size = t->shape[d];
+        if (i < 0) i += size + 1;
+        if (i < 1 || i > size)
+            return luaL_error(L, "index: index %I out of range for dimension %I of size %I", (lua_Integer)i, d + 1,
+                              (lua_Integer)size);
+        idx[d] = i - 1;
+    }
+    return (int)n;
+}
+
+/* The view of t at the leading indices idx[0..n-1] (pushed). */
+static em_tensor *push_subview(lua_State *L, const em_tensor *t, const int64_t *idx, int n) {
+    em_tensor *v = lt_push_view(L, t);
+    for (int d = 0; d < n; d++) {
+        em_tensor next = {0};
+        if (em_select(&next, v, 0, idx[d])) lt_raise(L);
+        em_tensor_release(v);
+        *v = next;
+    }
+    return v;
 }
 
 static int tensor_index(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
-    if (lua_type(L, 2) == LUA_TTABLE) return table_index_error(L);
+    if (lua_type(L, 2) == LUA_TTABLE && !lt_test(L, 2)) {
+        if (!t->storage) return luaL_error(L, "index: empty tensor");
+        int64_t idx[EM_MAX_DIMS];
+        int n = table_indices(L, t, 2, idx);
+        if (n == t->ndim) push_element(L, t, idx);
+        else push_subview(L, t, idx, n);
+        return 1;
+    }
     if (lua_type(L, 2) == LUA_TNUMBER) {
         if (!t->storage) return luaL_error(L, "index: empty tensor");
         select_row(L, t, check_row(L, t, 2));
@@ -497,12 +538,26 @@ static int tensor_index(lua_State *L) {
 /* t[i] = number | tensor: fill or copy into row i. */
 static int tensor_newindex(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
-    if (lua_type(L, 2) == LUA_TTABLE) return table_index_error(L);
-    if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "index: tensors have no assignable field '%s'", luaL_tolstring(L, 2, NULL));
+    int multi = lua_type(L, 2) == LUA_TTABLE && !lt_test(L, 2);
+    if (!multi && lua_type(L, 2) != LUA_TNUMBER)
+        return luaL_error(L, "index: tensors have no assignable field '%s'", luaL_tolstring(L, 2, NULL));
     if (!t->storage) return luaL_error(L, "index: empty tensor");
-    int64_t i = check_row(L, t, 2);
-    em_tensor *row = lt_new(L);  /* a view of row i, released with the userdata */
-    if (em_select(row, t, 0, i)) return lt_raise(L);
+    em_tensor *row;  /* the part assigned: a view released with its userdata */
+    if (multi) {
+        int64_t idx[EM_MAX_DIMS];
+        int n = table_indices(L, t, 2, idx);
+        if (n == t->ndim) {  /* t[{i, j}] = v: one element */
+            double v = lt_check_number(L, 3, "index", "value");
+            check_value(L, "index", t, v);
+            em_tensor_set(t, idx, v);
+            return 0;
+        }
+        row = push_subview(L, t, idx, n);
+    } else {
+        int64_t i = check_row(L, t, 2);
+        row = lt_new(L);
+        if (em_select(row, t, 0, i)) return lt_raise(L);
+    }
     em_tensor *src = lt_test(L, 3);
     if (src) {
         if (!src->storage) return luaL_error(L, "index: assigning an empty tensor");

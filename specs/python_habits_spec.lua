@@ -26,15 +26,25 @@ describe("Python habits", function()
     assert.matches("LSTM: option 'input_shape' has nothing at position 1: write ember.None", err)
   end)
 
-  it("t[{i, j}] explains how to index; t[-1] is the last row, as numpy", function()
+  it("t[{i, j}] reads and writes an element (Torch7's multi-index); t[-1] is the last row, as numpy", function()
     local t = ember.arange(1, 6):float():reshape(3, 2)
     assert.same({ 5, 6 }, t[-1]:totable())
     assert.same({ 1, 2 }, t[-3]:totable())
     assert.error_matches(function() return t[-4] end, "index %-4 out of range for dimension 1 of size 3")
     t[-1] = 0
     assert.same({ 0, 0 }, t[3]:totable())
-    assert.error_matches(function() return t[{ 1, 2 }] end, "t%[i%]%[j%], or t:get%(i, j%)")
-    assert.error_matches(function() t[{ 1, 2 }] = 1 end, "t%[i%]%[j%], or t:get%(i, j%)")
+    assert.equal(2, t[{ 1, 2 }])
+    assert.equal(4, t[{ -2, -1 }])
+    assert.same({ 3, 4 }, t[{ 2 }]:totable())
+    t[{ 1, 2 }] = 9
+    assert.equal(9, t:get(1, 2))
+    t[{ 2 }] = 7
+    assert.same({ 7, 7 }, t[2]:totable())
+    assert.error_matches(function() return t[{ 1, 2, 3 }] end, "takes 1 to 2 indices for a tensor of 2 dimensions")
+    assert.error_matches(function() return t[{ { 1, 3 }, 2 }] end, "ranges such as t%[{{1, 3}, 2}%] are not supported")
+    assert.error_matches(function() return t[{ 4, 1 }] end, "index 4 out of range for dimension 1 of size 3")
+    local i = t:int()
+    assert.error_matches(function() i[{ 1, 1 }] = 1e10 end, "index: value 10000000000.0 does not fit in int32")
   end)
 
   it("pred > 0.5 points to the elementwise methods", function()
