@@ -235,35 +235,40 @@ static int read_preamble(const unsigned char *b, size_t size, const char *op, co
     return 0;
 }
 
-int em_npy_image_size(const unsigned char *b, size_t size, const char *op, const char *what, uint64_t *total) {
+/* Preamble and header of an image: h, where the data starts, and the
+ * element count its shape gives. */
+static int read_npy_header(const unsigned char *b, size_t size, const char *op, const char *what, npy_header *h,
+                           size_t *data_at, int64_t *count) {
     size_t hstart = 0, hlen = 0;
     if (read_preamble(b, size, op, what, &hstart, &hlen)) return -1;
-    npy_header h;
-    memset(&h, 0, sizeof h);
+    memset(h, 0, sizeof *h);
     cursor c = {(const char *)b + hstart, (const char *)b + hstart + hlen, op, what};
-    if (parse_header(&c, &h)) return -1;
-    uint64_t n = 1;
-    for (int d = 0; d < h.ndim; d++) {
-        if (h.shape[d] && n > (uint64_t)EM_MAX_NUMEL / (uint64_t)h.shape[d]) return em_fail("%s: %s: shape too large", op, what);
-        n *= (uint64_t)h.shape[d];
+    if (parse_header(&c, h)) return -1;
+    int64_t n = 1;
+    for (int d = 0; d < h->ndim; d++) {
+        if (h->shape[d] && n > EM_MAX_NUMEL / h->shape[d]) return em_fail("%s: %s: shape too large", op, what);
+        n *= h->shape[d];
     }
-    *total = (uint64_t)(hstart + hlen) + n * (uint64_t)h.size;
+    *data_at = hstart + hlen;
+    *count = n;
+    return 0;
+}
+
+int em_npy_image_size(const unsigned char *b, size_t size, const char *op, const char *what, uint64_t *total) {
+    npy_header h;
+    size_t data_at;
+    int64_t n;
+    if (read_npy_header(b, size, op, what, &h, &data_at, &n)) return -1;
+    *total = (uint64_t)data_at + (uint64_t)n * (uint64_t)h.size;
     return 0;
 }
 
 int em_npy_decode(em_tensor *out, const unsigned char *b, size_t size, const char *op, const char *what) {
-    size_t hstart = 0, hlen = 0;
-    if (read_preamble(b, size, op, what, &hstart, &hlen)) return -1;
     npy_header h;
-    memset(&h, 0, sizeof h);
-    cursor c = {(const char *)b + hstart, (const char *)b + hstart + hlen, op, what};
-    if (parse_header(&c, &h)) return -1;
-    int64_t n = 1;
-    for (int d = 0; d < h.ndim; d++) {
-        if (h.shape[d] && n > EM_MAX_NUMEL / h.shape[d]) return em_fail("%s: %s: shape too large", op, what);
-        n *= h.shape[d];
-    }
-    size_t have = size - hstart - hlen;
+    size_t data_at;
+    int64_t n;
+    if (read_npy_header(b, size, op, what, &h, &data_at, &n)) return -1;
+    size_t have = size - data_at;
     if ((uint64_t)n > (uint64_t)(SIZE_MAX / 8) || have != (size_t)n * (size_t)h.size) {
         char s[160];
         return em_fail("%s: %s: %zu bytes of data, but shape %s of %d-byte elements needs %llu (truncated or corrupt)",
@@ -275,7 +280,7 @@ int em_npy_decode(em_tensor *out, const unsigned char *b, size_t size, const cha
     for (int d = 0; d < h.ndim; d++) shape[d] = h.fortran ? h.shape[h.ndim - 1 - d] : h.shape[d];
     em_tensor raw = {0};
     if (em_tensor_alloc(&raw, dt, h.ndim, shape)) return -1;
-    if (convert_data(&raw, &h, b + hstart + hlen, n, op, what)) {
+    if (convert_data(&raw, &h, b + data_at, n, op, what)) {
         em_tensor_release(&raw);
         return -1;
     }

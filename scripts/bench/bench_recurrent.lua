@@ -14,13 +14,7 @@ local cases, inputs = catalog.cases, catalog.inputs
 
 local function torch_times() return bench.torch_times("torch_recurrent.py", "2 5") end
 
-local function load_average()
-  local f = io.open("/proc/loadavg")
-  if not f then return "unknown" end
-  local s = f:read("l")
-  f:close()
-  return s:match("^(%S+ %S+ %S+)")
-end
+local load_average = require("machine").load_average
 
 bench.section("Recurrent layers: one training batch (forward + backward + RMSprop), batch 128")
 print(("machine shared with other jobs (load average %s): figures are noisy, medians of 5 runs")

@@ -7,6 +7,9 @@
 -- build returns nil and a reason when there is no C compiler (the spec then
 -- marks itself pending), and raises with the compiler's output when the
 -- program does not compile.
+--   local out = c.output("fpmode_test", "-O1 specs/c/fpmode_test.c ...")
+-- builds, runs (it must exit 0) and removes the program in one call and
+-- returns what it printed, or nil and a reason when there is no compiler.
 local M = {}
 
 local Program = {}
@@ -39,6 +42,15 @@ end
 
 function Program:remove()
   os.execute("rm -rf " .. quote(self.dir))
+end
+
+function M.output(name, sources_and_flags)
+  local prog, why = M.build(name, sources_and_flags)
+  if not prog then return nil, why end
+  local ok, code, out = prog:run()
+  prog:remove()
+  assert(ok, "the test program " .. name .. " exited with " .. tostring(code) .. ":\n" .. out)
+  return out
 end
 
 return M
