@@ -15,7 +15,8 @@ describe("REPL display and completion", function()
     local long = {}
     for i = 1, 25 do long[i] = i end
     assert.matches("^{1, 2, .*, 20, %.%.%. %(25 entries%)}$", show.format(long))
-    assert.equal(tostring(ember.zeros { 2 }), show.format(ember.zeros { 2 }))
+    assert.equal(tostring(ember.zeros { 2 }) .. "\n[float32 tensor of shape {2}]", show.format(ember.zeros { 2 }))
+    assert.equal("{w = [int32 tensor of shape {2, 3}]}", show.format { w = ember.zeros({ 2, 3 }, { dtype = "int32" }) })
     assert.equal("{2, 3}", show.format(ember.zeros { 2, 3 }.shape))
   end)
 

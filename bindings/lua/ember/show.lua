@@ -1,9 +1,11 @@
 -- How the REPL shows values: tables as Lua source (lists as {1, 2, 3},
 -- records as {acc = {...}, loss = {...}}, keys sorted, nested three deep,
--- 20 entries each at most), everything else as tostring does (tensors print
--- like numpy).  x.shape, a History's history, get_weights() and evaluate's
+-- 20 entries each at most), tensors as numpy prints them followed by their
+-- dtype and shape (only the latter inside a table), everything else as
+-- tostring does.  x.shape, a History's history, get_weights() and evaluate's
 -- metrics read at a glance instead of "table: 0x55d0...".
 local show = {}
+local ember_core_is_tensor = require("ember.core").is_tensor
 
 local MAX_ITEMS, MAX_DEPTH = 20, 3
 
@@ -14,7 +16,17 @@ local function scalar(v)
   return tostring(v)  -- numbers exactly as Lua prints them
 end
 
+-- A tensor as numpy prints it, then its dtype and shape, as Torch7's
+-- "[torch.FloatTensor of size 2x3]" did (inside a table: the summary only).
+local function tensor_summary(t)
+  return ("[%s tensor of shape {%s}]"):format(t.dtype, table.concat(t.shape, ", "))
+end
+
 local function format(v, depth, seen)
+  if ember_core_is_tensor(v) then
+    if depth == 0 then return tostring(v) .. "\n" .. tensor_summary(v) end
+    return tensor_summary(v)
+  end
   if type(v) ~= "table" or getmetatable(v) ~= nil and getmetatable(v).__tostring then
     if type(v) == "table" then return tostring(v) end
     return scalar(v)
