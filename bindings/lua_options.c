@@ -97,18 +97,22 @@ void lt_register_options(lua_State *L, const char *type, const em_option *table)
     lua_pop(L, 1);
 }
 
-static int l_options(lua_State *L) {
-    const char *type = luaL_checkstring(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
-    lua_getfield(L, -1, type);
-    const em_option *table = lua_touserdata(L, -1);
-    if (!table) return luaL_error(L, "options: no declared options for layer type '%s'", type);
+void lt_push_option_names(lua_State *L, const em_option *table) {
     lua_newtable(L);
     int i = 0;
     for (const em_option *o = table; o->name; o++) {
         lua_pushstring(L, o->name);
         lua_rawseti(L, -2, ++i);
     }
+}
+
+static int l_options(lua_State *L) {
+    const char *type = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+    lua_getfield(L, -1, type);
+    const em_option *table = lua_touserdata(L, -1);
+    if (!table) return luaL_error(L, "options: no declared options for layer type '%s'", type);
+    lt_push_option_names(L, table);
     return 1;
 }
 

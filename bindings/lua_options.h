@@ -13,6 +13,9 @@
  * checks.  Keys the table does not declare are the Lua half's to refuse. */
 void lt_read_options(lua_State *L, int idx, const char *fn, const em_option *table, void *config);
 
+/* Pushes the list of table's option names ({name, ...}). */
+void lt_push_option_names(lua_State *L, const em_option *table);
+
 /* Makes table's option names available as core.layers.options(type) ->
  * {name, ...} (the core.layers table is at the top of the stack). */
 void lt_register_options(lua_State *L, const char *type, const em_option *table);

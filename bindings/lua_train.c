@@ -84,12 +84,7 @@ static int l_optimizer(lua_State *L) {
 /* optimizer_options(kind) -> {name, ...}: what the Lua constructors accept. */
 static int l_optimizer_options(lua_State *L) {
     int kind = ember_check_name(L, "optimizer", luaL_checkstring(L, 1), em_optimizer_names);
-    lua_newtable(L);
-    int i = 0;
-    for (const em_option *o = em_optimizer_options((em_opt_kind)kind); o->name; o++) {
-        lua_pushstring(L, o->name);
-        lua_rawseti(L, -2, ++i);
-    }
+    lt_push_option_names(L, em_optimizer_options((em_opt_kind)kind));
     return 1;
 }
 
