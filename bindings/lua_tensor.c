@@ -689,8 +689,8 @@ static int l_is_tensor(lua_State *L) { lua_pushboolean(L, lt_test(L, 1) != NULL)
  * or all new (load_weights, set_weights). */
 static int l_copy_all(lua_State *L) {
     lua_settop(L, 2);
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_istable(L, 1) || lt_test(L, 1)) lt_argerror(L, 1, "copy_all", "dsts", "a list of tensors");
+    if (!lua_istable(L, 2) || lt_test(L, 2)) lt_argerror(L, 2, "copy_all", "srcs", "a list of tensors");
     lua_Integer n, m;
     int dsts = lg_anchor_list(L, 1, "copy_all", "dsts", INT32_MAX, &n);
     int srcs = lg_anchor_list(L, 2, "copy_all", "srcs", INT32_MAX, &m);

@@ -99,7 +99,8 @@ describe("random API calls with hostile arguments", function()
         collectgarbage()
       end
     end
-    assert.equal(calls, survived + raised)
+    -- reaching here is the check (a crash or a sanitizer report ends the run);
+    -- both outcomes must occur, or the arguments never got past the checks
     assert.is_true(raised > 0 and survived > 0)
     print(("api fuzz: %d calls returned, %d raised"):format(survived, raised))
   end)

@@ -76,3 +76,34 @@ describe("interrupts", function()
     return m, ones
   end, function(m, ones) m:set_weights(ones) end)
 end)
+
+describe("ember.core.copy_all", function()
+  it("checks every pair before copying any, naming the entry", function()
+    local a, b = ember.zeros { 2 }, ember.zeros { 3 }
+    local cases = {
+      { function() ember.core.copy_all(a, { a }) end, "copy_all: argument 'dsts'" },
+      { function() ember.core.copy_all({ a }, { a, b }) end, "copy_all: 1 destinations but 2 sources" },
+      { function() ember.core.copy_all({ a, "x" }, { ember.ones { 2 }, b }) end,
+        "copy_all: entry 2 expected two tensors, got string and" },
+      { function() ember.core.copy_all({ a, b }, { ember.ones { 2 }, ember.ones { 4 } }) end,
+        "copy_all: entry 2: a float32 {3} tensor cannot take a float32 {4} one" },
+      { function() ember.core.copy_all({ a }, { ember.ones({ 2 }, { dtype = "int32" }) }) end,
+        "copy_all: entry 1: a float32 {2} tensor cannot take a int32 {2} one" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(c[1])
+      assert.is_false(ok, c[2])
+      assert.truthy(tostring(err):find(c[2], 1, true), ("expected %q in %q"):format(c[2], tostring(err)))
+    end
+    assert.equal(0, a:max())  -- the valid first pairs were not copied either
+  end)
+end)
+
+describe("ember.core.train.optimizer_options", function()
+  it("lists an optimizer's declared options and refuses an unknown kind", function()
+    assert.same({ "lr", "decay", "epsilon", "rho" }, ember.core.train.optimizer_options("rmsprop"))
+    local ok, err = pcall(ember.core.train.optimizer_options, "adamax")
+    assert.is_false(ok)
+    assert.matches("unknown optimizer 'adamax' %(valid: sgd, rmsprop, adam%)", err)
+  end)
+end)
