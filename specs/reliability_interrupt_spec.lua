@@ -100,10 +100,16 @@ describe("ember.core.copy_all", function()
 end)
 
 describe("ember.core.train.optimizer_options", function()
-  it("lists an optimizer's declared options and refuses an unknown kind", function()
+  it("lists an optimizer's declared options and refuses an unknown kind; the core's methods check self", function()
     assert.same({ "lr", "decay", "epsilon", "rho" }, ember.core.train.optimizer_options("rmsprop"))
     local ok, err = pcall(ember.core.train.optimizer_options, "adamax")
     assert.is_false(ok)
     assert.matches("unknown optimizer 'adamax' %(valid: sgd, rmsprop, adam%)", err)
+    local core = ember.optimizers.SGD().core
+    for _, name in ipairs { "lr", "reset_state", "iterations" } do
+      local ok2, err2 = pcall(core[name], ember.zeros { 1 })
+      assert.is_false(ok2, name)
+      assert.matches(name .. ": argument 'self' expected an optimizer", err2)
+    end
   end)
 end)
