@@ -67,6 +67,8 @@ int luaopen_ember_core(lua_State *L) {
     lua_setfield(L, -2, "clock");
     lua_pushcfunction(L, l_peak_rss);
     lua_setfield(L, -2, "peak_rss");
+    lua_pushcfunction(L, lt_nearest_name);
+    lua_setfield(L, -2, "_nearest_name");
     lua_newtable(L);
     lua_pushcfunction(L, l_storage_allocations);
     lua_setfield(L, -2, "storage_allocations");

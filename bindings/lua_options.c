@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../engine/core/names.h"
 #include "../engine/ops/activations.h"
 #include "lua_tensor.h"
 
@@ -46,7 +47,9 @@ static int read_choice(lua_State *L, int idx, const char *fn, const em_option *o
         lua_pushfstring(L, "%s\"%s\"", i ? ", " : "", o->choices[i]);
         luaL_addvalue(&b);
     }
-    lua_pushfstring(L, ", got \"%s\"", name);
+    char hint[96] = "";
+    em_append_suggestion(hint, sizeof hint, name, o->choices, -1);
+    lua_pushfstring(L, ", got \"%s\"%s", name, hint);
     luaL_addvalue(&b);
     luaL_pushresult(&b);
     return lua_error(L);
@@ -121,4 +124,39 @@ void lt_open_options(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
     lua_pushcfunction(L, l_options);
     lua_setfield(L, -2, "options");
+}
+
+int lt_unknown_option(lua_State *L, const char *fn, const char *prefix, const char *key, const char *const keys[]) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "%s: unknown option '%s%s' (valid: ", fn, prefix, key);
+    luaL_addvalue(&b);
+    for (int i = 0; keys[i]; i++) {
+        lua_pushfstring(L, "%s%s", i ? ", " : "", keys[i]);
+        luaL_addvalue(&b);
+    }
+    char hint[96] = ")";
+    em_append_suggestion(hint, sizeof hint, key, keys, -1);
+    luaL_addstring(&b, hint);
+    luaL_pushresult(&b);
+    return lua_error(L);
+}
+
+/* The list is read into a bounded array of borrowed strings: the names
+ * stay anchored in the table at 2 while they are compared. */
+int lt_nearest_name(lua_State *L) {
+    enum { MAX_NAMES = 256 };
+    const char *word = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *names[MAX_NAMES];
+    int n = 0;
+    for (lua_Integer i = 1; n < MAX_NAMES; i++) {
+        if (lua_rawgeti(L, 2, i) != LUA_TSTRING) { lua_pop(L, 1); break; }
+        names[n++] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    int k = em_nearest_name(word, names, n);
+    if (k < 0) lua_pushnil(L);
+    else lua_pushstring(L, names[k]);
+    return 1;
 }

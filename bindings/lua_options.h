@@ -20,6 +20,15 @@ void lt_push_option_names(lua_State *L, const em_option *table);
  * {name, ...} (the core.layers table is at the top of the stack). */
 void lt_register_options(lua_State *L, const char *type, const em_option *table);
 
+/* Raises "<fn>: unknown option '<prefix><key>' (valid: a, b, c); did you
+ * mean 'x'?" for a key that keys (NULL-terminated) does not hold; prefix
+ * names the nested table the key was found in ("series[1].") or is "". */
+int lt_unknown_option(lua_State *L, const char *fn, const char *prefix, const char *key, const char *const keys[]);
+
+/* core._nearest_name(word, {name, ...}) -> the suggestion or nil
+ * (engine/core/names.h's rule, for the Lua half's messages). */
+int lt_nearest_name(lua_State *L);
+
 /* core.layers.options into the table at the top of the stack. */
 void lt_open_options(lua_State *L);
 

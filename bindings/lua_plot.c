@@ -17,6 +17,7 @@
 #include "../engine/plot/figure.h"
 #include "ember_modules.h"
 #include "lua_guard.h"
+#include "lua_options.h"
 #include "lua_tensor.h"
 
 #define FIGURE_MT "ember.plot.Figure"
@@ -144,7 +145,7 @@ static void check_known_options(lua_State *L, int idx, const char *fn, const cha
         if (lua_type(L, -2) == LUA_TSTRING) {
             const char *key = lua_tostring(L, -2);
             for (int i = 0; known[i]; i++) ok |= strcmp(key, known[i]) == 0;
-            if (!ok) luaL_error(L, "%s: unknown option '%s%s'", fn, prefix, key);
+            if (!ok) lt_unknown_option(L, fn, prefix, key, known);
         } else {
             luaL_error(L, "%s: unexpected positional entry in options%s (use named options such as file = ...)", fn,
                        prefix);

@@ -9,6 +9,7 @@
 #include "../engine/text/tokenizer.h"
 #include "ember_modules.h"
 #include "lua_guard.h"
+#include "lua_options.h"
 #include "lua_sequences.h"
 #include "lua_tensor.h"
 
@@ -27,7 +28,7 @@ static void check_keys(lua_State *L, int idx, const char *fn, const char *const 
         int known = 0;
         if (lua_type(L, -1) == LUA_TSTRING)
             for (int i = 0; keys[i] && !known; i++) known = strcmp(lua_tostring(L, -1), keys[i]) == 0;
-        if (!known) luaL_error(L, "%s: unknown option '%s'", fn, luaL_tolstring(L, -1, NULL));
+        if (!known) lt_unknown_option(L, fn, "", luaL_tolstring(L, -1, NULL), keys);
     }
 }
 

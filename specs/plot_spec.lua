@@ -309,9 +309,11 @@ describe("ember.plot", function()
       assert.has_error(function() plot.line "x" end,
         "ember.plot.line: argument 'options' expected a table, got string")
       assert.has_error(function() plot.line {y = {1}, file = png(), titel = "t"} end,
-        "ember.plot.line: unknown option 'titel'")
+        "ember.plot.line: unknown option 'titel' (valid: file, title, xlabel, ylabel, width, height, legend, x, y, "
+        .. "style, label); did you mean 'title'?")
       assert.has_error(function() plot.line {y = {1}, file = png(), series = {}} end,
-        "ember.plot.line: unknown option 'series'")
+        "ember.plot.line: unknown option 'series' (valid: file, title, xlabel, ylabel, width, height, legend, x, y, "
+        .. "style, label)")
       assert.has_error(function() plot.line {y = {1}, file = png(), title = 5} end,
         "ember.plot.line: option 'title' expected a string, got 5")
       assert.has_error(function() plot.line {y = {1}, file = png(), width = 10} end,
@@ -332,7 +334,7 @@ describe("ember.plot", function()
       assert.has_error(function() plot.figure {file = png(), series = {{y = {1}}, {x = {1}, y = {1, 2}}}} end,
         "ember.plot.figure: options 'series[2].x' and 'series[2].y' have different lengths (1 and 2)")
       assert.has_error(function() plot.figure {file = png(), series = {{y = {1}, colour = "b"}}} end,
-        "ember.plot.figure: unknown option 'series[1].colour'")
+        "ember.plot.figure: unknown option 'series[1].colour' (valid: x, y, style, label)")
       assert.has_error(function() plot.figure {file = png(), y = {1}, series = {{y = {1}}}} end,
         "ember.plot.figure: give either option 'series' or options 'x'/'y', not both")
     end)
@@ -357,7 +359,7 @@ describe("ember.plot", function()
         "ember.plot.history: history.epoch has 1 entries but metric 'loss' has 2 values")
       assert.has_error(function() plot.history({loss = {1, 2}}, {fil = png()}) end,
         "ember.plot.history: unknown option 'fil' (valid: file, height, labels, legend, metrics, styles, title, width, "
-        .. "xlabel, ylabel)")
+        .. "xlabel, ylabel); did you mean 'file'?")
       assert.has_error(function() plot.history({loss = {1, 2}}, "loss.png") end,
         "ember.plot.history: argument 'options' expected a table, got \"loss.png\"")
       assert.has_error(function() plot.history({loss = {1, 2}}, {metrics = "loss", file = png()}) end,

@@ -57,4 +57,62 @@ describe("Python habits", function()
     end
     assert.same({ 0, 1 }, pred:gt(0.5):totable())
   end)
+  it("a misspelt name gets 'did you mean' everywhere names are refused", function()
+    local function model()
+      return ember.Sequential { L.Dense(1, { input_dim = 3 }) }
+    end
+    for _, case in ipairs {
+      { function() L.Dense(3, { activaton = "relu" }) end, "Dense: unknown option 'activaton' %(valid: .-%); did you mean 'activation'%?$" },
+      { function() L.Dense(3, { activation = "rleu" }) end, "Dense: unknown activation 'rleu' .-; did you mean 'relu'%?$" },
+      { function() L.Conv1D(3, 3, { padding = "causl" }) end, "Conv1D: option 'padding' must be one of .-; did you mean 'causal'%?$" },
+      { function() model():compile { optimizer = "adma", loss = "mse" } end, "unknown optimizer 'adma' .-; did you mean 'adam'%?$" },
+      { function() model():compile { optimizer = "sgd", loss = "mean_squared_eror" } end,
+        "unknown loss 'mean_squared_eror' .-; did you mean 'mean_squared_error'%?$" },
+      { function() model():compile { optimizer = "sgd", loss = "mse", metrics = { "acuracy" } } end,
+        "unknown metric 'acuracy' .-; did you mean 'accuracy'%?$" },
+      { function() model():compile { optimizer = "sgd", lose = "mse" } end, "unknown option 'lose' .-; did you mean 'loss'%?$" },
+      { function()
+          local m = model()
+          m:compile { optimizer = "sgd", loss = "mse" }
+          m:fit(ember.zeros { 4, 3 }, ember.zeros { 4, 1 }, { epoch = 1 })
+        end, "fit: unknown option 'epoch' .-; did you mean 'epochs'%?$" },
+      { function() ember.preprocessing.pad_sequences({ { 1 } }, { max_len = 3 }) end,
+        "pad_sequences: unknown option 'max_len' %(valid: maxlen, .-%); did you mean 'maxlen'%?$" },
+      { function() ember.core.train.loss("binary_crossentrpy", ember.zeros { 2 }, ember.zeros { 2 }) end,
+        "unknown loss 'binary_crossentrpy' .-; did you mean 'binary_crossentropy'%?$" },
+      { function() ember.optimizers.RMSprop { learning_rate = 0.1, rhoo = 0.9 } end, "unknown option 'rhoo' .-; did you mean 'rho'%?$" },
+    } do
+      local ok, err = pcall(case[1])
+      assert.is_false(ok)
+      assert.matches(case[2], err)
+    end
+    -- nothing near: no guess, and an ambiguous prefix is not a guess either
+    local ok, err = pcall(L.LSTM, 4, { xyz = 1 })
+    assert.is_false(ok)
+    assert.not_matches("did you mean", err)
+    assert.is_nil(ember.core._nearest_name("re", { "return_sequences", "return_state" }))
+    assert.equal("return_sequences", ember.core._nearest_name("return_sequence", { "return_sequences", "return_state" }))
+    assert.equal("Dense", ember.core._nearest_name("dense", { "Dense", "Dropout" }))
+    assert.equal("epochs", ember.core._nearest_name("epcohs", { "batch_size", "epochs" }))  -- a swap is one edit
+  end)
+
+  it("no message of the Lua half shows a position inside ember's own modules", function()
+    local function model()
+      return ember.Sequential { L.Dense(1, { input_dim = 3 }) }
+    end
+    for i, f in ipairs {
+      function() model():compile { optimizer = "adma", loss = "mse" } end,
+      function() model():compile { optimizer = "sgd", loss = "hinge" } end,
+      function() ember.Sequential { L.Dense(1, { input_dim = 3 }), L.Conv1D(2, 3) } end,
+      function() local m = model(); m:add(L.Conv1D(2, 3)) end,
+      function() local m = model(); m:compile { optimizer = "sgd", loss = "mse" }; m:predict(ember.zeros { 2, 5 }) end,
+      function() local m = model(); m:compile { optimizer = "sgd", loss = "mse" }; m:train_on_batch(ember.zeros { 2, 5 }, ember.zeros { 2, 1 }) end,
+      function() model():load_weights("/nonexistent/w.npz") end,
+      function() ember.optimizers.SGD { lr = -1 } end,
+    } do
+      local ok, err = pcall(f)
+      assert.is_false(ok, i)
+      assert.not_matches("%[ember%]", err, nil, i)
+    end
+  end)
 end)

@@ -8,6 +8,11 @@
 --                                opts must be nil or a table whose keys are all in
 --                                `allowed` (a set or a list); else an error
 --                                "<who>: unknown option 'x' (valid: a, b, c)"
+--   calls.suggestion(word, names) "; did you mean 'y'?" when one of names (a
+--                                set or a list) is near word, else "" (the
+--                                rule is engine/core/names.c's, for every message)
+local core = require "ember.core"
+
 local calls = {}
 
 function calls.strip_position(msg)
@@ -40,9 +45,16 @@ local function as_set(allowed)
   return set
 end
 
+function calls.suggestion(word, names)
+  if type(word) ~= "string" then return "" end
+  local near = core._nearest_name(word, names_of(names))
+  return near and ("; did you mean '%s'?"):format(near) or ""
+end
+
 -- "unknown option 'x' (valid: a, b, c)", and the same after "<who>: ".
 function calls.unknown_option_text(key, allowed)
-  return ("unknown option '%s' (valid: %s)"):format(tostring(key), table.concat(names_of(allowed), ", "))
+  return ("unknown option '%s' (valid: %s)%s"):format(tostring(key), table.concat(names_of(allowed), ", "),
+    calls.suggestion(key, allowed))
 end
 
 function calls.unknown_option(who, key, allowed) return who .. ": " .. calls.unknown_option_text(key, allowed) end

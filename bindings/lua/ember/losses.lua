@@ -22,8 +22,8 @@ function M.get(v, who)
   who = who or "losses.get"
   if type(v) == "string" and canonical[v] then return canonical[v] end
   if by_function[v] then return by_function[v] end
-  error(("%s: unknown loss %s (valid: %s)"):format(who,
-    type(v) == "string" and ("'" .. v .. "'") or type(v), valid), 3)
+  error(("%s: unknown loss %s (valid: %s)%s"):format(who,
+    type(v) == "string" and ("'" .. v .. "'") or type(v), valid, require("ember.calls").suggestion(v, canonical)), 3)
 end
 
 function M.compute(name, y_pred, y_true, grad)

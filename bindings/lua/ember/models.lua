@@ -15,6 +15,7 @@
 -- engine's model core (core.train.Model, engine/train/model.h): the whole
 -- chain, and fit's whole training step, in C.
 local core = require "ember.core"
+local calls = require "ember.calls"
 local base = require "ember.layers.base"
 local optimizers = require "ember.optimizers"
 local losses = require "ember.losses"
@@ -64,7 +65,7 @@ function M.Sequential(list)
     end
     for i, layer in ipairs(list) do
       local ok, err = pcall(self.add, self, layer)
-      if not ok then error(("Sequential: layer %d: %s"):format(i, tostring(err):gsub("^Sequential.add: ", "")), 2) end
+      if not ok then error(("Sequential: layer %d: %s"):format(i, (calls.strip_position(tostring(err)):gsub("^Sequential.add: ", ""))), 2) end
     end
   end
   return self
@@ -103,12 +104,12 @@ function Sequential:add(layer)
     local shape = declared_input_shape(layer)
     if shape then
       local ok, err = pcall(build_layer, layer, shape)
-      if not ok then error("Sequential.add: " .. err, 2) end
+      if not ok then error("Sequential.add: " .. calls.strip_position(err), 2) end
       self.input_shape, self.output_shape, self.built = shape, layer.output_shape, true
     end
   elseif self.built then
     local ok, err = pcall(build_layer, layer, self.output_shape)
-    if not ok then error("Sequential.add: " .. err, 2) end
+    if not ok then error("Sequential.add: " .. calls.strip_position(err), 2) end
     self.output_shape = layer.output_shape
   end
   self.layers[#self.layers + 1] = layer
@@ -125,7 +126,7 @@ function Sequential:build(input_shape)
   local shape = input_shape
   for _, layer in ipairs(self.layers) do
     local ok, out = pcall(build_layer, layer, shape)
-    if not ok then error("Sequential.build: " .. out, 2) end
+    if not ok then error("Sequential.build: " .. calls.strip_position(out), 2) end
     shape = out
   end
   self.input_shape, self.output_shape, self.built = input_shape, shape, true
@@ -139,7 +140,7 @@ function Sequential:ensure_built(x, who)
   local shape = x.shape
   shape[1] = None
   local ok, err = pcall(self.build, self, shape)
-  if not ok then error(("%s: %s"):format(who, tostring(err):gsub("^Sequential.build: ", "")), 3) end
+  if not ok then error(("%s: %s"):format(who, (calls.strip_position(tostring(err)):gsub("^Sequential.build: ", ""))), 3) end
 end
 
 -- The C fast path applies when every layer uses base.Layer's forward/backward.
@@ -213,7 +214,7 @@ function Sequential:forward(x, training)
   if m then
     self:_sync_trainable()
     local ok, y = pcall(m.forward, m, x, training and true or false)
-    if not ok then error(y, 2) end
+    if not ok then error(calls.strip_position(y), 2) end
     return y
   end
   for _, layer in ipairs(self.layers) do
@@ -228,7 +229,7 @@ function Sequential:backward(dy)
   local m = self:core_model()
   if m then
     local ok, err = pcall(m.backward, m, dy)
-    if not ok then error(err, 2) end
+    if not ok then error(calls.strip_position(err), 2) end
     return
   end
   for i = #self.layers, 1, -1 do
@@ -403,9 +404,9 @@ function Sequential:compile(opts)
   if opts.optimizer == nil then error("Sequential.compile: option 'optimizer' is required (e.g. \"rmsprop\")", 2) end
   if opts.loss == nil then error("Sequential.compile: option 'loss' is required (e.g. \"binary_crossentropy\")", 2) end
   local ok, opt = pcall(optimizers.get, opts.optimizer, "Sequential.compile")
-  if not ok then error(opt, 2) end
+  if not ok then error(calls.strip_position(opt), 2) end
   local ok2, loss = pcall(losses.get, opts.loss, "Sequential.compile")
-  if not ok2 then error(loss, 2) end
+  if not ok2 then error(calls.strip_position(loss), 2) end
   local metrics = {}
   local given = opts.metrics or {}
   if type(given) == "string" then given = { given } end
@@ -415,8 +416,9 @@ function Sequential:compile(opts)
   for _, m in ipairs(given) do
     local key = type(m) == "string" and metric_aliases[m]
     if not key then
-      error(("Sequential.compile: unknown metric %s (valid: %s)"):format(
-        type(m) == "string" and ("'" .. m .. "'") or type(m), valid_metrics), 2)
+      error(("Sequential.compile: unknown metric %s (valid: %s)%s"):format(
+        type(m) == "string" and ("'" .. m .. "'") or type(m), valid_metrics,
+        require("ember.calls").suggestion(m, metric_aliases)), 2)
     end
     metrics[#metrics + 1] = { key = key, given = m }
   end

@@ -52,8 +52,8 @@ function M.get(v, who)
   who = who or "optimizers.get"
   if M.is_optimizer(v) then return v end
   if type(v) == "string" and specs[v:lower()] then return make(v:lower(), nil) end
-  error(("%s: unknown optimizer %s (valid: sgd, rmsprop, adam, or an ember.optimizers object)")
-    :format(who, type(v) == "string" and ("'" .. v .. "'") or type(v)), 3)
+  error(("%s: unknown optimizer %s (valid: sgd, rmsprop, adam, or an ember.optimizers object)%s")
+    :format(who, type(v) == "string" and ("'" .. v .. "'") or type(v), require("ember.calls").suggestion(v, specs)), 3)
 end
 
 -- The learning rate of the next step (opt.lr may be changed between steps).
@@ -71,7 +71,7 @@ function Optimizer:step(params, grads)
     if m then
       local lr = self:current_lr(self.class .. ".step")
       local ok, err = pcall(m.apply, m, self.core, lr)
-      if not ok then error(err, 2) end
+      if not ok then error(calls.strip_position(err), 2) end
       return
     end
     params, grads = params:trainable_params()

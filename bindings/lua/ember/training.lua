@@ -390,7 +390,7 @@ function M.predict(self, x, opts)
     local count = math.min(batch_size, n - first + 1)
     train.gather_rows(x, idx, first, count, buf.x)
     local ok, y = pcall(self.forward, self, buf.x, false)
-    if not ok then error("predict: " .. tostring(y), 2) end
+    if not ok then error("predict: " .. calls.strip_position(tostring(y)), 2) end
     if not out then
       local shape = y.shape
       shape[1] = n
@@ -411,7 +411,7 @@ function M.train_on_batch(self, x, y)
   require_compiled(self, "train_on_batch")
   check_xy("train_on_batch", x, y)
   local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch", "train_on_batch")
-  if not ok then error(tostring(loss):gsub("^fit: ", "train_on_batch: "), 2) end
+  if not ok then error((calls.strip_position(tostring(loss)):gsub("^fit: ", "train_on_batch: ")), 2) end
   return loss, metrics_by_key(self, values)
 end
 

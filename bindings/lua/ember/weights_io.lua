@@ -12,6 +12,7 @@
 -- matched to the model's layers of that type in order of their number, as
 -- Keras's load_weights matches layers by order.
 local core = require "ember.core"
+local calls = require "ember.calls"
 
 local M = {}
 
@@ -137,22 +138,22 @@ function M.install(Sequential)
     -- ember.save writes atomically and durably (engine/io/file_util.h):
     -- a temp file beside the target, fsync, rename, fsync of the folder.
     local ok, err = pcall(save, path, tbl)
-    if not ok then error("save_weights: " .. tostring(err), 2) end
+    if not ok then error("save_weights: " .. calls.strip_position(tostring(err)), 2) end
   end
 
   function Sequential:load_weights(path)
     check_target(self, "load_weights", path)
     local load = ember_io("load")
     local ok, data = pcall(load, path)
-    if not ok then error("load_weights: " .. tostring(data), 2) end
+    if not ok then error("load_weights: " .. calls.strip_position(tostring(data)), 2) end
     if type(data) ~= "table" then
       error(("load_weights: %s holds a single array, not a set of named weights (.npz)"):format(path), 2)
     end
     local entries = weight_layers(self)
     local ok2, mapping, file_layers = pcall(match_layers, entries, data, path)
-    if not ok2 then error(mapping, 2) end
+    if not ok2 then error(calls.strip_position(mapping), 2) end
     local ok3, err = pcall(check_file_matches, entries, mapping, file_layers, data, path)
-    if not ok3 then error(err, 2) end  -- everything is checked before any weight changes
+    if not ok3 then error(calls.strip_position(err), 2) end  -- everything is checked before any weight changes
     -- All new values ready first, then every copy in one C call: an
     -- interrupt (Ctrl-C) leaves the weights all old or all new.
     local dsts, srcs = {}, {}

@@ -7,6 +7,7 @@
 -- `Dense{32, activation = "relu"}`), `input_shape` / `name`, and auto names
 -- (`dense_1`, `simple_rnn_2`, `conv1d_1`) counted per class as Keras does.
 local core = require "ember.core"
+local calls = require "ember.calls"
 
 local base = {}
 
@@ -135,7 +136,7 @@ function base.define(type_name, spec)
       built = false,
     }, spec.class or Layer)
     local ok, core_or_err, extra = pcall(spec.make_core, config)
-    if not ok then error(core_or_err, 2) end
+    if not ok then error(calls.strip_position(core_or_err), 2) end
     layer.core = core_or_err
     layer.name = config.name or next_name(type_name)
     if spec.init then spec.init(layer, extra) end
