@@ -1,12 +1,14 @@
 /* The REPL: readline editing and history, multi-line input, values of
  * expressions printed (tensors via their numpy-like tostring), tab completion
- * of globals and table fields, Ctrl-C cancelling the current line. */
+ * of globals and table fields, Ctrl-C cancelling the current line or block. */
 #include "repl.h"
 
 #include <lauxlib.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +18,70 @@
 
 static lua_State *repl_L;
 
-/* Ctrl-C at the prompt: drop the line being typed and show a fresh prompt. */
+/* ---- reading a line: readline's callback interface ----
+ *
+ * The REPL reads through rl_callback_read_char rather than readline() so a
+ * Ctrl-C can end the read: with readline() a signal only redraws the line,
+ * and the unfinished block of a continuation prompt would stay.  SIGINT
+ * (installed without SA_RESTART) interrupts the select below; the read is
+ * then abandoned and the caller drops the whole block, as Python does. */
+
+static volatile sig_atomic_t prompt_sigint;
+static char *line_read;
+static int line_done;
+
 static void on_prompt_sigint(int sig) {
     (void)sig;
-    rl_replace_line("", 0);
-    rl_crlf();
-    rl_on_new_line();
-    rl_redisplay();
+    prompt_sigint = 1;
+}
+
+static void on_line(char *line) {
+    line_read = line;
+    line_done = 1;
+    rl_callback_handler_remove();
+}
+
+typedef enum { READ_LINE, READ_EOF, READ_CANCELLED } read_status;
+
+static read_status read_line(const char *prompt, char **out) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_prompt_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    prompt_sigint = 0;
+    line_read = NULL;
+    line_done = 0;
+    rl_callback_handler_install(prompt, on_line);
+    read_status status = READ_LINE;
+    int fd = fileno(rl_instream ? rl_instream : stdin);
+    while (!line_done) {
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(fd, &fds);
+        int ready = select(fd + 1, &fds, NULL, NULL, NULL);
+        if (prompt_sigint) {
+            rl_echo_signal_char(SIGINT);
+            rl_free_line_state();
+            rl_callback_sigcleanup();
+            rl_callback_handler_remove();
+            rl_crlf();
+            status = READ_CANCELLED;
+            break;
+        }
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            rl_callback_handler_remove();
+            status = READ_EOF;
+            break;
+        }
+        rl_callback_read_char();
+    }
+    sigaction(SIGINT, &old, NULL);
+    if (status == READ_LINE && !line_read) status = READ_EOF;
+    *out = status == READ_LINE ? line_read : NULL;
+    if (status != READ_LINE) free(line_read);
+    return status;
 }
 
 /* ---- completion: the identifier chain before the cursor, e.g. "ember.la" ---- */
@@ -186,12 +245,17 @@ static void print_results(lua_State *L, int base) {
     if (ember_docall(L, n, 0) != LUA_OK) ember_report(L, LUA_ERRRUN);
 }
 
+typedef enum { CHUNK_READY, CHUNK_EOF, CHUNK_CANCELLED } chunk_status;
+
 /* Reads a full chunk (asking for continuation lines while the parser wants
- * more); returns 0 at end of input. */
-static int read_chunk(lua_State *L, luaL_Buffer *unused) {
-    (void)unused;
-    char *line = readline("> ");
-    if (!line) return 0;
+ * more) and leaves the compiled function or the syntax error on the stack.
+ * Ctrl-C, or Ctrl-D at a continuation prompt, drops the unfinished block;
+ * Ctrl-D at the first prompt ends the session.  The whole block goes into
+ * history as one entry. */
+static chunk_status read_chunk(lua_State *L) {
+    char *line;
+    read_status rs = read_line("> ", &line);
+    if (rs != READ_LINE) return rs == READ_EOF ? CHUNK_EOF : CHUNK_CANCELLED;
     lua_pushstring(L, line);
     free(line);
     for (;;) {
@@ -203,18 +267,23 @@ static int read_chunk(lua_State *L, luaL_Buffer *unused) {
             if (len) add_history(code);
             lua_remove(L, -2);  /* the "return" string */
             lua_remove(L, -2);  /* the code */
-            return 1;
+            return CHUNK_READY;
         }
         lua_pop(L, 2);
         int status = luaL_loadbuffer(L, code, len, "=stdin");
         if (!incomplete(L, status)) {
             if (len) add_history(code);
             lua_remove(L, -2);
-            return 1;
+            return CHUNK_READY;
         }
         lua_pop(L, 1);
-        char *more = readline(">> ");
-        if (!more) return 0;
+        char *more;
+        rs = read_line(">> ", &more);
+        if (rs != READ_LINE) {
+            if (len) add_history(code);  /* what was typed stays reachable with Up */
+            if (rs == READ_EOF) printf("(block dropped: Ctrl-D at a continuation prompt; Ctrl-D at \"> \" quits)\n");
+            return CHUNK_CANCELLED;
+        }
         lua_pushfstring(L, "\n%s", more);
         free(more);
         lua_concat(L, 2);
@@ -226,18 +295,25 @@ void ember_repl(lua_State *L) {
     const char *home = getenv("HOME");
     char histfile[1024] = "";
     if (home) snprintf(histfile, sizeof histfile, "%s/.ember_history", home);
+    /* Timestamps mark where each entry starts, so a multi-line block is
+     * read back from the file as one entry (readline's multiline entries). */
+    history_write_timestamps = 1;
+    history_multiline_entries = 1;
     if (histfile[0]) read_history(histfile);
     rl_readline_name = "ember";
+    rl_catch_signals = 0;  /* read_line handles SIGINT itself */
     rl_attempted_completion_function = complete;
     rl_basic_word_break_characters = " \t\n\"\\'><=;+-*/%^~#{}()[],";
     if (isatty(STDIN_FILENO))
         printf("Ember %s -- deep learning on sequences, Lua 5.4. Ctrl-D quits.\n", "0.1.0");
     for (;;) {
         int top = lua_gettop(L);
-        signal(SIGINT, on_prompt_sigint);
-        int got = read_chunk(L, NULL);
-        signal(SIGINT, SIG_DFL);
-        if (!got) break;
+        chunk_status got = read_chunk(L);
+        if (got == CHUNK_EOF) break;
+        if (got == CHUNK_CANCELLED) {
+            lua_settop(L, top);
+            continue;
+        }
         /* The chunk or a syntax error message is on the stack; the source
          * line went into history through the code string. */
         if (lua_type(L, -1) == LUA_TFUNCTION) {
