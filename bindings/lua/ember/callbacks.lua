@@ -143,6 +143,7 @@ end
 -- fields: "w.{epoch:02d}-{val_loss:.2f}.npz".  Only weights can be saved
 -- (model:save_weights), so save_weights_only = false is refused.
 local ModelCheckpoint = class(Callback)
+M._ModelCheckpoint_class = ModelCheckpoint  -- for help() and the API reference
 function M.ModelCheckpoint(filepath, opts)
   if type(filepath) == "table" and opts == nil then
     local given = filepath
@@ -219,6 +220,7 @@ end
 -- is given the batch instead, and fit returns the History (the bad batch
 -- is not applied).
 local TerminateOnNaN = class(Callback)
+M._TerminateOnNaN_class = TerminateOnNaN  -- for help() and the API reference
 TerminateOnNaN.handles_nonfinite_loss = true
 function M.TerminateOnNaN(opts)
   check_opts("TerminateOnNaN", opts, {})

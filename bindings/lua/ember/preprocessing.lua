@@ -14,6 +14,7 @@ local at = require("ember.calls").at
 local P = {}
 
 local Tokenizer = {}
+P._Tokenizer_class = Tokenizer  -- for help() and the API reference (ember.api_walk)
 local VOCAB_FIELDS = { word_index = 1, word_counts = 2, word_docs = 3, index_word = 4, index_docs = 5 }
 
 -- The vocabulary tables are built from C on first access after a fit.

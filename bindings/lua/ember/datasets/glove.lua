@@ -16,6 +16,7 @@ local glove = {}
 local URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 
 local Index = {}
+glove._Index = Index  -- for help() and the API reference (ember.api_walk)
 Index.__index = Index
 Index.__len = function(self) return #self.words end
 
