@@ -222,6 +222,8 @@ static void push_names(lua_State *L, const char *const *names, const char *field
     lua_setfield(L, -2, field);
 }
 
+/// @private ember.train.*: the C training core behind Sequential and ember.optimizers
+
 void ember_open_train(lua_State *L) {
     static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations},
                                                 {"lr", l_opt_lr}, {"reset_state", l_opt_reset_state},

@@ -73,11 +73,14 @@ end
 
 local function parse_block(block, where, problems)
   local first = block[1]
-  local private = first:match("^@private%s+(.*)$")
-  if private then
-    local name, why = private:match("^(%S+):%s+(.+)$")
-    if not name then problems[#problems + 1] = where .. ": @private needs 'NAME: why'" end
-    return nil, name
+  if first:match("^@private") then
+    local names = {}
+    for _, line in ipairs(block) do
+      local name = line:match("^@private%s+(%S+):%s+%S")
+      if not name then problems[#problems + 1] = where .. ": @private needs 'NAME: why', got: " .. line end
+      names[#names + 1] = name
+    end
+    return nil, names
   end
   local sig = first:match("^@api%s+(.+)$")
   if not sig then
@@ -132,7 +135,7 @@ function M.parse(root)
     for _, block in ipairs(blocks_of(text, marker)) do
       local where = rel .. ":" .. block.line
       local e, private = parse_block(block, where, problems)
-      if private then privates[#privates + 1] = private end
+      for _, p in ipairs(private or {}) do privates[#privates + 1] = p end
       if e then
         if entries[e.name] then
           problems[#problems + 1] = ("%s: %s already has an entry at %s"):format(where, e.name, entries[e.name].where)
