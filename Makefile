@@ -30,7 +30,14 @@ ENGINE_SRC   := $(shell find engine -name '*.c' | sort)
 BINDINGS_SRC := $(filter-out bindings/tools_embed_lua.c,$(wildcard bindings/*.c))
 LUA_SRC      := $(shell find bindings/lua -name '*.lua' | sort)
 
-.PHONY: all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
+# make docs: the API reference (docs/api/README.md, index.html and the help()
+# index bindings/lua/ember/api_index.lua) from the doc comments; ember is
+# rebuilt afterwards so help() embeds the new index.
+docs: ember
+	./ember scripts/tools/gen_api.lua
+	@$(MAKE) --no-print-directory ember
+
+.PHONY: docs all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
 
 all: ember
 

@@ -206,6 +206,14 @@ static int l_imdb_encode(lua_State *L) {
     return 4;
 }
 
+/// @api ember.io.read_csv(path[, opts]) -> table, Tensor
+/// Reads a numeric CSV file: the header names and a float32 tensor (rows, columns).
+/// @arg path: the file (may be inside a .zip)
+/// @opt header = true: the first line holds the column names
+/// @opt skip_columns = 0: leading columns to drop (e.g. a date)
+/// @opt dtype = "float32": element type
+/// @opt delimiter = ",": the field separator
+
 void ember_open_data(lua_State *L) {
     luaL_newmetatable(L, GENERATOR_MT);
     static const luaL_Reg meta[] = {{"__gc", gen_gc}, {"__call", gen_next}, {"__index", gen_index},

@@ -61,6 +61,22 @@ static int l_rnn_blocks(lua_State *L) {
     return 1;
 }
 
+/// @api ember.clock() -> number
+/// Monotonic wall time in seconds, for timing runs.
+
+/// @api ember.peak_rss() -> integer
+/// The process's peak resident set size, in bytes.
+
+/// @api ember.debug.storage_allocations() -> integer
+/// Tensor storages allocated so far (diagnostics).
+
+/// @api ember.debug.pool_threads() -> integer
+/// Threads the engine pool's loops may use now (diagnostics).
+
+/// @api ember.debug.rnn_blocks(batch) -> integer
+/// Blocks of rows a recurrent layer cuts a batch of this size into (diagnostics).
+/// @arg batch: the batch size
+
 int luaopen_ember_core(lua_State *L) {
     lua_newtable(L);
     lua_pushcfunction(L, l_clock);

@@ -53,6 +53,17 @@ static void apply_default(void) {
     if (em_fp_flush_supported()) em_fp_set_flush_denormal(1);
 }
 
+/// @api ember.set_flush_denormal(on) -> boolean
+/// Flush-to-zero/denormals-are-zero in every thread (on by default); false where unsupported.
+/// @arg on: a boolean
+
+/// @api ember.flush_denormal() -> boolean
+/// Whether flushing of denormals is on.
+
+/// @api ember.debug.fp_census([opts]) -> table
+/// Every thread's floating-point mode and sticky flags (diagnostics).
+/// @opt clear = false: clear the sticky flags after reading
+
 void ember_open_fpmode(lua_State *L) {
     pthread_once(&default_once, apply_default);
     lua_pushcfunction(L, l_set_flush_denormal);

@@ -53,6 +53,30 @@ static int l_mtime(lua_State *L) {
     return 1;
 }
 
+/// @api ember.fs.listdir(path) -> table
+/// Sorted names in a folder, or in a folder inside a .zip (path may cross a zip).
+/// @arg path: a folder
+
+/// @api ember.fs.read(path) -> string
+/// A file's whole contents (path may be inside a .zip).
+/// @arg path: a file
+
+/// @api ember.fs.exists(path) -> boolean
+/// Whether path exists (inside a .zip too).
+/// @arg path: a path
+
+/// @api ember.fs.isdir(path) -> boolean
+/// Whether path is a folder.
+/// @arg path: a path
+
+/// @api ember.fs.isfile(path) -> boolean
+/// Whether path is a regular file.
+/// @arg path: a path
+
+/// @api ember.fs.mtime(path) -> number
+/// Modification time of path in seconds.
+/// @arg path: a path
+
 void ember_open_fs(lua_State *L) {
     static const luaL_Reg fns[] = {{"listdir", l_listdir}, {"read", l_read},   {"exists", l_exists},
                                    {"isdir", l_isdir},     {"isfile", l_isfile}, {"mtime", l_mtime},

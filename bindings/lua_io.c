@@ -132,6 +132,15 @@ static int l_load(lua_State *L) {
     return 1;
 }
 
+/// @api ember.save(path, x)
+/// Saves a tensor (.npy) or a table name -> tensor (.npz), atomically.
+/// @arg path: file name ending in .npy or .npz
+/// @arg x: a tensor, or a table of tensors for .npz
+
+/// @api ember.load(path) -> Tensor|table
+/// Loads a .npy tensor or a .npz archive (a table name -> tensor).
+/// @arg path: file name
+
 void ember_open_io(lua_State *L) {
     static const luaL_Reg functions[] = {{"save", l_save}, {"load", l_load}, {NULL, NULL}};
     luaL_setfuncs(L, functions, 0);

@@ -109,6 +109,77 @@ void lt_push_option_names(lua_State *L, const em_option *table) {
     }
 }
 
+static const char *const type_names[] = {
+    [EM_OPTION_INT] = "integer",  [EM_OPTION_SIZE] = "integer",    [EM_OPTION_RATE] = "rate",
+    [EM_OPTION_NUMBER] = "number", [EM_OPTION_BOOL] = "boolean",   [EM_OPTION_ACTIVATION] = "activation",
+    [EM_OPTION_ANY_ACTIVATION] = "activation", [EM_OPTION_CHOICE] = "choice",
+};
+
+static void push_default(lua_State *L, const em_option *o) {
+    switch (o->type) {
+    case EM_OPTION_INT:
+    case EM_OPTION_SIZE: lua_pushinteger(L, (lua_Integer)o->def); break;
+    case EM_OPTION_RATE:
+    case EM_OPTION_NUMBER: lua_pushnumber(L, o->def); break;
+    case EM_OPTION_BOOL: lua_pushboolean(L, o->def != 0); break;
+    case EM_OPTION_ACTIVATION:
+    case EM_OPTION_ANY_ACTIVATION: lua_pushstring(L, em_activation_names[(int)o->def]); break;
+    case EM_OPTION_CHOICE: lua_pushstring(L, o->choices[(int)o->def]); break;
+    }
+}
+
+void lt_push_option_rows(lua_State *L, const em_option *table) {
+    lua_newtable(L);
+    int i = 0;
+    for (const em_option *o = table; o->name; o++) {
+        lua_createtable(L, 0, 8);
+        lua_pushstring(L, o->name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, type_names[o->type]);
+        lua_setfield(L, -2, "type");
+        lua_pushboolean(L, o->required);
+        lua_setfield(L, -2, "required");
+        lua_pushstring(L, o->doc ? o->doc : "");
+        lua_setfield(L, -2, "doc");
+        if (!o->required) {
+            push_default(L, o);
+            lua_setfield(L, -2, "default");
+        }
+        if (o->type == EM_OPTION_INT || o->type == EM_OPTION_SIZE || o->type == EM_OPTION_RATE ||
+            o->type == EM_OPTION_NUMBER) {
+            lua_pushnumber(L, o->lo);
+            lua_setfield(L, -2, "lo");
+            lua_pushnumber(L, o->hi);
+            lua_setfield(L, -2, "hi");
+        }
+        if (o->type == EM_OPTION_CHOICE) {
+            lua_newtable(L);
+            for (int c = 0; o->choices[c]; c++) {
+                lua_pushstring(L, o->choices[c]);
+                lua_rawseti(L, -2, c + 1);
+            }
+            lua_setfield(L, -2, "choices");
+        }
+        lua_rawseti(L, -2, ++i);
+    }
+}
+
+static const em_option *registered_table(lua_State *L, const char *fn) {
+    const char *type = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+    lua_getfield(L, -1, type);
+    const em_option *table = lua_touserdata(L, -1);
+    if (!table) luaL_error(L, "%s: no declared options for layer type '%s'", fn, type);
+    lua_pop(L, 2);
+    return table;
+}
+
+/* option_rows(type) -> the rows of the API reference (lt_push_option_rows). */
+static int l_option_rows(lua_State *L) {
+    lt_push_option_rows(L, registered_table(L, "option_rows"));
+    return 1;
+}
+
 static int l_options(lua_State *L) {
     const char *type = luaL_checkstring(L, 1);
     lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
@@ -124,6 +195,8 @@ void lt_open_options(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
     lua_pushcfunction(L, l_options);
     lua_setfield(L, -2, "options");
+    lua_pushcfunction(L, l_option_rows);
+    lua_setfield(L, -2, "option_rows");
 }
 
 int lt_unknown_option(lua_State *L, const char *fn, const char *prefix, const char *key, const char *const keys[]) {

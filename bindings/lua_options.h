@@ -16,6 +16,12 @@ void lt_read_options(lua_State *L, int idx, const char *fn, const em_option *tab
 /* Pushes the list of table's option names ({name, ...}). */
 void lt_push_option_names(lua_State *L, const em_option *table);
 
+/* Pushes the list of table's rows for the API reference and help():
+ * {{name=, type=, default=, lo=, hi=, required=, doc=, choices={...}}, ...};
+ * default is the Lua value a user would write (nil when required), lo/hi
+ * only for numeric types. */
+void lt_push_option_rows(lua_State *L, const em_option *table);
+
 /* Makes table's option names available as core.layers.options(type) ->
  * {name, ...} (the core.layers table is at the top of the stack). */
 void lt_register_options(lua_State *L, const char *type, const em_option *table);

@@ -293,6 +293,25 @@ static int l_style_error(lua_State *L) {
     return 1;
 }
 
+/// @api ember.plot.line(opts)
+/// Plots one series (a line by default) to a PNG, SVG or PDF file.
+/// @opt x: x values (a tensor or list; default 1..n)
+/// @opt y: y values (required)
+/// @opt file: output file (extension picks the format)
+/// @opt style: "line", "points" or "dots"
+/// @opt title: the title
+/// @opt xlabel: x-axis label
+/// @opt ylabel: y-axis label
+/// @opt label: legend label
+
+/// @api ember.plot.figure(opts)
+/// Plots several series to one file.
+/// @opt file: output file
+/// @opt series: a list of {x =, y =, style =, label =}
+/// @opt title: the title
+/// @opt xlabel: x-axis label
+/// @opt ylabel: y-axis label
+
 void ember_open_plot(lua_State *L) {
     static const luaL_Reg FUNCS[] = {
         {"draw", l_figure}, {"tick_step", l_tick_step}, {"style_error", l_style_error}, {NULL, NULL}};

@@ -197,6 +197,32 @@ static int seq_index(lua_State *L) {
     return seq_get(L);
 }
 
+/// @api ember.preprocessing.Sequences(list) -> Sequences
+/// Ragged integer sequences (what texts_to_sequences returns), from a list of lists.
+/// @arg list: a list of lists of integers
+
+/// @api Sequences
+/// Ragged integer sequences: `#seqs`, `seqs[i]` (an int32 tensor), methods below.
+
+/// @api Sequences:get(i) -> Tensor
+/// The i-th sequence as an int32 tensor (also `seqs[i]`).
+/// @arg i: 1-based index
+
+/// @api Sequences:reversed() -> Sequences
+/// Every sequence reversed.
+
+/// @api Sequences:lengths() -> Tensor
+/// The length of each sequence (int32).
+
+/// @api Sequences:totable() -> table
+/// The sequences as Lua lists.
+
+/// @api Sequences:values() -> Tensor
+/// All sequences' values, concatenated (int32).
+
+/// @api Sequences:offsets() -> Tensor
+/// Where each sequence starts in values() (int32, 1-based, n + 1 entries).
+
 void ls_open(lua_State *L) {
     static const luaL_Reg methods[] = {{"get", seq_get},         {"reversed", seq_reversed}, {"lengths", seq_lengths},
                                        {"totable", seq_totable}, {"values", seq_values},     {"offsets", seq_offsets},

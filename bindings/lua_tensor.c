@@ -725,6 +725,108 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
     lua_pop(L, 1);
 }
 
+/// @api ember.tensor(x[, opts]) -> Tensor
+/// A tensor from nested Lua tables, a number (0-d) or a tensor (a converted copy).
+/// @arg x: nested tables of numbers (booleans become 1/0), a number or a tensor
+/// @opt dtype = "float32": "float32" or "int32"
+
+/// @api ember.zeros(shape[, opts]) -> Tensor
+/// A new tensor filled with 0.
+/// @arg shape: the sizes, a table such as {2, 3}
+/// @opt dtype = "float32": "float32" or "int32"
+
+/// @api ember.ones(shape[, opts]) -> Tensor
+/// A new tensor filled with 1.
+/// @arg shape: the sizes, a table such as {2, 3}
+/// @opt dtype = "float32": "float32" or "int32"
+
+/// @api ember.full(shape, value[, opts]) -> Tensor
+/// A new tensor filled with value.
+/// @arg shape: the sizes, a table such as {2, 3}
+/// @arg value: the fill value (a number)
+/// @opt dtype = "float32": "float32" or "int32"
+
+/// @api ember.rand(shape) -> Tensor
+/// Uniform random float32 numbers in [0, 1).
+/// @arg shape: the sizes, a table
+
+/// @api ember.randn(shape) -> Tensor
+/// Standard normal random float32 numbers.
+/// @arg shape: the sizes, a table
+
+/// @api ember.randint(low, high, shape) -> Tensor
+/// Uniform random int32 integers in [low, high] (both inclusive).
+/// @arg low: smallest value
+/// @arg high: largest value
+/// @arg shape: the sizes, a table
+
+/// @api ember.arange(a, b[, step][, opts]) -> Tensor
+/// The numbers a, a + step, ... up to b inclusive; int32 when all arguments are integers.
+/// @arg a: first value
+/// @arg b: last value (inclusive)
+/// @arg step = 1: the increment (may be negative)
+/// @opt dtype: "float32" or "int32"
+
+/// @api ember.seed(n)
+/// Seeds Ember's random generator (rand, randn, randint, initializers, dropout, shuffling).
+/// @arg n: an integer
+
+/// @api ember.is_tensor(v) -> boolean
+/// True for a tensor, false for anything else.
+/// @arg v: any value
+
+/// @api ember.copy_all(dst, src)
+/// Copies each tensor of the list src into the tensor of the same position in dst.
+/// @arg dst: a list of tensors (written)
+/// @arg src: a list of tensors of the same shapes and dtypes
+
+/// @api Tensor
+/// Ember's n-dimensional array (float32 or int32); fields `shape` and `dtype`, 1-based indices.
+
+/// @api Tensor:get(i, ...) -> number
+/// The element at the given indices (one per dimension; negative counts from the end).
+/// @arg i: index along dim 1, then one per further dimension
+
+/// @api Tensor:set(i, ..., value)
+/// Writes value at the given indices.
+/// @arg i: index along dim 1, then one per further dimension, then the value
+
+/// @api Tensor:size([dim]) -> table|integer
+/// The shape as a table, or the size of dimension dim.
+/// @arg dim: a dimension (negative counts from the end)
+
+/// @api Tensor:dim() -> integer
+/// The number of dimensions.
+
+/// @api Tensor:numel() -> integer
+/// The number of elements.
+
+/// @api Tensor:item() -> number
+/// The value of a one-element tensor.
+
+/// @api Tensor:totable() -> table
+/// Nested Lua tables with the tensor's values.
+
+/// @api Tensor:float() -> Tensor
+/// A float32 copy (the tensor itself when it is float32 already).
+
+/// @api Tensor:int() -> Tensor
+/// An int32 copy, truncating toward zero.
+
+/// @api Tensor:clone() -> Tensor
+/// A contiguous copy with its own storage.
+
+/// @api Tensor:contiguous() -> Tensor
+/// The tensor itself when contiguous, else a contiguous copy.
+
+/// @api Tensor:fill_(value) -> Tensor
+/// Sets every element to value, in place.
+/// @arg value: a number
+
+/// @api Tensor:copy_(src) -> Tensor
+/// Copies src (same shape, broadcastable) into this tensor, in place.
+/// @arg src: a tensor
+
 void ember_open_tensor(lua_State *L) {
     static const luaL_Reg meta[] = {
         {"__gc", tensor_gc}, {"__index", tensor_index}, {"__newindex", tensor_newindex},

@@ -129,6 +129,106 @@ static void register_operators(lua_State *L) {
     lua_pop(L, 1);
 }
 
+/// @api Tensor:add(b) -> Tensor
+/// Elementwise a + b with numpy broadcasting (also `a + b`).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:sub(b) -> Tensor
+/// Elementwise a - b with broadcasting (also `a - b`); with two integers it is the row range `sub(from, to)`.
+/// @arg b: a tensor or a number (or `from`, `to` row indices)
+
+/// @api Tensor:mul(b) -> Tensor
+/// Elementwise a * b with broadcasting (also `a * b`).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:div(b) -> Tensor
+/// Elementwise a / b with broadcasting (also `a / b`).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:add_(b) -> Tensor
+/// In-place a += b (b broadcast to a's shape).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:sub_(b) -> Tensor
+/// In-place a -= b.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:mul_(b) -> Tensor
+/// In-place a *= b.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:div_(b) -> Tensor
+/// In-place a /= b.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:clamp(lo, hi) -> Tensor
+/// Each element limited to [lo, hi].
+/// @arg lo: lower bound (nil: none)
+/// @arg hi: upper bound (nil: none)
+
+/// @api Tensor:eq(b) -> Tensor
+/// Elementwise a == b as a 0/1 tensor (a's dtype).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:ne(b) -> Tensor
+/// Elementwise a ~= b as 0/1.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:gt(b) -> Tensor
+/// Elementwise a > b as 0/1.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:lt(b) -> Tensor
+/// Elementwise a < b as 0/1.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:ge(b) -> Tensor
+/// Elementwise a >= b as 0/1.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:le(b) -> Tensor
+/// Elementwise a <= b as 0/1.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:maximum(b) -> Tensor
+/// Elementwise maximum of a and b (numpy.maximum).
+/// @arg b: a tensor or a number
+
+/// @api Tensor:minimum(b) -> Tensor
+/// Elementwise minimum of a and b.
+/// @arg b: a tensor or a number
+
+/// @api Tensor:neg() -> Tensor
+/// Elementwise -a (also `-a`).
+
+/// @api Tensor:abs() -> Tensor
+/// Elementwise absolute value.
+
+/// @api Tensor:relu() -> Tensor
+/// Elementwise max(a, 0).
+
+/// @api Tensor:square() -> Tensor
+/// Elementwise a * a.
+
+/// @api Tensor:tanh() -> Tensor
+/// Elementwise hyperbolic tangent.
+
+/// @api Tensor:sigmoid() -> Tensor
+/// Elementwise logistic sigmoid 1 / (1 + exp(-a)).
+
+/// @api Tensor:exp() -> Tensor
+/// Elementwise e^a.
+
+/// @api Tensor:log() -> Tensor
+/// Elementwise natural logarithm.
+
+/// @api Tensor:sqrt() -> Tensor
+/// Elementwise square root.
+
+/// @api Tensor:pow(p) -> Tensor
+/// Elementwise a^p.
+/// @arg p: the exponent (a number)
+
 void ember_open_tensor_math(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"add", l_add}, {"mul", l_mul}, {"div", l_div},

@@ -66,6 +66,29 @@ static int startup_threads(void) {
     return cores >= 1 ? (int)cores : 1;
 }
 
+/// @api ember.matmul(a, b) -> Tensor
+/// Matrix product of two 2-D tensors (batched for 3-D), through OpenBLAS.
+/// @arg a: a tensor (m, k)
+/// @arg b: a tensor (k, n)
+
+/// @api Tensor:matmul(b) -> Tensor
+/// Matrix product self x b, as ember.matmul.
+/// @arg b: a tensor
+
+/// @api Tensor:dot(b) -> Tensor|number
+/// numpy.dot: inner product of 1-D tensors, matrix product for 2-D.
+/// @arg b: a tensor
+
+/// @api ember.num_threads() -> integer
+/// The threads Ember may use (engine pool and GEMMs).
+
+/// @api ember.set_num_threads(n)
+/// Sets the threads Ember and OpenBLAS may use.
+/// @arg n: an integer in [1, 1024]
+
+/// @api ember.debug.blas() -> table
+/// OpenBLAS's build string, core type and thread count (diagnostics).
+
 void ember_open_tensor_matmul(lua_State *L) {
     static const luaL_Reg methods[] = {{"matmul", l_matmul}, {"dot", l_dot}, {NULL, NULL}};
     static const luaL_Reg functions[] = {{"matmul", l_matmul}, {"num_threads", l_num_threads},

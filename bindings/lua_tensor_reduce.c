@@ -39,6 +39,34 @@ static int l_min(lua_State *L) { return reduce(L, EM_RED_MIN); }
 static int l_argmax(lua_State *L) { return reduce(L, EM_RED_ARGMAX); }
 static int l_argmin(lua_State *L) { return reduce(L, EM_RED_ARGMIN); }
 
+/// @api Tensor:sum([dim]) -> Tensor|number
+/// Sum over dim (kept out of the shape), or over all elements as a number.
+/// @arg dim: the dimension (negative counts from the end)
+
+/// @api Tensor:mean([dim]) -> Tensor|number
+/// Mean over dim, or over all elements.
+/// @arg dim: the dimension
+
+/// @api Tensor:std([dim]) -> Tensor|number
+/// Population standard deviation (numpy's ddof = 0) over dim or all elements.
+/// @arg dim: the dimension
+
+/// @api Tensor:max([dim]) -> Tensor|number
+/// Maximum over dim, or over all elements.
+/// @arg dim: the dimension
+
+/// @api Tensor:min([dim]) -> Tensor|number
+/// Minimum over dim, or over all elements.
+/// @arg dim: the dimension
+
+/// @api Tensor:argmax([dim]) -> Tensor|integer
+/// 1-based index of the maximum along dim, or in the flattened tensor.
+/// @arg dim: the dimension
+
+/// @api Tensor:argmin([dim]) -> Tensor|integer
+/// 1-based index of the minimum along dim, or in the flattened tensor.
+/// @arg dim: the dimension
+
 void ember_open_tensor_reduce(lua_State *L) {
     static const luaL_Reg methods[] = {{"sum", l_sum}, {"mean", l_mean},     {"std", l_std},
                                        {"max", l_max}, {"min", l_min},       {"argmax", l_argmax},

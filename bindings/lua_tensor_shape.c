@@ -212,6 +212,60 @@ static int l_stack(lua_State *L) {
     return 1;
 }
 
+/// @api ember.cat(list, dim) -> Tensor
+/// Concatenates tensors along an existing dimension.
+/// @arg list: a list of tensors of equal shapes except along dim
+/// @arg dim = 1: the dimension
+
+/// @api ember.stack(list, dim) -> Tensor
+/// Stacks tensors of one shape along a new dimension.
+/// @arg list: a list of tensors of one shape
+/// @arg dim = 1: where the new dimension goes
+
+/// @api Tensor:narrow(dim, start, len) -> Tensor
+/// A view of len entries of dimension dim from start.
+/// @arg dim: the dimension
+/// @arg start: first index (1-based)
+/// @arg len: how many
+
+/// @api Tensor:select(dim, index) -> Tensor
+/// A view with dimension dim fixed at index (that dimension removed).
+/// @arg dim: the dimension
+/// @arg index: the index (negative counts from the end)
+
+/// @api Tensor:transpose(d1, d2) -> Tensor
+/// A view with dimensions d1 and d2 swapped.
+/// @arg d1: a dimension
+/// @arg d2: another dimension
+
+/// @api Tensor:t() -> Tensor
+/// The transpose of a 2-D tensor (a view).
+
+/// @api Tensor:reshape(shape) -> Tensor
+/// The same elements in a new shape (a view when contiguous, else a copy); one -1 is inferred.
+/// @arg shape: a table or the sizes as numbers
+
+/// @api Tensor:view(shape) -> Tensor
+/// A view in a new shape; the tensor must be contiguous.
+/// @arg shape: a table or the sizes as numbers
+
+/// @api Tensor:squeeze([dim]) -> Tensor
+/// Removes dimensions of size 1 (or only dim).
+/// @arg dim: the dimension
+
+/// @api Tensor:unsqueeze(dim) -> Tensor
+/// Inserts a dimension of size 1 at dim.
+/// @arg dim: the position
+
+/// @api Tensor:flip(dim) -> Tensor
+/// A copy with the order along dim reversed.
+/// @arg dim: the dimension
+
+/// @api Tensor:index(dim, indices) -> Tensor
+/// Gathers the entries of dimension dim at the given 1-based indices.
+/// @arg dim: the dimension
+/// @arg indices: an int32 tensor or a list of indices
+
 void ember_open_tensor_shape(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"narrow", l_narrow}, {"select", l_select}, {"sub", l_sub}, {"transpose", l_transpose},

@@ -332,6 +332,33 @@ static void open_tokenizer(lua_State *L) {
     lua_pop(L, 1);
 }
 
+/// @private ember.text.*: the C core of ember.preprocessing (its public names are documented there)
+
+/// @api ember.preprocessing.pad_sequences(seqs[, opts]) -> Tensor
+/// Pads or truncates sequences to one length: an int32 tensor (n, maxlen), as Keras.
+/// @arg seqs: an ember.Sequences or a list of lists of integers
+/// @opt maxlen: the length (default: the longest sequence)
+/// @opt padding = "pre": "pre" or "post"
+/// @opt truncating = "pre": "pre" or "post"
+/// @opt value = 0: the padding value
+
+/// @api ember.preprocessing.text_to_word_sequence(text[, opts]) -> table
+/// Splits a text into words as Keras (filters removed, lower-cased).
+/// @arg text: a string
+/// @opt filters: characters removed (Keras's default punctuation)
+/// @opt lower = true: lower-case first
+/// @opt split = " ": the separator
+
+/// @api ember.preprocessing.one_hot(text, n[, opts]) -> table
+/// Each word of text as an index in [1, n) by hashing (Keras's one_hot).
+/// @arg text: a string
+/// @arg n: the size of the vocabulary
+
+/// @api ember.preprocessing.hashing_trick(text, n[, opts]) -> table
+/// Each word of text hashed into [1, n) (Keras's hashing_trick).
+/// @arg text: a string
+/// @arg n: the number of buckets
+
 void ember_open_text(lua_State *L) {
     ls_open(L);
     open_tokenizer(L);

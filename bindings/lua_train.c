@@ -88,6 +88,13 @@ static int l_optimizer_options(lua_State *L) {
     return 1;
 }
 
+/* optimizer_option_rows(kind) -> the rows of the API reference. */
+static int l_optimizer_option_rows(lua_State *L) {
+    int kind = ember_check_name(L, "optimizer_option_rows", luaL_checkstring(L, 1), em_optimizer_names);
+    lt_push_option_rows(L, em_optimizer_options((em_opt_kind)kind));
+    return 1;
+}
+
 /* Tensors of the list at idx into a scratch pointer array (a userdata on
  * the stack); the entries are held in an anchor table pushed before it. */
 static em_tensor **tensor_list(lua_State *L, int idx, const char *fn, const char *arg, int *n) {
@@ -215,6 +222,8 @@ static void push_names(lua_State *L, const char *const *names, const char *field
     lua_setfield(L, -2, field);
 }
 
+/// @private ember.train.*: the C training core behind Sequential and ember.optimizers
+
 void ember_open_train(lua_State *L) {
     static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations},
                                                 {"lr", l_opt_lr}, {"reset_state", l_opt_reset_state},
@@ -226,7 +235,8 @@ void ember_open_train(lua_State *L) {
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     static const luaL_Reg fns[] = {
-        {"Optimizer", l_optimizer}, {"optimizer_options", l_optimizer_options}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
+        {"Optimizer", l_optimizer}, {"optimizer_options", l_optimizer_options},
+        {"optimizer_option_rows", l_optimizer_option_rows}, {"loss", l_loss}, {"metric", l_metric}, {"permutation", l_permutation},
         {"gather_rows", l_gather_rows}, {"copy_rows", l_copy_rows}, {"rows", l_rows},
         {"isatty", l_isatty}, {NULL, NULL}};
     luaL_newlib(L, fns);

@@ -55,6 +55,10 @@ static int run_string(lua_State *L, const char *code) {
     return ember_report(L, status);
 }
 
+/// @api ember.debug.complete(text) -> table
+/// What Tab offers in the REPL for text (a list of candidates).
+/// @arg text: the identifier chain before the cursor, e.g. "ember.la"
+
 static int open_ember(lua_State *L) {
     luaL_openlibs(L);
     ember_preload(L);
@@ -68,6 +72,9 @@ static int open_ember(lua_State *L) {
         lua_setfield(L, -2, "complete");
     }
     lua_pop(L, 1);
+    /* help(x) as a global, as in Python's REPL: ember.help. */
+    lua_getfield(L, -1, "help");
+    lua_setglobal(L, "help");
     lua_setglobal(L, "ember");
     return LUA_OK;
 }

@@ -16,6 +16,13 @@ local M = {}
 local Callback = {}
 Callback.__index = Callback
 M.Callback = Callback
+--- @api Callback
+--- The base of callbacks: hooks on_train_begin/end, on_epoch_begin/end(epoch, logs), on_batch_end.
+
+--- @api Callback:set_model(model)
+--- Called by fit with the model being trained (sets self.model).
+--- @arg model: the Sequential
+
 function Callback:set_model(model) self.model = model end
 
 local function class(parent)
@@ -29,11 +36,25 @@ end
 local History = class(Callback)
 M.History = History
 
+--- @private ember.callbacks.new_history: fit's History maker
+--- @private ember.callbacks.format_path: ModelCheckpoint's file-name formatting
+
 function M.new_history()
   return setmetatable({ history = {}, epoch = {}, params = {} }, History)
 end
 
+--- @api History
+--- What fit returns: `history.history.loss`, `.acc`, `.val_loss`, ... (lists per epoch), `epoch`, `params`.
+
+--- @api History:on_train_begin()
+--- Hook called by fit before training.
+
 function History:on_train_begin() end
+
+--- @api History:on_epoch_end(epoch, logs)
+--- Hook: appends logs (loss, metrics) to history.history.
+--- @arg epoch: the epoch number
+--- @arg logs: the epoch's values
 
 function History:on_epoch_end(epoch, logs)
   self.epoch[#self.epoch + 1] = epoch
@@ -87,6 +108,16 @@ end
 -- improve on it.
 local EarlyStopping = class(Callback)
 M.EarlyStopping_class = EarlyStopping
+--- @api ember.callbacks.EarlyStopping([opts]) -> Callback
+--- Stops training when a monitored value stops improving.
+--- @opt monitor = "val_loss": the value watched
+--- @opt patience = 0: epochs without improvement before stopping
+--- @opt min_delta = 0: smallest change counted as an improvement
+--- @opt mode = "auto": "min", "max" or "auto"
+--- @opt verbose = 0: print a line when it stops
+--- @opt baseline: value the monitor must beat
+--- @opt restore_best_weights = false: restore the best epoch's weights at the end
+
 function M.EarlyStopping(opts)
   opts = check_opts("EarlyStopping", opts, { monitor = true, patience = true, min_delta = true, mode = true,
     restore_best_weights = true, verbose = true, baseline = true })
@@ -101,11 +132,19 @@ function M.EarlyStopping(opts)
   return self
 end
 
+--- @api EarlyStopping:on_train_begin()
+--- Hook: resets the wait counter and best value.
+
 function EarlyStopping:on_train_begin()
   local best = self.initial
   if self.baseline ~= nil then best = self.baseline end
   self.wait, self.best, self.stopped_epoch, self.best_weights = 0, best, 0, nil
 end
+
+--- @api EarlyStopping:on_epoch_end(epoch, logs)
+--- Hook: compares the monitored value and stops the model when patience runs out.
+--- @arg epoch: the epoch number
+--- @arg logs: the epoch's values
 
 function EarlyStopping:on_epoch_end(epoch, logs)
   local current = logs[self.monitor]
@@ -130,6 +169,9 @@ function EarlyStopping:on_epoch_end(epoch, logs)
   end
 end
 
+--- @api EarlyStopping:on_train_end()
+--- Hook: reports the stop and restores the best weights when asked.
+
 function EarlyStopping:on_train_end()
   if self.stopped_epoch > 0 and self.verbose > 0 then
     print(("Epoch %05d: early stopping"):format(self.stopped_epoch + 1))
@@ -143,6 +185,17 @@ end
 -- fields: "w.{epoch:02d}-{val_loss:.2f}.npz".  Only weights can be saved
 -- (model:save_weights), so save_weights_only = false is refused.
 local ModelCheckpoint = class(Callback)
+M._ModelCheckpoint_class = ModelCheckpoint  -- for help() and the API reference
+--- @api ember.callbacks.ModelCheckpoint(filepath[, opts]) -> Callback
+--- Saves the model's weights after epochs; filepath may hold "{epoch:02d}" / "{val_loss:.2f}" fields.
+--- @arg filepath: the .npz file name (a pattern)
+--- @opt monitor = "val_loss": the value watched by save_best_only
+--- @opt save_best_only = false: save only when the monitored value improves
+--- @opt mode = "auto": "min", "max" or "auto"
+--- @opt verbose = 0: print a line per save
+--- @opt save_weights_only = true: only weights can be saved
+--- @opt period = 1: epochs between saves
+
 function M.ModelCheckpoint(filepath, opts)
   if type(filepath) == "table" and opts == nil then
     local given = filepath
@@ -188,6 +241,11 @@ function M.format_path(path, epoch, logs)
   end))
 end
 
+--- @api ModelCheckpoint:on_epoch_end(epoch, logs)
+--- Hook: saves the weights when due.
+--- @arg epoch: the epoch number
+--- @arg logs: the epoch's values
+
 function ModelCheckpoint:on_epoch_end(epoch, logs)
   self.since_last = self.since_last + 1
   if self.since_last < self.period then return end
@@ -219,11 +277,20 @@ end
 -- is given the batch instead, and fit returns the History (the bad batch
 -- is not applied).
 local TerminateOnNaN = class(Callback)
+M._TerminateOnNaN_class = TerminateOnNaN  -- for help() and the API reference
 TerminateOnNaN.handles_nonfinite_loss = true
+--- @api ember.callbacks.TerminateOnNaN() -> Callback
+--- Stops training when the loss becomes NaN or infinite.
+
 function M.TerminateOnNaN(opts)
   check_opts("TerminateOnNaN", opts, {})
   return setmetatable({}, TerminateOnNaN)
 end
+
+--- @api TerminateOnNaN:on_batch_end(batch, logs)
+--- Hook: stops the model on a non-finite loss.
+--- @arg batch: the batch number
+--- @arg logs: the batch's values
 
 function TerminateOnNaN:on_batch_end(batch, logs)
   local loss = logs and logs.loss
@@ -237,6 +304,10 @@ end
 -- functions get Keras's arguments (no self).
 local lambda_hooks = { on_train_begin = true, on_train_end = true, on_epoch_begin = true, on_epoch_end = true,
   on_batch_begin = true, on_batch_end = true }
+--- @api ember.callbacks.LambdaCallback(fns) -> Callback
+--- A callback from functions: on_train_begin, on_train_end, on_epoch_begin, on_epoch_end, on_batch_begin, on_batch_end.
+--- @arg fns: a table hook name -> function
+
 function M.LambdaCallback(fns)
   if type(fns) ~= "table" then error(("LambdaCallback: expected a table of functions, got %s"):format(type(fns)), 2) end
   local self = setmetatable({}, class(Callback))

@@ -13,6 +13,19 @@ local data = {}
 local KEYS = { lookback = true, delay = true, min_index = true, max_index = true, shuffle = true,
                batch_size = true, step = true, target_column = true, reverse = true }
 
+--- @api ember.data.timeseries_generator(series, opts) -> function
+--- A generator of (samples, targets) batches from a time series (the book's listing 6-33).
+--- @arg series: a float32 tensor (rows, features)
+--- @opt lookback: rows back in time per sample (required)
+--- @opt delay: rows ahead of the target (required)
+--- @opt min_index = 1: first row used
+--- @opt max_index: last row used (default: #series - delay - 1)
+--- @opt shuffle = false: random rows instead of in order
+--- @opt batch_size = 128: samples per batch
+--- @opt step = 6: rows between samples' time steps
+--- @opt target_column = 2: the column predicted
+--- @opt reverse = false: time steps in reverse order
+
 function data.timeseries_generator(series, opts)
   if type(opts) == "table" then
     for k in pairs(opts) do

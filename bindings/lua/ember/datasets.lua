@@ -10,6 +10,10 @@ local paths = require "ember.datasets.paths"
 -- Returns DIR (or nil).  `args` may be nil (no script arguments, e.g. the
 -- REPL); anything else but a table is an error, as is "--data" without a
 -- folder name after it.
+--- @api ember.datasets.parse_args(arg) -> string|nil
+--- For scripts: "--data DIR" among the script's arguments makes DIR the only data folder; returns DIR.
+--- @arg arg: the script's arg table (or nil)
+
 local function parse_args(args)
   if args == nil then return nil end
   if type(args) ~= "table" then

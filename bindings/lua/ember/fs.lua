@@ -15,6 +15,10 @@ local function describe(v)
   return type(v)
 end
 
+--- @api ember.fs.join(...) -> string
+--- Joins path parts with "/".
+--- @arg ...: strings
+
 function fs.join(...)
   local parts = table.pack(...)
   local out = nil

@@ -22,5 +22,8 @@ ember.data = require "ember.data"
 ember.io = require "ember.io"
 ember.fs = require "ember.fs"
 ember.plot = require "ember.plot"
+local help = require "ember.help"
+ember.help = help.help
+ember.help_text = function(x) return help.help_text(x, "help_text") end
 
 return ember

@@ -18,6 +18,9 @@ local valid = "binary_crossentropy, categorical_crossentropy, sparse_categorical
 local by_function = {}
 
 -- The canonical loss name for a string or one of the ember.losses functions.
+--- @private ember.losses.get: name resolution for compile
+--- @private ember.losses.compute: loss kernel call for compile
+
 function M.get(v, who)
   who = who or "losses.get"
   if type(v) == "string" and canonical[v] then return canonical[v] end
@@ -29,6 +32,44 @@ end
 function M.compute(name, y_pred, y_true, grad)
   return core.train.loss(M.get(name, "losses.compute"), y_pred, y_true, grad)
 end
+
+--- @api ember.losses
+--- Losses by name for compile ("binary_crossentropy", "mse", ...); each is also a function (y_true, y_pred) -> mean loss.
+
+--- @api ember.losses.binary_crossentropy(y_true, y_pred) -> number
+--- Mean binary cross-entropy of probabilities y_pred against 0/1 targets.
+--- @arg y_true: targets
+--- @arg y_pred: predicted probabilities
+
+--- @api ember.losses.categorical_crossentropy(y_true, y_pred) -> number
+--- Mean categorical cross-entropy against one-hot targets.
+--- @arg y_true: one-hot targets
+--- @arg y_pred: predicted distributions
+
+--- @api ember.losses.sparse_categorical_crossentropy(y_true, y_pred) -> number
+--- Mean categorical cross-entropy against integer class targets.
+--- @arg y_true: class indices
+--- @arg y_pred: predicted distributions
+
+--- @api ember.losses.mse(y_true, y_pred) -> number
+--- Mean squared error.
+--- @arg y_true: targets
+--- @arg y_pred: predictions
+
+--- @api ember.losses.mean_squared_error(y_true, y_pred) -> number
+--- Mean squared error (Keras's long name of mse).
+--- @arg y_true: targets
+--- @arg y_pred: predictions
+
+--- @api ember.losses.mae(y_true, y_pred) -> number
+--- Mean absolute error.
+--- @arg y_true: targets
+--- @arg y_pred: predictions
+
+--- @api ember.losses.mean_absolute_error(y_true, y_pred) -> number
+--- Mean absolute error (Keras's long name of mae).
+--- @arg y_true: targets
+--- @arg y_pred: predictions
 
 for alias, name in pairs(canonical) do
   local fn = function(y_true, y_pred) return core.train.loss(name, y_pred, y_true) end

@@ -35,6 +35,14 @@ local function is_layer(v)
 end
 
 -- "Dense: expected ..." from the core -> "dense_2 (Dense): expected ...".
+--- @private ember.models.layer_error: message helper of Sequential
+--- @private ember.models.shape_str: summary's shape formatting
+--- @private ember.models.thousands: summary's number formatting
+--- @private Sequential:chain: internal (the compiled chain of core layers)
+--- @private Sequential:core_model: internal (the C model)
+--- @private Sequential:ensure_built: internal (build on first use)
+--- @private Sequential:metric_kernel: internal (metric lookup)
+
 function M.layer_error(layer, err)
   local msg = tostring(err):gsub("^[^\n]-:%d+: ", "")
   local rest = msg:match("^" .. layer.type .. ": (.*)$")
@@ -56,6 +64,13 @@ function M.shape_str(shape)
 end
 
 -- ember.Sequential() or ember.Sequential{layer, layer, ...}
+--- @api ember.models.Sequential([layers]) -> Sequential
+--- A linear stack of layers (Keras's Sequential).
+--- @arg layers: a list of layers to add
+
+--- @api Sequential
+--- A model: `layers`, `built`, `compiled`; methods below.
+
 function M.Sequential(list)
   local self = setmetatable({ layers = {}, built = false, compiled = false, stop_training = false }, Sequential)
   if list ~= nil then
@@ -89,6 +104,10 @@ local function build_layer(layer, shape)
   return out
 end
 
+--- @api Sequential:add(layer)
+--- Appends a layer.
+--- @arg layer: a layer from ember.layers
+
 function Sequential:add(layer)
   if not is_layer(layer) then
     error(("Sequential.add: argument 'layer' expected a layer (e.g. ember.layers.Dense(32)), got %s")
@@ -120,6 +139,10 @@ end
 
 -- Build every layer from an input shape with batch dim (deferred build,
 -- when the first layer declared no input shape).
+--- @api Sequential:build([input_shape])
+--- Creates every layer's weights (done automatically on first use).
+--- @arg input_shape: shape without the batch dimension (default: the first layer's)
+
 function Sequential:build(input_shape)
   if self.built then return self.output_shape end
   if #self.layers == 0 then error("Sequential.build: the model has no layers", 2) end
@@ -205,6 +228,11 @@ function Sequential:_step_core()
 end
 
 -- Model-level forward/backward for training loops (yours or fit's).
+--- @api Sequential:forward(x[, training]) -> Tensor
+--- The model's output for a batch (custom training loops).
+--- @arg x: a tensor
+--- @arg training = false: dropout active
+
 function Sequential:forward(x, training)
   if not core.is_tensor(x) then
     error(("Sequential.forward: argument 'x' expected a tensor, got %s"):format(type(x)), 2)
@@ -225,6 +253,10 @@ function Sequential:forward(x, training)
   return x
 end
 
+--- @api Sequential:backward(dy) -> Tensor
+--- Back-propagates dy through the last forward, accumulating the gradients.
+--- @arg dy: gradient of the loss with respect to the output
+
 function Sequential:backward(dy)
   local m = self:core_model()
   if m then
@@ -243,6 +275,9 @@ function Sequential:backward(dy)
   end
 end
 
+--- @api Sequential:zero_grads()
+--- Sets every accumulated gradient to 0.
+
 function Sequential:zero_grads()
   local m = self:core_model()
   if m then m:zero_grads() return end
@@ -250,6 +285,12 @@ function Sequential:zero_grads()
 end
 
 -- Lists of the trainable parameters and their gradients (views), in layer order.
+--- @api Sequential:trainable_params() -> table, table
+--- The trainable weights and their gradients (lists), for an optimizer's step.
+
+--- @api Sequential:params() -> table, table
+--- Every weight tensor and its gradient (lists), trainable or not.
+
 function Sequential:trainable_params()
   if not self.built then error("Sequential: the model is not built yet", 2) end
   if not self._param_cache then
@@ -273,6 +314,9 @@ function Sequential:trainable_params()
 end
 Sequential.params = Sequential.trainable_params
 
+--- @api Sequential:get_weights() -> table
+--- Every layer's weights in order (a list of tensors).
+
 function Sequential:get_weights()
   local out = {}
   for _, layer in ipairs(self.layers) do
@@ -282,6 +326,10 @@ function Sequential:get_weights()
 end
 
 -- All weights at once, Keras order; everything is checked before anything changes.
+--- @api Sequential:set_weights(weights)
+--- Sets every layer's weights from a list (get_weights's order).
+--- @arg weights: a list of tensors
+
 function Sequential:set_weights(weights)
   if type(weights) ~= "table" then
     error(("Sequential.set_weights: argument 'weights' expected a list of tensors, got %s"):format(type(weights)), 2)
@@ -322,6 +370,9 @@ function Sequential:set_weights(weights)
   core.copy_all(dsts, srcs)
 end
 
+--- @api Sequential:count_params() -> integer
+--- The number of weights of the model.
+
 function Sequential:count_params()
   local n = 0
   for _, layer in ipairs(self.layers) do n = n + layer:count_params() end
@@ -337,6 +388,9 @@ M.thousands = thousands
 
 -- Keras 2's print_summary for a Sequential model (line_length 65,
 -- columns at 45% / 85% / 100%).  opts.print_fn receives each line.
+--- @api Sequential:summary([opts])
+--- Prints Keras's table of layers, output shapes and parameter counts.
+
 function Sequential:summary(opts)
   opts = opts or {}
   local print_fn = opts.print_fn or print
@@ -392,6 +446,12 @@ local function last_activation(model)
 end
 
 -- compile{optimizer = "rmsprop" | object, loss = "binary_crossentropy", metrics = {"acc"}}
+--- @api Sequential:compile(opts)
+--- Sets the optimizer, loss and metrics.
+--- @opt optimizer: "sgd", "rmsprop", "adam" or an ember.optimizers object
+--- @opt loss: a loss name (see ember.losses)
+--- @opt metrics: a list such as {"acc"} or {"mae"}
+
 function Sequential:compile(opts)
   if type(opts) ~= "table" then
     error(("Sequential.compile: expected an options table {optimizer = ..., loss = ...}, got %s"):format(type(opts)), 2)

@@ -41,6 +41,25 @@ local function make(kind, opts)
   return self
 end
 
+--- @api ember.optimizers.SGD([opts]) -> Optimizer
+--- Stochastic gradient descent with optional (Nesterov) momentum.
+--- @opt learning_rate: Keras 2.3's name for lr
+--- @options optimizer:sgd
+
+--- @api ember.optimizers.RMSprop([opts]) -> Optimizer
+--- RMSprop: divides the gradient by a running average of its magnitude.
+--- @opt learning_rate: Keras 2.3's name for lr
+--- @options optimizer:rmsprop
+
+--- @api ember.optimizers.Adam([opts]) -> Optimizer
+--- Adam: adaptive moment estimation.
+--- @opt learning_rate: Keras 2.3's name for lr
+--- @options optimizer:adam
+
+--- @api ember.optimizers.is_optimizer(v) -> boolean
+--- Whether v is an optimizer object.
+--- @arg v: any value
+
 function M.SGD(opts) return make("sgd", opts) end
 function M.RMSprop(opts) return make("rmsprop", opts) end
 function M.Adam(opts) return make("adam", opts) end
@@ -48,6 +67,10 @@ function M.Adam(opts) return make("adam", opts) end
 function M.is_optimizer(v) return getmetatable(v) == Optimizer end
 
 -- An optimizer from a name ("rmsprop", case-insensitive) or an object.
+--- @api ember.optimizers.get(v) -> Optimizer
+--- An optimizer from a name ("sgd", "rmsprop", "adam", defaults) or an optimizer object.
+--- @arg v: a name or an optimizer
+
 function M.get(v, who)
   who = who or "optimizers.get"
   if M.is_optimizer(v) then return v end
@@ -57,6 +80,12 @@ function M.get(v, who)
 end
 
 -- The learning rate of the next step (opt.lr may be changed between steps).
+--- @api Optimizer
+--- An optimizer object (SGD, RMSprop, Adam): fields lr, kind; methods below.
+
+--- @api Optimizer:current_lr() -> number
+--- The learning rate after decay at the current iteration.
+
 function Optimizer:current_lr(who)
   if type(self.lr) ~= "number" or self.lr < 0 or self.lr ~= self.lr then
     error(("%s: %s.step: lr must be a number >= 0, got %s"):format(who or "step", self.class, tostring(self.lr)), 3)
@@ -65,6 +94,11 @@ function Optimizer:current_lr(who)
 end
 
 -- step(model) or step(params, grads): one update.
+--- @api Optimizer:step(params, grads)
+--- One update of the weights params from grads (custom training loops).
+--- @arg params: a list of weight tensors
+--- @arg grads: the list of their gradients
+
 function Optimizer:step(params, grads)
   if type(params) == "table" and params.trainable_params then
     local m = params.core_model and params:core_model()
@@ -85,7 +119,13 @@ function Optimizer:step(params, grads)
   self.core:step(params, grads, self.lr)
 end
 
+--- @api Optimizer:iterations() -> integer
+--- Steps taken so far.
+
 function Optimizer:iterations() return self.core:iterations() end
+
+--- @api Optimizer:get_config() -> table
+--- The optimizer's settings (Keras's get_config).
 
 function Optimizer:get_config()
   local c = { lr = self.lr }

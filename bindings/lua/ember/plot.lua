@@ -184,6 +184,18 @@ local function default_texts(names)
   return title, ylabel, bases[1]
 end
 
+--- @api ember.plot.history(history[, opts])
+--- Plots training curves from a History to a PNG, SVG or PDF file.
+--- @arg history: what fit returns
+--- @opt metrics: names to plot, e.g. {"loss", "val_loss"}
+--- @opt file: output file (extension picks the format)
+--- @opt title: the title
+--- @opt xlabel = "Epochs": x-axis label
+--- @opt ylabel: y-axis label
+--- @opt width: in pixels
+--- @opt height: in pixels
+--- @opt legend = true: draw a legend
+
 function plot.history(history, options)
   local metrics, epoch = unpack_history(history)
   if options == nil then options = {} end

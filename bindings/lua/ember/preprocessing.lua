@@ -14,6 +14,7 @@ local at = require("ember.calls").at
 local P = {}
 
 local Tokenizer = {}
+P._Tokenizer_class = Tokenizer  -- for help() and the API reference (ember.api_walk)
 local VOCAB_FIELDS = { word_index = 1, word_counts = 2, word_docs = 3, index_word = 4, index_docs = 5 }
 
 -- The vocabulary tables are built from C on first access after a fit.
@@ -50,6 +51,18 @@ end
 
 -- Tokenizer{num_words, filters, lower, split, char_level, oov_token};
 -- Tokenizer(num_words) and Tokenizer{num_words, ...} work too.
+--- @api ember.preprocessing.Tokenizer([opts]) -> Tokenizer
+--- Keras's text tokenizer: word index by frequency, texts to sequences or matrices.
+--- @opt num_words: keep only the num_words - 1 most frequent words
+--- @opt filters: characters removed (Keras's default punctuation)
+--- @opt lower = true: lower-case the texts
+--- @opt split = " ": the word separator
+--- @opt char_level = false: every character is a token
+--- @opt oov_token: a token for words outside the vocabulary
+
+--- @api Tokenizer
+--- A Keras tokenizer: fields word_index, word_counts, word_docs, index_word, document_count; methods below.
+
 function P.Tokenizer(opts, ...)
   if select("#", ...) > 0 then error("Tokenizer: pass options as one table, e.g. Tokenizer{num_words = 1000}", 2) end
   if math.type(opts) == "integer" then opts = { num_words = opts } end
@@ -67,10 +80,18 @@ function P.Tokenizer(opts, ...)
   return setmetatable(self, Tokenizer)
 end
 
+--- @api Tokenizer:fit_on_texts(texts)
+--- Builds the vocabulary from a list of strings.
+--- @arg texts: a list of strings
+
 function Tokenizer:fit_on_texts(texts)
   at(2, self._core.fit, self._core, texts)
   rawset(self, "_vocab", nil)
 end
+
+--- @api Tokenizer:texts_to_sequences(texts) -> Sequences
+--- Each text as a list of word indices.
+--- @arg texts: a list of strings
 
 function Tokenizer:texts_to_sequences(texts)
   return at(2, self._core.to_sequences, self._core, texts)
@@ -79,6 +100,10 @@ end
 -- The words back: tok:sequences_to_texts(seqs) -> list of strings (words
 -- joined by spaces, as keras_preprocessing 1.0.5).  seqs: Sequences, a
 -- list of integer lists, or a padded 2-D int32 tensor.
+--- @api Tokenizer:sequences_to_texts(seqs) -> table
+--- Each sequence of indices back as a text.
+--- @arg seqs: Sequences or a list of lists
+
 function Tokenizer:sequences_to_texts(seqs)
   return at(2, self._core.to_texts, self._core, seqs)
 end
@@ -91,9 +116,19 @@ local function mode_of(fn, mode)
   return mode or "binary"
 end
 
+--- @api Tokenizer:sequences_to_matrix(seqs[, mode]) -> Tensor
+--- A (n, num_words) matrix from sequences.
+--- @arg seqs: Sequences or a list of lists
+--- @arg mode = "binary": "binary", "count", "freq" or "tfidf" (or {mode = ...})
+
 function Tokenizer:sequences_to_matrix(seqs, mode)
   return at(2, self._core.matrix, self._core, seqs, mode_of("sequences_to_matrix", mode))
 end
+
+--- @api Tokenizer:texts_to_matrix(texts[, mode]) -> Tensor
+--- A (n, num_words) matrix from texts.
+--- @arg texts: a list of strings
+--- @arg mode = "binary": "binary", "count", "freq" or "tfidf" (or {mode = ...})
 
 function Tokenizer:texts_to_matrix(texts, mode)
   mode = mode_of("texts_to_matrix", mode)

@@ -302,6 +302,19 @@ end
 
 -- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
 --            validation_data = {x_val, y_val}, shuffle = true, initial_epoch = 0})
+--- @api Sequential:fit(x, y[, opts]) -> History
+--- Trains for a number of epochs on tensors x, y.
+--- @arg x: input tensor (samples first)
+--- @arg y: target tensor
+--- @opt epochs = 1: number of epochs
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 1: 0 silent, 1 progress bar, 2 a line per epoch
+--- @opt callbacks: a list of callbacks
+--- @opt validation_split = 0: fraction of the last samples kept for validation
+--- @opt validation_data: {x_val, y_val}
+--- @opt shuffle = true: shuffle the samples each epoch
+--- @opt initial_epoch = 0: epoch to start from
+
 function M.fit(self, x, y, opts)
   local who = "fit"
   opts = check_opts(who, opts, { epochs = true, batch_size = true, verbose = true, callbacks = true,
@@ -365,6 +378,13 @@ function M.fit(self, x, y, opts)
 end
 
 -- evaluate(x, y, {batch_size = 32, verbose = 1}) -> loss, {acc = ...}
+--- @api Sequential:evaluate(x, y[, opts]) -> number, table
+--- The loss and metrics on x, y.
+--- @arg x: input tensor
+--- @arg y: target tensor
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 0: progress bar when 1
+
 function M.evaluate(self, x, y, opts)
   opts = check_opts("evaluate", opts, { batch_size = true, verbose = true })
   require_compiled(self, "evaluate")
@@ -377,6 +397,12 @@ function M.evaluate(self, x, y, opts)
 end
 
 -- predict(x, {batch_size = 32}) -> a new tensor (copied out of layer buffers)
+--- @api Sequential:predict(x[, opts]) -> Tensor
+--- The model's outputs for x.
+--- @arg x: input tensor
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 0: progress bar when 1
+
 function M.predict(self, x, opts)
   opts = check_opts("predict", opts, { batch_size = true, verbose = true })
   if not core.is_tensor(x) then error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2) end
@@ -407,6 +433,11 @@ function M.predict(self, x, opts)
 end
 
 -- One optimizer step on exactly this batch -> loss, {metric = value}
+--- @api Sequential:train_on_batch(x, y) -> number
+--- One optimizer step on exactly this batch; returns the loss (and metrics).
+--- @arg x: input batch
+--- @arg y: target batch
+
 function M.train_on_batch(self, x, y)
   require_compiled(self, "train_on_batch")
   check_xy("train_on_batch", x, y)
@@ -414,6 +445,11 @@ function M.train_on_batch(self, x, y)
   if not ok then error((calls.strip_position(tostring(loss)):gsub("^fit: ", "train_on_batch: ")), 2) end
   return loss, metrics_by_key(self, values)
 end
+
+--- @api Sequential:test_on_batch(x, y) -> number
+--- The loss (and metrics) on one batch, without training.
+--- @arg x: input batch
+--- @arg y: target batch
 
 function M.test_on_batch(self, x, y)
   require_compiled(self, "test_on_batch")
@@ -449,6 +485,17 @@ end
 
 -- fit_generator(gen, {steps_per_epoch, epochs = 1, verbose = 1, callbacks,
 --   validation_data = gen | {x, y}, validation_steps, initial_epoch = 0})
+--- @api Sequential:fit_generator(gen[, opts]) -> History
+--- Trains on batches from a callable returning samples, targets.
+--- @arg gen: a function (or callable) returning x, y
+--- @opt steps_per_epoch: batches per epoch (required)
+--- @opt epochs = 1: number of epochs
+--- @opt verbose = 1: 0, 1 or 2
+--- @opt callbacks: a list of callbacks
+--- @opt validation_data: a generator or {x_val, y_val}
+--- @opt validation_steps: batches drawn from a validation generator
+--- @opt initial_epoch = 0: epoch to start from
+
 function M.fit_generator(self, gen, opts)
   local who = "fit_generator"
   opts = check_opts(who, opts, { steps_per_epoch = true, epochs = true, verbose = true, callbacks = true,
@@ -509,6 +556,12 @@ function M.fit_generator(self, gen, opts)
 end
 
 -- evaluate_generator(gen, {steps}) -> loss, {metric = value}
+--- @api Sequential:evaluate_generator(gen[, opts]) -> number, table
+--- The loss and metrics over steps batches of a generator.
+--- @arg gen: a callable returning x, y
+--- @opt steps: how many batches (required)
+--- @opt verbose = 0: progress bar when 1
+
 function M.evaluate_generator(self, gen, opts)
   opts = check_opts("evaluate_generator", opts, { steps = true, verbose = true })
   require_compiled(self, "evaluate_generator")

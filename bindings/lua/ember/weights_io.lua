@@ -128,6 +128,10 @@ local function check_target(model, who, path)
 end
 
 function M.install(Sequential)
+  --- @api Sequential:save_weights(path)
+  --- Saves every layer's weights to an .npz file (atomic).
+  --- @arg path: the file
+
   function Sequential:save_weights(path)
     check_target(self, "save_weights", path)
     local save = ember_io("save")
@@ -140,6 +144,10 @@ function M.install(Sequential)
     local ok, err = pcall(save, path, tbl)
     if not ok then error("save_weights: " .. calls.strip_position(tostring(err)), 2) end
   end
+
+  --- @api Sequential:load_weights(path)
+  --- Loads weights saved by save_weights (shapes checked, nothing changed on error).
+  --- @arg path: the file
 
   function Sequential:load_weights(path)
     check_target(self, "load_weights", path)

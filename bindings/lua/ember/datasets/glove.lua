@@ -16,14 +16,27 @@ local glove = {}
 local URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 
 local Index = {}
+glove._Index = Index  -- for help() and the API reference (ember.api_walk)
 Index.__index = Index
 Index.__len = function(self) return #self.words end
+
+--- @api GloveIndex
+--- A loaded GloVe file: fields words, vectors, dim, path; `#index` words.
+
+--- @api GloveIndex:get(word) -> Tensor|nil
+--- The vector of word, or nil.
+--- @arg word: a string
 
 function Index:get(word)
   local row = self._row[word]
   if row == nil then return nil end
   return self.vectors[row]
 end
+
+--- @api GloveIndex:embedding_matrix(word_index, max_words) -> Tensor
+--- The (max_words, dim) embedding matrix of a tokenizer's word index (zero rows for unknown words).
+--- @arg word_index: tokenizer.word_index
+--- @arg max_words: rows of the matrix
 
 function Index:embedding_matrix(word_index, max_words)
   return glove.embedding_matrix(self, word_index, max_words)
@@ -40,6 +53,10 @@ local function resolve(fn, path)
     "glove.6B.100d-top2604.zip/" .. path }, URL, 3))
 end
 
+--- @api ember.datasets.glove.load([path]) -> GloveIndex
+--- Loads GloVe vectors (a .txt file or a member of glove.6B.zip).
+--- @arg path = "glove.6B.100d.txt": file name, searched in the data folders
+
 function glove.load(path)
   local file = resolve("glove.load", path)
   local words, vectors = at(2, core.data.glove_parse, file)
@@ -50,6 +67,12 @@ end
 
 -- {max_words, dim} float32: row i + 1 holds the vector of the word whose
 -- index is i (i < max_words); rows of words without a vector stay zero.
+--- @api ember.datasets.glove.embedding_matrix(index, word_index, max_words) -> Tensor
+--- As index:embedding_matrix(word_index, max_words).
+--- @arg index: a GloveIndex
+--- @arg word_index: tokenizer.word_index
+--- @arg max_words: rows of the matrix
+
 function glove.embedding_matrix(index, word_index, max_words)
   local fn = "glove.embedding_matrix"
   if getmetatable(index) ~= Index then error(fn .. ": argument 'index' expected a glove index (glove.load)", 2) end

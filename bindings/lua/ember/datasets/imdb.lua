@@ -69,9 +69,17 @@ end
 
 -- imdb.find() -> the aclImdb folder (plain, or inside aclImdb.zip) in the
 -- data folders; an error naming every place looked when there is none.
+--- @api ember.datasets.imdb.find() -> string
+--- Where the IMDB data is (folder or zip); an error naming where to put it when missing.
+
 function imdb.find()
   return find_root("imdb.find", nil)
 end
+
+--- @api ember.datasets.imdb.load_raw([opts]) -> table, Tensor
+--- Raw IMDB review texts and their 0/1 labels (the book's listing 6-8).
+--- @opt subset = "train": "train" or "test"
+--- @opt path: the aclImdb folder or zip (default: searched)
 
 function imdb.load_raw(opts)
   local fn = "imdb.load_raw"
@@ -147,6 +155,16 @@ end
 
 local LOAD_KEYS = { num_words = true, skip_top = true, maxlen = true, seed = true, start_char = true,
                     oov_char = true, index_from = true, path = true, cache = true }
+
+--- @api ember.datasets.imdb.load_data([opts]) -> x_train, y_train, x_test, y_test
+--- Keras's imdb.load_data: reviews as Sequences of word indices, labels as tensors.
+--- @opt num_words: keep the num_words most frequent words
+--- @opt skip_top = 0: drop the most frequent words
+--- @opt maxlen: drop longer reviews
+--- @opt seed = 113: shuffling seed
+--- @opt start_char = 1: index marking a review's start
+--- @opt oov_char = 2: index of dropped words
+--- @opt index_from = 3: offset of word indices
 
 function imdb.load_data(opts)
   local fn = "imdb.load_data"

@@ -17,6 +17,9 @@ local SURROGATE = "jena_climate_2009_2016-surrogate.csv.zip/" .. NAME
 
 -- jena.find() -> the path of the real file, else of the stand-in (noted on
 -- stderr once); an error naming every place looked when there is neither.
+--- @api ember.datasets.jena_climate.find() -> string
+--- Where the Jena climate CSV is; an error naming where to put it when missing.
+
 function jena.find(fn)
   local path = paths.find(fn or "jena_climate.find", NAME,
     { NAME, "jena_climate/" .. NAME, NAME .. ".zip/" .. NAME, SURROGATE }, URL, 2)
@@ -26,6 +29,10 @@ function jena.find(fn)
   end
   return path
 end
+
+--- @api ember.datasets.jena_climate.load([opts]) -> table, Tensor
+--- The Jena climate header and data (420551 x 14 float32).
+--- @opt path: the CSV (default: searched)
 
 function jena.load(opts)
   local fn = "jena_climate.load"
@@ -45,6 +52,10 @@ end
 -- rows (train 1..200000, validation ..300000, test the rest), or the same
 -- proportions of a shorter file (e.g. a test fixture).
 local BOOK_ROWS = 420551
+--- @api ember.datasets.jena_climate.splits(data) -> table
+--- The book's train/validation/test row ranges for data.
+--- @arg data: the loaded tensor
+
 function jena.splits(data)
   local n = type(data) == "number" and data or data:size(1)
   if n >= BOOK_ROWS then return 200000, 300000 end

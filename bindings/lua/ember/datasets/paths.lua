@@ -8,12 +8,19 @@ local fs = require "ember.fs"
 local paths = {}
 local override = nil
 
+--- @api ember.datasets.set_data_dir(dir)
+--- Adds a data folder searched before the others.
+--- @arg dir: a folder
+
 function paths.set_data_dir(dir)
   if dir ~= nil and type(dir) ~= "string" then
     error(("set_data_dir: argument 'dir' expected a string or nil, got %s"):format(type(dir)), 2)
   end
   override = dir
 end
+
+--- @api ember.datasets.data_dirs() -> table
+--- The folders searched for datasets, in order (EMBER_DATA, ./datasets, ../shared/datasets, ...).
 
 function paths.data_dirs()
   if override then return { override } end

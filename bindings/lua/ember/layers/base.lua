@@ -146,6 +146,13 @@ function base.define(type_name, spec)
 end
 
 -- Build on an input shape that includes the batch dim; returns the output shape.
+--- @api Layer
+--- A layer object: fields type, name, config, trainable, input_shape; methods below.
+
+--- @api Layer:build(input_shape)
+--- Creates the layer's weights for an input shape (without the batch dimension).
+--- @arg input_shape: a table
+
 function Layer:build(input_shape)
   local out = self.core:build(input_shape)
   self.built = true
@@ -153,6 +160,11 @@ function Layer:build(input_shape)
   self.built_input_shape = input_shape
   return out
 end
+
+--- @api Layer:forward(x[, training]) -> Tensor
+--- The layer's output for a batch (custom training loops).
+--- @arg x: a tensor (batch first)
+--- @arg training = false: dropout active
 
 function Layer:forward(x, training)
   self.core:set_trainable(self.trainable ~= false)
@@ -163,16 +175,29 @@ function Layer:forward(x, training)
   return y
 end
 
+--- @api Layer:backward(dy) -> Tensor
+--- Back-propagates dy through the last forward: accumulates weight gradients, returns dx.
+--- @arg dy: gradient of the loss with respect to the output
+
 function Layer:backward(dy)
   return self.core:backward(dy)
 end
 
 -- Parameters and their gradients (views), with Keras weight names.
+--- @api Layer:params() -> table, table
+--- The weight tensors and their gradient tensors (lists in Keras's order).
+
 function Layer:params()
   return self.core:params()
 end
 
+--- @api Layer:zero_grads()
+--- Sets the accumulated gradients to 0.
+
 function Layer:zero_grads() self.core:zero_grads() end
+
+--- @api Layer:get_weights() -> table
+--- Copies of the weights, Keras's shapes and order.
 
 function Layer:get_weights()
   local params = self.core:params()
@@ -185,6 +210,10 @@ local function shape_str(shape) return "{" .. table.concat(shape, ",") .. "}" en
 
 -- Replace all weights at once: every count and shape is checked before any
 -- weight changes, so a bad list leaves the layer as it was.
+--- @api Layer:set_weights(weights)
+--- Sets the weights from a list of tensors (Keras's shapes and order).
+--- @arg weights: a list of tensors
+
 function Layer:set_weights(weights)
   if type(weights) ~= "table" then
     error(("%s.set_weights: argument 'weights' expected a list of tensors, got %s"):format(self.name, type(weights)), 2)
@@ -212,6 +241,9 @@ function Layer:set_weights(weights)
   for i, w in ipairs(weights) do srcs[i] = w:float() end
   core.copy_all(params, srcs)  -- all at once: an interrupt leaves all old or all new
 end
+
+--- @api Layer:count_params() -> integer
+--- The number of weights.
 
 function Layer:count_params()
   if not self.core:is_built() then return 0 end

@@ -10,6 +10,12 @@ local conv = {}
 
 local maker, options = base.core_constructor, base.declared_options
 
+--- @api ember.layers.Conv1D(filters, kernel_size[, opts]) -> Layer
+--- 1-D convolution over time: (batch, steps, channels) -> (batch, new_steps, filters).
+--- @arg filters: output channels
+--- @arg kernel_size: window length
+--- @options layer:Conv1D
+
 conv.Conv1D = base.define("Conv1D", {
   positional = { "filters", "kernel_size" },
   options = options("Conv1D"),
@@ -21,11 +27,21 @@ local pooling_spec = {
   options = options("MaxPooling1D"),
 }
 
+--- @api ember.layers.MaxPooling1D([pool_size][, opts]) -> Layer
+--- Maximum over windows of pool_size steps.
+--- @arg pool_size = 2: window length
+--- @options layer:MaxPooling1D
+
 conv.MaxPooling1D = base.define("MaxPooling1D", {
   positional = pooling_spec.positional,
   options = pooling_spec.options,
   make_core = maker(core.layers.MaxPooling1D),
 })
+
+--- @api ember.layers.AveragePooling1D([pool_size][, opts]) -> Layer
+--- Mean over windows of pool_size steps.
+--- @arg pool_size = 2: window length
+--- @options layer:AveragePooling1D
 
 conv.AveragePooling1D = base.define("AveragePooling1D", {
   positional = pooling_spec.positional,
@@ -33,10 +49,18 @@ conv.AveragePooling1D = base.define("AveragePooling1D", {
   make_core = maker(core.layers.AveragePooling1D),
 })
 
+--- @api ember.layers.GlobalMaxPooling1D([opts]) -> Layer
+--- Maximum over all steps: (batch, steps, channels) -> (batch, channels).
+--- @options layer:GlobalMaxPooling1D
+
 conv.GlobalMaxPooling1D = base.define("GlobalMaxPooling1D", {
   options = options("GlobalMaxPooling1D"),
   make_core = maker(core.layers.GlobalMaxPooling1D),
 })
+
+--- @api ember.layers.GlobalAveragePooling1D([opts]) -> Layer
+--- Mean over all steps: (batch, steps, channels) -> (batch, channels).
+--- @options layer:GlobalAveragePooling1D
 
 conv.GlobalAveragePooling1D = base.define("GlobalAveragePooling1D", {
   options = options("GlobalAveragePooling1D"),

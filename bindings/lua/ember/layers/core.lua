@@ -10,6 +10,12 @@ local M = {}
 
 local maker, options = base.core_constructor, base.declared_options
 
+--- @api ember.layers.Dense(units[, opts]) -> Layer
+--- Densely connected layer: activation(x * kernel + bias).
+--- @arg units: output size
+--- @opt input_dim: Keras's shortcut for input_shape = {input_dim}
+--- @options layer:Dense
+
 M.Dense = base.define("Dense", {
   positional = { "units" },
   options = options("Dense", { "input_dim" }),  -- input_dim: Keras's shortcut for input_shape, read here
@@ -25,6 +31,12 @@ M.Dense = base.define("Dense", {
   end,
 })
 
+--- @api ember.layers.Embedding(input_dim, output_dim[, opts]) -> Layer
+--- Turns integer indices (batch, length) into dense vectors (batch, length, output_dim).
+--- @arg input_dim: vocabulary size
+--- @arg output_dim: vector size
+--- @options layer:Embedding
+
 M.Embedding = base.define("Embedding", {
   positional = { "input_dim", "output_dim" },
   options = options("Embedding"),
@@ -36,16 +48,30 @@ M.Embedding = base.define("Embedding", {
   end,
 })
 
+--- @api ember.layers.Flatten([opts]) -> Layer
+--- Flattens each sample to one dimension.
+--- @options layer:Flatten
+
 M.Flatten = base.define("Flatten", {
   options = options("Flatten"),
   make_core = maker(core.layers.Flatten),
 })
+
+--- @api ember.layers.Dropout(rate[, opts]) -> Layer
+--- Sets a fraction rate of the inputs to 0 during training (scaled by 1 / (1 - rate)).
+--- @arg rate: fraction dropped
+--- @options layer:Dropout
 
 M.Dropout = base.define("Dropout", {
   positional = { "rate" },
   options = options("Dropout"),
   make_core = maker(core.layers.Dropout),
 })
+
+--- @api ember.layers.Activation(activation[, opts]) -> Layer
+--- Applies an activation function ("relu", "sigmoid", "softmax", ...).
+--- @arg activation: the activation's name
+--- @options layer:Activation
 
 M.Activation = base.define("Activation", {
   positional = { "activation" },

@@ -1,4 +1,11 @@
 -- ember.layers: every layer constructor, gathered from the area modules.
+--- @api ember.layers
+--- Keras layer constructors. Every layer also takes these options:
+--- @opt input_shape: shape without the batch dimension, e.g. {ember.None, 14}
+--- @opt batch_input_shape: shape with the batch dimension
+--- @opt name: the layer's name (default: type_N, as Keras)
+--- @opt trainable = true: whether fit updates its weights
+
 local layers = {}
 for _, area in ipairs { "ember.layers.core", "ember.layers.recurrent", "ember.layers.conv" } do
   for name, constructor in pairs(require(area)) do layers[name] = constructor end

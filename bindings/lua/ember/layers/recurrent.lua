@@ -13,17 +13,32 @@ local maker = base.core_constructor
 -- (engine/layers/recurrent.c); units is positional as in Keras.
 local options = base.declared_options
 
+--- @api ember.layers.SimpleRNN(units[, opts]) -> Layer
+--- Fully connected recurrent layer: h_t = activation(x_t W + h_{t-1} U + b).
+--- @arg units: size of the state and output
+--- @options layer:SimpleRNN
+
 M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
   options = options("SimpleRNN"),
   make_core = maker(core.layers.SimpleRNN),
 })
 
+--- @api ember.layers.LSTM(units[, opts]) -> Layer
+--- Long short-term memory layer (Keras 2's LSTM, gate order i, f, c, o).
+--- @arg units: size of the state and output
+--- @options layer:LSTM
+
 M.LSTM = base.define("LSTM", {
   positional = { "units" },
   options = options("LSTM"),
   make_core = maker(core.layers.LSTM),
 })
+
+--- @api ember.layers.GRU(units[, opts]) -> Layer
+--- Gated recurrent unit layer (Keras 2's GRU, gate order z, r, h).
+--- @arg units: size of the state and output
+--- @options layer:GRU
 
 M.GRU = base.define("GRU", {
   positional = { "units" },
@@ -34,6 +49,11 @@ M.GRU = base.define("GRU", {
 -- Bidirectional(layer, {merge_mode = "concat"}): `layer` is the forward
 -- copy; the backward copy is made by calling the same constructor with the
 -- same config and go_backwards flipped, as Keras does.
+--- @api ember.layers.Bidirectional(layer[, opts]) -> Layer
+--- Runs a recurrent layer forward and a copy backward over the sequence and merges them.
+--- @arg layer: a SimpleRNN, LSTM or GRU layer
+--- @opt merge_mode = "concat": "concat", "sum", "mul" or "ave"
+
 M.Bidirectional = base.define("Bidirectional", {
   positional = { "layer" },
   options = { merge_mode = true },
