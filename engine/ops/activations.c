@@ -5,6 +5,7 @@
 
 #include "../core/error.h"
 #include "../core/fastmath.h"
+#include "../core/names.h"
 
 const char *const em_activation_names[] = {"linear", "relu", "sigmoid", "tanh", "hard_sigmoid", "softmax", NULL};
 
@@ -12,7 +13,10 @@ int em_activation_parse(const char *who, const char *name, em_activation *out) {
     if (!name) { *out = EM_ACT_LINEAR; return 0; }
     for (int i = 0; em_activation_names[i]; i++)
         if (strcmp(name, em_activation_names[i]) == 0) { *out = (em_activation)i; return 0; }
-    return em_fail("%s: unknown activation '%s' (valid: linear, relu, sigmoid, tanh, hard_sigmoid, softmax)", who, name);
+    char hint[96] = "";
+    em_append_suggestion(hint, sizeof hint, name, em_activation_names, -1);
+    return em_fail("%s: unknown activation '%s' (valid: linear, relu, sigmoid, tanh, hard_sigmoid, softmax)%s", who, name,
+                   hint);
 }
 
 static void softmax_rows(float *y, const float *x, int64_t rows, int64_t n) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/names.h"
 
 #define EPS 1e-7  /* K.epsilon() */
 
@@ -15,8 +16,14 @@ int em_loss_parse(const char *who, const char *name, em_loss_kind *out) {
         if (strcmp(name, em_loss_names[i]) == 0) { *out = (em_loss_kind)i; return 0; }
     if (strcmp(name, "mean_squared_error") == 0) { *out = EM_LOSS_MSE; return 0; }
     if (strcmp(name, "mean_absolute_error") == 0) { *out = EM_LOSS_MAE; return 0; }
+    static const char *const aliases[] = {"binary_crossentropy", "categorical_crossentropy",
+                                          "sparse_categorical_crossentropy", "mse", "mae", "mean_squared_error",
+                                          "mean_absolute_error", NULL};
+    char hint[96] = "";
+    em_append_suggestion(hint, sizeof hint, name, aliases, -1);
     return em_fail("%s: unknown loss '%s' (valid: binary_crossentropy, categorical_crossentropy, "
-                   "sparse_categorical_crossentropy, mse, mae, mean_squared_error, mean_absolute_error)", who, name);
+                   "sparse_categorical_crossentropy, mse, mae, mean_squared_error, mean_absolute_error)%s", who, name,
+                   hint);
 }
 
 static int as_contig_float(const em_tensor *src, em_tensor *buf, const float **out) {
