@@ -112,11 +112,11 @@ debug: ember-debug
 
 # The specs run under ./ember; busted re-executes itself with --lua.
 BUSTED_FLAGS ?= --output=specs/support/summary_output.lua
-specs: ember
+specs: ember ember.so
 	busted --lua=./ember $(BUSTED_FLAGS) specs
 
 test: deps
-	@$(MAKE) --no-print-directory ember
+	@$(MAKE) --no-print-directory ember ember.so
 	busted --lua=./ember $(BUSTED_FLAGS) specs
 
 # make check: the whole suite under ASan+UBSan, leaks included.  The only
@@ -127,7 +127,7 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null
           LSAN_OPTIONS=suppressions=$(CURDIR)/specs/support/lsan.supp:print_suppressions=0 \
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 check: deps
-	@$(MAKE) --no-print-directory ember-debug
+	@$(MAKE) --no-print-directory ember-debug ember.so
 	$(SAN_ENV) busted --lua=./ember-debug $(BUSTED_FLAGS) specs
 
 # make valgrind: memcheck on a representative subset (tensors, I/O, layers,
