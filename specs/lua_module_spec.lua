@@ -151,6 +151,26 @@ end
     assert.equal(l1, l2)
   end)
 
+  it("lets the interpreter's Ctrl-C stop fit after the batch in progress, as the host's does", function()
+    if not lua_ok then return end
+    if not have("timeout") then return pending("no timeout (coreutils)") end
+    local path = os.tmpname()
+    write(path, [[
+local ember = require "ember"
+local L = ember.layers
+local m = ember.Sequential{L.Dense(64, {input_dim = 32}), L.Dense(1)}
+m:compile{optimizer = "sgd", loss = "mse"}
+local h = m:fit(ember.randn{4096, 32}, ember.randn{4096}, {epochs = 1000000, verbose = 0})
+print("epochs done", #h.history.loss)
+]])
+    -- SIGINT after 1 s; --preserve-status: lua5.4's own status, not timeout's 124
+    local out, code = run("timeout --preserve-status -s INT 1 lua5.4 -e " .. quote(prelude) .. " " .. quote(path))
+    os.remove(path)
+    assert.equal(0, code, out)
+    assert.truthy(out:find("fit: interrupted during epoch %d+"), out)
+    assert.truthy(out:find("epochs done\t%d+\n$"), out)
+  end)
+
   it("links no Lua library, no readline, and exports only luaopen_ember", function()
     if not lua_ok then return end
     if not have("nm") or not have("ldd") then return pending("no nm or ldd") end
