@@ -134,7 +134,7 @@ check: deps
 # a small fit, text and the misuse table); a memcheck error fails the run.
 # Valgrind cannot decode AVX-512, so it runs ./ember-vg: -O1 -g for x86-64-v2.
 VG_ENGINE_OBJS := $(patsubst %.c,build-vg/%.o,$(ENGINE_SRC))
-VG_OBJS := $(patsubst %.c,build-vg/%.o,$(BINDINGS_SRC)) build/lua_modules.o
+VG_OBJS := $(patsubst %.c,build-vg/%.o,$(LIBRARY_SRC) $(HOST_SRC)) build/lua_modules.o
 build-vg/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SRC_INC) -O1 -g -march=x86-64-v2 -c $< -o $@
