@@ -1,4 +1,6 @@
-# Ember build.  `make` builds ./ember (release), `make test` installs what is
+# Ember build.  `make` builds ./ember (release) and ember.so (the same library
+# as a Lua module for plain lua5.4), `make install` installs both and the man
+# page, `make test` installs what is
 # missing, builds and runs the specs, `make debug` builds ./ember-debug with
 # AddressSanitizer and UndefinedBehaviorSanitizer, `make bench` runs the
 # benchmarks.  Sources are found by wildcard: add a file, it is built.
@@ -15,7 +17,9 @@ WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 # The engine compiles without the Lua include path, so an #include <lua.h>
 # in engine/ fails to build; only bindings/ (and the embedded Lua) see Lua.
 ENGINE_INC   := $(shell pkg-config --cflags $(ENGINE_PKGS) 2>/dev/null) -I/usr/include/plplot
-BINDINGS_INC := $(ENGINE_INC) $(shell pkg-config --cflags lua5.4 2>/dev/null)
+# LUA_INCDIR (given by luarocks) overrides pkg-config's Lua include path.
+LUA_CFLAGS   := $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua5.4 2>/dev/null))
+BINDINGS_INC := $(ENGINE_INC) $(LUA_CFLAGS)
 SRC_INC       = $(if $(filter engine/%,$<),$(ENGINE_INC),$(BINDINGS_INC))
 PKG_LIBS     := $(shell pkg-config --libs lua5.4 $(ENGINE_PKGS) 2>/dev/null)
 # -MMD -MP: each object depends on the headers it includes (the .d files
@@ -28,7 +32,16 @@ DEBUG_CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -f
 
 ENGINE_SRC   := $(shell find engine -name '*.c' | sort)
 BINDINGS_SRC := $(filter-out bindings/tools_embed_lua.c,$(wildcard bindings/*.c))
+# The two front doors: the host's own files go only into ./ember, the
+# module's (luaopen_ember) only into ember.so; the rest is shared.
+HOST_SRC     := bindings/main.c bindings/host.c bindings/repl.c
+MODULE_SRC   := bindings/module.c
+LIBRARY_SRC  := $(filter-out $(HOST_SRC) $(MODULE_SRC),$(BINDINGS_SRC))
 LUA_SRC      := $(shell find bindings/lua -name '*.lua' | sort)
+
+.PHONY: docs all module install install-module uninstall debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
+
+all: ember ember.so
 
 # make docs: the API reference (docs/api/README.md, index.html and the help()
 # index bindings/lua/ember/api_index.lua) from the doc comments; ember is
@@ -36,10 +49,6 @@ LUA_SRC      := $(shell find bindings/lua -name '*.lua' | sort)
 docs: ember
 	./ember scripts/tools/gen_api.lua
 	@$(MAKE) --no-print-directory ember
-
-.PHONY: docs all debug test check valgrind fuzz fuzz-build bench deps clean datasets demo specs reproduce
-
-all: ember
 
 deps:
 	@bash vendor/install.sh
@@ -71,8 +80,10 @@ build/engine/train/optimizers.o build-debug/engine/train/optimizers.o: CFLAGS_CO
 
 ENGINE_OBJS       := $(patsubst %.c,build/%.o,$(ENGINE_SRC))
 DEBUG_ENGINE_OBJS := $(patsubst %.c,build-debug/%.o,$(ENGINE_SRC))
-OBJS       := $(patsubst %.c,build/%.o,$(BINDINGS_SRC)) build/lua_modules.o
-DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(BINDINGS_SRC)) build-debug/lua_modules.o
+LIBRARY_OBJS := $(patsubst %.c,build/%.o,$(LIBRARY_SRC)) build/lua_modules.o
+OBJS       := $(LIBRARY_OBJS) $(patsubst %.c,build/%.o,$(HOST_SRC))
+MODULE_OBJS := $(LIBRARY_OBJS) $(patsubst %.c,build/%.o,$(MODULE_SRC))
+DEBUG_OBJS := $(patsubst %.c,build-debug/%.o,$(LIBRARY_SRC) $(HOST_SRC)) build-debug/lua_modules.o
 build/libember_engine.a: $(ENGINE_OBJS)
 build-debug/libember_engine.a: $(DEBUG_ENGINE_OBJS)
 
@@ -86,6 +97,21 @@ build-debug/lua_modules.o: build/lua_modules.c bindings/ember_modules.h
 ember: $(OBJS) build/libember_engine.a
 	$(CC) -o $@ $^ $(LDLIBS)
 
+# ember.so: the same objects as a Lua C module.  It links no Lua library
+# (the interpreter that loads it provides the symbols: Debian's lua5.4 is
+# linked statically and exports them) and no readline (the REPL is the
+# host's).  It exports only luaopen_ember (bindings/module.map).
+# -z nodelete: lua_close dlcloses C modules, but the engine's pool workers,
+# OpenBLAS's threads and the FTZ signal handler outlive the Lua state; the
+# code they run must stay mapped until the process exits.
+MODULE_LDLIBS = $(filter-out -llua5.4 -lreadline,$(LDLIBS))
+ember.so: $(MODULE_OBJS) build/libember_engine.a bindings/module.map
+	$(CC) -shared -o $@ $(MODULE_OBJS) build/libember_engine.a $(MODULE_LDLIBS) \
+	  -Wl,-z,nodelete \
+	  -Wl,--version-script=bindings/module.map
+
+module: ember.so
+
 ember-debug: $(DEBUG_OBJS) build-debug/libember_engine.a
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(LDLIBS)
 
@@ -93,11 +119,11 @@ debug: ember-debug
 
 # The specs run under ./ember; busted re-executes itself with --lua.
 BUSTED_FLAGS ?= --output=specs/support/summary_output.lua
-specs: ember
+specs: ember ember.so
 	busted --lua=./ember $(BUSTED_FLAGS) specs
 
 test: deps
-	@$(MAKE) --no-print-directory ember
+	@$(MAKE) --no-print-directory ember ember.so
 	busted --lua=./ember $(BUSTED_FLAGS) specs
 
 # make check: the whole suite under ASan+UBSan, leaks included.  The only
@@ -108,14 +134,14 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null
           LSAN_OPTIONS=suppressions=$(CURDIR)/specs/support/lsan.supp:print_suppressions=0 \
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 check: deps
-	@$(MAKE) --no-print-directory ember-debug
+	@$(MAKE) --no-print-directory ember-debug ember.so
 	$(SAN_ENV) busted --lua=./ember-debug $(BUSTED_FLAGS) specs
 
 # make valgrind: memcheck on a representative subset (tensors, I/O, layers,
 # a small fit, text and the misuse table); a memcheck error fails the run.
 # Valgrind cannot decode AVX-512, so it runs ./ember-vg: -O1 -g for x86-64-v2.
 VG_ENGINE_OBJS := $(patsubst %.c,build-vg/%.o,$(ENGINE_SRC))
-VG_OBJS := $(patsubst %.c,build-vg/%.o,$(BINDINGS_SRC)) build/lua_modules.o
+VG_OBJS := $(patsubst %.c,build-vg/%.o,$(LIBRARY_SRC) $(HOST_SRC)) build/lua_modules.o
 build-vg/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SRC_INC) -O1 -g -march=x86-64-v2 -c $< -o $@
@@ -212,7 +238,27 @@ demo: deps
 	./ember scripts/ch06/6-7_imdb_embedding_dense.lua --out out/demo
 	@echo "demo: the plots are out/demo/6-7_acc.png and out/demo/6-7_loss.png"
 
+# make install PREFIX=/usr/local DESTDIR=: the host, the module where
+# lua5.4's default package.cpath looks ($(PREFIX)/lib/lua/5.4), the man page.
+# luarocks (ember-scm-1.rockspec) runs `make module` and `make install-module
+# LUA_CMOD_DIR=<its tree>`.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LUA_CMOD_DIR ?= $(PREFIX)/lib/lua/5.4
+MANDIR       ?= $(PREFIX)/share/man
+install: ember ember.so install-module
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	install -m 755 ember "$(DESTDIR)$(BINDIR)/ember"
+	install -m 644 docs/ember.1 "$(DESTDIR)$(MANDIR)/man1/ember.1"
+
+install-module: ember.so
+	install -d "$(DESTDIR)$(LUA_CMOD_DIR)"
+	install -m 755 ember.so "$(DESTDIR)$(LUA_CMOD_DIR)/ember.so"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/ember" "$(DESTDIR)$(LUA_CMOD_DIR)/ember.so" "$(DESTDIR)$(MANDIR)/man1/ember.1"
+
 clean:
-	rm -rf build build-debug build-fuzz build-vg ember ember-debug ember-vg
+	rm -rf build build-debug build-fuzz build-vg ember ember.so ember-debug ember-vg
 
 -include $(shell find build build-debug build-vg build-fuzz -name '*.d' 2>/dev/null)

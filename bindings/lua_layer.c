@@ -171,13 +171,18 @@ void ember_open_layer(lua_State *L) {
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
-    /* ember.None: a unique value that prints as None. */
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushcfunction(L, none_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "ember.None");
+    /* ember.None: a unique value that prints as None.  One per Lua state:
+     * opening the library again (require after package.loaded was cleared)
+     * reuses it, so the shapes the first copy's Lua half holds stay valid. */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "ember.None") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushcfunction(L, none_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "ember.None");
+    }
     lua_setfield(L, -2, "None");
 }
