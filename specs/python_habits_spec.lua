@@ -115,4 +115,23 @@ describe("Python habits", function()
       assert.not_matches("%[ember%]", err, nil, i)
     end
   end)
+  it("history and logs use Keras 2.2.4's metric names; the short spelling given reads too", function()
+    ember.seed(3)
+    local m = ember.Sequential { L.Dense(1, { input_dim = 3 }) }
+    m:compile { optimizer = "sgd", loss = "mse", metrics = { "mae" } }
+    local seen
+    local h = m:fit(ember.randn { 32, 3 }, ember.randn { 32, 1 }, { epochs = 2, verbose = 0, validation_split = 0.25,
+      callbacks = { ember.callbacks.LambdaCallback { on_epoch_end = function(_, logs) seen = logs end },
+        ember.callbacks.EarlyStopping { monitor = "val_mae", patience = 5 } } })
+    assert.equal(2, #h.history.mean_absolute_error)
+    assert.equal(2, #h.history.val_mean_absolute_error)
+    assert.equal(h.history.mean_absolute_error, h.history.mae)
+    assert.equal(seen.val_mean_absolute_error, seen.val_mae)
+    local _, metrics = m:evaluate(ember.randn { 8, 3 }, ember.randn { 8, 1 }, { verbose = 0 })
+    assert.is_number(metrics.mean_absolute_error)
+    assert.equal(metrics.mean_absolute_error, metrics.mae)
+    m:compile { optimizer = "sgd", loss = "mse", metrics = { "accuracy" } }
+    h = m:fit(ember.randn { 8, 3 }, ember.randn { 8, 1 }, { epochs = 1, verbose = 0 })
+    assert.equal(1, #h.history.acc)  -- Keras 2.2.4 logs "accuracy" as "acc"
+  end)
 end)

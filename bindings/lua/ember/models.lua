@@ -431,7 +431,7 @@ end
 
 local metric_aliases = {
   acc = "acc", accuracy = "acc",
-  mae = "mae", mean_absolute_error = "mae",
+  mae = "mean_absolute_error", mean_absolute_error = "mean_absolute_error",
   binary_accuracy = "binary_accuracy", categorical_accuracy = "categorical_accuracy",
   sparse_categorical_accuracy = "sparse_categorical_accuracy",
 }
@@ -503,6 +503,7 @@ end
 -- Which C metric "acc" means, decided as Keras 2.2 does from the loss and
 -- the output's last dimension.
 function Sequential:metric_kernel(key)
+  if key == "mean_absolute_error" then return "mae" end
   if key == "acc" then
     local out = self.output_shape or {}
     local last = out[#out]

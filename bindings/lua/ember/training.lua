@@ -77,7 +77,10 @@ end
 -- {key = value} from a list of metric values in compile order.
 local function metrics_by_key(self, values)
   local out = {}
-  for i, m in ipairs(self.metrics) do out[m.key] = values[i] end
+  for i, m in ipairs(self.metrics) do
+    out[m.key] = values[i]
+    out[m.given] = values[i]  -- the spelling the user gave ("mae") reads too
+  end
   return out
 end
 
@@ -184,6 +187,7 @@ local function metric_logs(self, loss, values, prefix)
   order[1] = { prefix .. "loss", loss }
   for i, m in ipairs(self.metrics) do
     logs[prefix .. m.key] = values[i]
+    logs[prefix .. m.given] = values[i]  -- so monitor = "val_mae" works as "val_mean_absolute_error"
     order[#order + 1] = { prefix .. m.key, values[i] }
   end
   return logs, order
@@ -229,7 +233,8 @@ local function setup_callbacks(self, who, list, params)
   return history, cbs
 end
 
--- Keras 2.2 names: "acc" in logs; alias the spelling the user gave.
+-- Keras 2.2.4's names in logs and History ("acc" for "accuracy",
+-- "mean_absolute_error" for "mae"); the spelling the user gave reads too.
 local function alias_history(self, history)
   for _, m in ipairs(self.metrics) do
     if m.given ~= m.key then
