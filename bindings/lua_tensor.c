@@ -461,41 +461,81 @@ static int64_t check_row(lua_State *L, const em_tensor *t, int idx) {
     return i - 1;
 }
 
-/* t[{i, j, ...}]: Torch7's multi-index, one entry per leading dimension,
- * 1-based, negative from the end.  Reads them into idx (0-based) and
- * returns how many; ranges ({{1, 3}, 2}, Torch's slices) are not taken. */
-static int table_indices(lua_State *L, const em_tensor *t, int key, int64_t *idx) {
+/* t[{i, j, ...}]: Torch7's multi-index, one entry per leading dimension:
+ * an integer selects (the dimension goes), a table is a range that keeps
+ * the dimension: {} all of it, {a} the one index a, {a, b} a..b inclusive.
+ * Indices are 1-based and negative from the end (-1 is the last). */
+typedef struct {
+    int n;               /* entries given */
+    int all_integers;    /* every entry an integer: the result is an element when n == ndim */
+    int64_t start[EM_MAX_DIMS], len[EM_MAX_DIMS];  /* 0-based start; len < 0: select */
+} multi_index;
+
+static int64_t index_in(lua_State *L, lua_Integer i, int64_t size, lua_Integer d) {
+    lua_Integer given = i;
+    if (i < 0) i += size + 1;
+    if (i < 1 || i > size)
+        luaL_error(L, "index: index %I out of range for dimension %I of size %I (1-based; -1 is the last)", given,
+                   d + 1, (lua_Integer)size);
+    return (int64_t)i - 1;
+}
+
+/* The range table at the top of the stack for dimension d. */
+static void read_range(lua_State *L, const em_tensor *t, lua_Integer d, multi_index *mi) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1), bounds[2];
+    if (n > 2) luaL_error(L, "index: range %I of t[{...}] takes {}, {i} or {first, last}, got %I entries", d + 1, n);
+    for (lua_Integer k = 0; k < n; k++) {
+        lua_rawgeti(L, -1, k + 1);
+        int isnum = 0;
+        bounds[k] = lua_tointegerx(L, -1, &isnum);
+        if (!isnum)
+            luaL_error(L, "index: range %I of t[{...}] must hold integers, got %s", d + 1, luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+    int64_t size = t->shape[d];
+    int64_t first = n == 0 ? 0 : index_in(L, bounds[0], size, d);
+    int64_t last = n == 0 ? size - 1 : n == 1 ? first : index_in(L, bounds[1], size, d);
+    if (last < first)
+        luaL_error(L, "index: range %I of t[{...}] ends (%I) before it starts (%I)", d + 1, (lua_Integer)(last + 1),
+                   (lua_Integer)(first + 1));
+    mi->start[d] = first;
+    mi->len[d] = last - first + 1;
+    mi->all_integers = 0;
+}
+
+static void read_multi_index(lua_State *L, const em_tensor *t, int key, multi_index *mi) {
     lua_Integer n = (lua_Integer)lua_rawlen(L, key);
     if (n < 1 || n > t->ndim)
-        return luaL_error(L, "index: t[{...}] takes 1 to %d indices for a tensor of %d dimensions, got %I", t->ndim,
-                          t->ndim, n);
+        luaL_error(L, "index: t[{...}] takes 1 to %d indices for a tensor of %d dimensions, got %I", t->ndim,
+                   t->ndim, n);
+    mi->n = (int)n;
+    mi->all_integers = 1;
     for (lua_Integer d = 0; d < n; d++) {
         lua_rawgeti(L, key, d + 1);
         int isnum = 0;
         lua_Integer i = lua_tointegerx(L, -1, &isnum);
-        if (!isnum) {
-            if (lua_istable(L, -1))
-                return luaL_error(L, "index: ranges such as t[{{1, 3}, 2}] are not supported yet; use "
-                                     "t:narrow(dim, start, length)");
-            return luaL_error(L, "index: entry %I of t[{...}] must be an integer, got %s", d + 1, luaL_typename(L, -1));
+        if (isnum) {
+            mi->start[d] = index_in(L, i, t->shape[d], d);
+            mi->len[d] = -1;
+        } else if (lua_istable(L, -1) && !lt_test(L, -1)) {
+            read_range(L, t, d, mi);
+        } else {
+            luaL_error(L, "index: entry %I of t[{...}] must be an integer or a range table ({first, last}), got %s",
+                       d + 1, luaL_typename(L, -1));
         }
         lua_pop(L, 1);
-        int64_t size = t->shape[d];
-        if (i < 0) i += size + 1;
-        if (i < 1 || i > size)
-            return luaL_error(L, "index: index %I out of range for dimension %I of size %I", (lua_Integer)i, d + 1,
-                              (lua_Integer)size);
-        idx[d] = i - 1;
     }
-    return (int)n;
 }
 
-/* The view of t at the leading indices idx[0..n-1] (pushed). */
-static em_tensor *push_subview(lua_State *L, const em_tensor *t, const int64_t *idx, int n) {
+/* The view of t that mi names (pushed): ranges narrow, integers select. */
+static em_tensor *push_subview(lua_State *L, const em_tensor *t, const multi_index *mi) {
     em_tensor *v = lt_push_view(L, t);
-    for (int d = 0; d < n; d++) {
+    int dim = 0;
+    for (int d = 0; d < mi->n; d++) {
         em_tensor next = {0};
-        if (em_select(&next, v, 0, idx[d])) lt_raise(L);
+        int rc = mi->len[d] < 0 ? em_select(&next, v, dim, mi->start[d])
+                                : em_narrow(&next, v, dim++, mi->start[d], mi->len[d]);
+        if (rc) lt_raise(L);
         em_tensor_release(v);
         *v = next;
     }
@@ -506,10 +546,10 @@ static int tensor_index(lua_State *L) {
     em_tensor *t = luaL_checkudata(L, 1, EMBER_TENSOR_MT);
     if (lua_type(L, 2) == LUA_TTABLE && !lt_test(L, 2)) {
         if (!t->storage) return luaL_error(L, "index: empty tensor");
-        int64_t idx[EM_MAX_DIMS];
-        int n = table_indices(L, t, 2, idx);
-        if (n == t->ndim) push_element(L, t, idx);
-        else push_subview(L, t, idx, n);
+        multi_index mi;
+        read_multi_index(L, t, 2, &mi);
+        if (mi.all_integers && mi.n == t->ndim) push_element(L, t, mi.start);
+        else push_subview(L, t, &mi);
         return 1;
     }
     if (lua_type(L, 2) == LUA_TNUMBER) {
@@ -544,15 +584,15 @@ static int tensor_newindex(lua_State *L) {
     if (!t->storage) return luaL_error(L, "index: empty tensor");
     em_tensor *row;  /* the part assigned: a view released with its userdata */
     if (multi) {
-        int64_t idx[EM_MAX_DIMS];
-        int n = table_indices(L, t, 2, idx);
-        if (n == t->ndim) {  /* t[{i, j}] = v: one element */
+        multi_index mi;
+        read_multi_index(L, t, 2, &mi);
+        if (mi.all_integers && mi.n == t->ndim) {  /* t[{i, j}] = v: one element */
             double v = lt_check_number(L, 3, "index", "value");
             check_value(L, "index", t, v);
-            em_tensor_set(t, idx, v);
+            em_tensor_set(t, mi.start, v);
             return 0;
         }
-        row = push_subview(L, t, idx, n);
+        row = push_subview(L, t, &mi);
     } else {
         int64_t i = check_row(L, t, 2);
         row = lt_new(L);

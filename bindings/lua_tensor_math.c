@@ -169,26 +169,32 @@ static void register_operators(lua_State *L) {
 /// @api Tensor:eq(b) -> Tensor
 /// Elementwise a == b as a 0/1 tensor (a's dtype).
 /// @arg b: a tensor or a number
+/// @alias ember.eq
 
 /// @api Tensor:ne(b) -> Tensor
 /// Elementwise a ~= b as 0/1.
 /// @arg b: a tensor or a number
+/// @alias ember.ne
 
 /// @api Tensor:gt(b) -> Tensor
 /// Elementwise a > b as 0/1.
 /// @arg b: a tensor or a number
+/// @alias ember.gt
 
 /// @api Tensor:lt(b) -> Tensor
 /// Elementwise a < b as 0/1.
 /// @arg b: a tensor or a number
+/// @alias ember.lt
 
 /// @api Tensor:ge(b) -> Tensor
 /// Elementwise a >= b as 0/1.
 /// @arg b: a tensor or a number
+/// @alias ember.ge
 
 /// @api Tensor:le(b) -> Tensor
 /// Elementwise a <= b as 0/1.
 /// @arg b: a tensor or a number
+/// @alias ember.le
 
 /// @api Tensor:maximum(b) -> Tensor
 /// Elementwise maximum of a and b (numpy.maximum).
@@ -240,4 +246,9 @@ void ember_open_tensor_math(lua_State *L) {
         {"clamp", l_clamp}, {NULL, NULL}};
     lt_register_methods(L, methods);
     register_operators(L);
+    /* The comparisons as functions too (torch.gt(a, b)): the bare operators
+     * cannot give a tensor in Lua, so these are what a < b becomes. */
+    static const luaL_Reg comparisons[] = {{"eq", l_eq}, {"ne", l_ne}, {"gt", l_gt},
+                                           {"lt", l_lt}, {"ge", l_ge}, {"le", l_le}, {NULL, NULL}};
+    luaL_setfuncs(L, comparisons, 0);
 }

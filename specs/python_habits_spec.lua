@@ -41,7 +41,6 @@ describe("Python habits", function()
     t[{ 2 }] = 7
     assert.same({ 7, 7 }, t[2]:totable())
     assert.error_matches(function() return t[{ 1, 2, 3 }] end, "takes 1 to 2 indices for a tensor of 2 dimensions")
-    assert.error_matches(function() return t[{ { 1, 3 }, 2 }] end, "ranges such as t%[{{1, 3}, 2}%] are not supported")
     assert.error_matches(function() return t[{ 4, 1 }] end, "index 4 out of range for dimension 1 of size 3")
     local i = t:int()
     assert.error_matches(function() i[{ 1, 1 }] = 1e10 end, "index: value 10000000000.0 does not fit in int32")
@@ -133,5 +132,24 @@ describe("Python habits", function()
     m:compile { optimizer = "sgd", loss = "mse", metrics = { "accuracy" } }
     h = m:fit(ember.randn { 8, 3 }, ember.randn { 8, 1 }, { epochs = 1, verbose = 0 })
     assert.equal(1, #h.history.acc)  -- Keras 2.2.4 logs "accuracy" as "acc"
+  end)
+  it("t[{{1, 3}, 2}] slices as Torch7 does: ranges keep a dimension, integers select it", function()
+    local t = ember.arange(1, 12):float():reshape(3, 4)
+    assert.same({ 2, 6, 10 }, t[{ { 1, 3 }, 2 }]:totable())
+    assert.same({ { 2, 3 }, { 6, 7 }, { 10, 11 } }, t[{ {}, { 2, 3 } }]:totable())
+    assert.same({ { 9, 10, 11, 12 } }, t[{ { -1 }, {} }]:totable())
+    assert.same({ { 7, 8 } }, t[{ { 2 }, { -2, -1 } }]:totable())
+    local view = t[{ { 1, 2 }, { 3, 4 } }]
+    view:fill_(0)  -- a view: writes reach t
+    assert.same({ 1, 2, 0, 0 }, t[1]:totable())
+    t[{ {}, 1 }] = ember.tensor { 7, 8, 9 }
+    assert.same({ 7, 8, 9 }, t[{ {}, 1 }]:totable())
+    t[{ { 3 }, { 2, 3 } }] = -1
+    assert.same({ 9, -1, -1, 12 }, t[3]:totable())
+    assert.error_matches(function() return t[{ { 3, 1 } }] end, "range 1 of t%[{...}%] ends %(1%) before it starts %(3%)")
+    assert.error_matches(function() return t[{ { 1, 2, 3 } }] end, "takes {}, {i} or {first, last}, got 3 entries")
+    assert.error_matches(function() return t[{ {}, { "a" } }] end, "range 2 of t%[{...}%] must hold integers, got string")
+    assert.error_matches(function() return t[{ {}, { 1, 5 } }] end, "index 5 out of range for dimension 2 of size 4")
+    assert.error_matches(function() t[{ {}, 1 }] = ember.tensor { 1, 2 } end, "cannot assign a tensor of shape {2}")
   end)
 end)
