@@ -22,5 +22,6 @@ ember.data = require "ember.data"
 ember.io = require "ember.io"
 ember.fs = require "ember.fs"
 ember.plot = require "ember.plot"
+ember.utils = require "ember.utils"
 
 return ember
