@@ -85,9 +85,11 @@ static int unpack(const char *archive_path, const char *tmp, const char *op, em_
     }
     archive_read_support_filter_all(in);
     archive_read_support_format_all(in);
-    /* libarchive's own guards as well as the checks below. */
+    /* libarchive's own guards as well as the checks below (members are
+     * written under tmp's absolute, resolved path: no ".." nor symlink in
+     * it, so these guards only ever see the member's own components). */
     archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                            ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+                                            ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     int rc = 0;
     if (archive_read_open_filename(in, archive_path, 1 << 16) != ARCHIVE_OK) {
         rc = em_fail("%s: cannot read '%s' as an archive: %s", op, archive_path, archive_error_string(in));
@@ -95,7 +97,7 @@ static int unpack(const char *archive_path, const char *tmp, const char *op, em_
     }
     struct archive_entry *e;
     size_t members = 0;
-    char dest[8192];
+    char dest[8192], name[4096];
     for (;;) {
         int r = archive_read_next_header(in, &e);
         if (r == ARCHIVE_EOF) break;
@@ -103,10 +105,15 @@ static int unpack(const char *archive_path, const char *tmp, const char *op, em_
             rc = em_fail("%s: '%s' is damaged or not an archive: %s", op, archive_path, archive_error_string(in));
             goto done;
         }
-        const char *name = archive_entry_pathname(e);
-        if (!name || !member_is_safe(name)) {
+        /* A copy: the entry's own string changes with set_pathname below. */
+        const char *raw = archive_entry_pathname(e);
+        if (!raw || !member_is_safe(raw)) {
             rc = em_fail("%s: refusing '%s': member '%s' would be written outside the destination folder", op,
-                         archive_path, name ? name : "(no name)");
+                         archive_path, raw ? raw : "(no name)");
+            goto done;
+        }
+        if ((size_t)snprintf(name, sizeof name, "%s", raw) >= sizeof name) {
+            rc = em_fail("%s: member name too long in '%s': '%s'", op, archive_path, raw);
             goto done;
         }
         mode_t type = archive_entry_filetype(e);
@@ -193,7 +200,14 @@ int em_extract_archive(const char *archive, const char *dest_dir, const char *op
     if ((size_t)snprintf(tmp, sizeof tmp, "%s/.extract-XXXXXX", dest_dir) >= sizeof tmp)
         return em_fail("%s: path too long: '%s'", op, dest_dir);
     if (!mkdtemp(tmp)) return em_fail("%s: cannot create a temporary folder in '%s': %s", op, dest_dir, strerror(errno));
-    int rc = unpack(archive, tmp, op, stop, ctx, tops);
+    char *resolved = realpath(tmp, NULL);
+    if (!resolved) {
+        int e = errno;
+        remove_tree(tmp);
+        return em_fail("%s: cannot resolve '%s': %s", op, tmp, strerror(e));
+    }
+    int rc = unpack(archive, resolved, op, stop, ctx, tops);
+    free(resolved);
     if (rc == 0 && sync_tree(tmp) != 0) rc = em_fail("%s: cannot sync '%s': %s", op, tmp, strerror(errno));
     if (rc == 0) rc = move_tops(tmp, dest_dir, op, tops);
     remove_tree(tmp);

@@ -147,14 +147,14 @@ local function accept(name, url, path, part, info, o)
     reject(("%s sent an HTML page (Content-Type '%s'), not the file '%s' (argument 'url': a moved file or an error page?)")
       :format(url, info.content_type, name))
   end
-  if o.size and info.size ~= o.size then
-    reject(("'%s' from %s has %d bytes, expected %d (option 'size')"):format(name, url, info.size, o.size))
-  end
   if o.sha256 then
     local got = net.sha256_file(part)
     if got ~= o.sha256 then
       reject(("'%s' from %s has SHA-256 %s, expected %s (option 'sha256')"):format(name, url, got, o.sha256))
     end
+  end
+  if o.size and info.size ~= o.size then
+    reject(("'%s' from %s has %d bytes, expected %d (option 'size')"):format(name, url, info.size, o.size))
   end
   net.commit(part, path)
 end
