@@ -269,6 +269,17 @@ describe("ember.utils.get_file", function()
     assert.equal("blob.bin\n", listing(cache))
   end)
 
+  local it_flock = (HAVE_PYTHON and os.execute("command -v flock >/dev/null 2>&1") == true) and it or pending
+  it_flock("refuses to append to a partial file another process is downloading into", function()
+    write(cache .. "/blob.bin.part", "12345")
+    assert(os.execute(("flock %s sleep 3 & sleep 0.3"):format(sh(cache .. "/blob.bin.part"))))
+    local ok, err = pcall(utils.get_file, "blob.bin", server.url("normal", "blob.bin"), { cache_dir = cache })
+    assert.is_false(ok)
+    assert.matches("is being downloaded by another process", err, 1, true)
+    assert.equal("12345", read(cache .. "/blob.bin.part"))
+    assert.is_nil(read(cache .. "/blob.bin"))
+  end)
+
   it_py("stops on Ctrl-C in the middle of a download; the part is kept", function()
     local script = cache .. "/dl.lua"
     write(script, ("local ok, err = pcall(ember.utils.get_file, 'slow.bin', %q, { cache_dir = %q })\n"

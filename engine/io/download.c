@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,15 @@ static CURLcode attempt(const char *url, const char *part_path, const char *op, 
     if (!f) {
         *failed = 1;
         em_fail("%s: cannot write '%s': %s", op, part_path, strerror(errno));
+        return CURLE_WRITE_ERROR;
+    }
+    /* Two processes appending to one partial file would interleave their
+     * bytes: the second one waits for nothing and says so. */
+    if (flock(fileno(f), LOCK_EX | LOCK_NB) != 0) {
+        fclose(f);
+        *failed = 1;
+        em_fail("%s: '%s' is being downloaded by another process (its partial file '%s' is locked)", op, url,
+                part_path);
         return CURLE_WRITE_ERROR;
     }
     CURL *c = curl_easy_init();
