@@ -15,11 +15,17 @@ local function run(cmd)
   return tonumber(out:match("exit=(%d+)%s*$")), out
 end
 
+local made = {}  -- every temp folder, removed by remove_made()
 local function tmpdir()
   local d = os.tmpname()
   os.remove(d)
   assert(os.execute("mkdir -p " .. sh(d)))
+  made[#made + 1] = d
   return d
+end
+local function remove_made()
+  for _, d in ipairs(made) do os.execute("rm -rf " .. sh(d)) end
+  made = {}
 end
 
 local function write(path, bytes)
@@ -150,7 +156,7 @@ describe("ember.utils.get_file", function()
   end)
   teardown(function()
     server.stop()
-    if root then os.execute("rm -rf " .. sh(root)) end
+    remove_made()
   end)
   before_each(function() cache = tmpdir() end)
   after_each(function() os.execute("rm -rf " .. sh(cache)) end)
@@ -413,7 +419,7 @@ with zipfile.ZipFile(%q, "w") as j:
   end)
   teardown(function()
     server.stop()
-    if root then os.execute("rm -rf " .. sh(root) .. " " .. sh(work)) end
+    remove_made()
   end)
 
   local function ember_in(home, env, code)
