@@ -6,7 +6,7 @@
 # benchmarks.  Sources are found by wildcard: add a file, it is built.
 
 CC      ?= cc
-ENGINE_PKGS := libzip openblas
+ENGINE_PKGS := libzip openblas libcurl libcrypto libarchive
 # -march=native by default; `make PORTABLE=1` builds for any x86-64-v2 CPU.
 ifeq ($(PORTABLE),1)
 ARCHFLAGS := -march=x86-64-v2
@@ -231,10 +231,21 @@ reproduce: ember
 
 # make demo: install what is missing, build, put the data in place, and
 # train listing 6-7 (IMDB, Embedding + Dense, 10 epochs: about a minute).
+# The data: datasets/ when it has it; else linked from $(EMBER_SHARED)/datasets
+# (or ../../shared when EMBER_SHARED is not given) when that exists; else the
+# IMDB loader downloads aclImdb_v1.tar.gz once into the cache
+# ($EMBER_HOME/datasets, default ~/.ember/datasets) through
+# ember.utils.get_file, verifies and unpacks it (EMBER_DATASETS_URL: a mirror).
+# Offline and without data, it prints the URL and where to put the file, and
+# fails.
 demo: deps
 	@$(MAKE) --no-print-directory ember
-	@test -e datasets/aclImdb.zip || $(MAKE) --no-print-directory datasets || \
-	  $(MAKE) --no-print-directory datasets EMBER_SHARED=../../shared
+	@if ! test -e datasets/aclImdb.zip; then \
+	  if test -d "$(EMBER_SHARED)/datasets"; then $(MAKE) --no-print-directory datasets; \
+	  elif test "$(origin EMBER_SHARED)" = file && test -d ../../shared/datasets; then \
+	    $(MAKE) --no-print-directory datasets EMBER_SHARED=../../shared; \
+	  else echo "demo: no local data folder; the IMDB loader fetches the data into the cache (ember.utils.get_file)"; fi; \
+	fi
 	./ember scripts/ch06/6-7_imdb_embedding_dense.lua --out out/demo
 	@echo "demo: the plots are out/demo/6-7_acc.png and out/demo/6-7_loss.png"
 

@@ -21,6 +21,7 @@
  *   lua_data.c             CSV, GloVe, timeseries generator
  *   lua_plot.c             PLplot-backed figures
  *   lua_fpmode.c           flush-to-zero / denormals-are-zero for every thread
+ *   lua_net.c              downloads, SHA-256, archive extraction (core.net)
  */
 #ifndef EMBER_MODULES_H
 #define EMBER_MODULES_H
@@ -46,6 +47,7 @@ void ember_open_text(lua_State *L);
 void ember_open_data(lua_State *L);
 void ember_open_plot(lua_State *L);
 void ember_open_fpmode(lua_State *L);
+void ember_open_net(lua_State *L);
 
 int luaopen_ember_core(lua_State *L);
 

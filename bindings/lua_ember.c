@@ -108,6 +108,7 @@ int luaopen_ember_core(lua_State *L) {
     ember_open_text(L);
     ember_open_data(L);
     ember_open_plot(L);
+    ember_open_net(L);
     return 1;
 }
 

@@ -139,3 +139,23 @@ int em_write_file_atomic(const char *path, const char *op, const void *bytes, si
     }
     return em_commit_temp(tmp, path, op);
 }
+
+int em_mkdirs(const char *path, const char *op) {
+    char buf[4096];
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf) return em_fail("%s: path too long: '%s'", op, path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char c = *p;
+        *p = '\0';
+        struct stat st;
+        if (stat(buf, &st) != 0) {
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return em_fail("%s: cannot create the folder '%s': %s", op, buf, strerror(errno));
+        } else if (!S_ISDIR(st.st_mode)) {
+            return em_fail("%s: cannot create the folder '%s': '%s' is not a folder", op, path, buf);
+        }
+        *p = c;
+        if (c == '\0') break;
+    }
+    return 0;
+}

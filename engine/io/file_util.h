@@ -24,4 +24,9 @@ int em_commit_temp(const char *tmp, const char *path, const char *op);
 /* The first n bytes of path into buf; *got says how many there were. */
 int em_read_prefix(const char *path, const char *op, unsigned char *buf, size_t n, size_t *got);
 
+
+/* mkdir -p: path and its missing parents (mode 0777 less the umask).
+ * Messages: "<op>: cannot create the folder '<path>': <reason>". */
+int em_mkdirs(const char *path, const char *op);
+
 #endif

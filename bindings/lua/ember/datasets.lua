@@ -1,4 +1,6 @@
--- ember.datasets: the chapter's data, found in datasets/ (or $EMBER_DATA):
+-- ember.datasets: the chapter's data, found in $EMBER_DATA or datasets/, else
+-- in (or downloaded once into) the get_file cache, $EMBER_HOME/datasets
+-- (see datasets/paths.lua for the order, the mirror and its checksums):
 --   ember.datasets.imdb.load_raw{subset = "train"} / imdb.load_data{num_words = 10000}
 --   ember.datasets.glove.load() / glove.embedding_matrix(index, word_index, max_words)
 --   ember.datasets.jena_climate.load()

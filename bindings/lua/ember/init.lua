@@ -25,5 +25,6 @@ ember.plot = require "ember.plot"
 local help = require "ember.help"
 ember.help = help.help
 ember.help_text = function(x) return help.help_text(x, "help_text") end
+ember.utils = require "ember.utils"
 
 return ember

@@ -14,6 +14,16 @@ local at = require("ember.calls").at
 
 local glove = {}
 local URL = "https://nlp.stanford.edu/data/glove.6B.zip"
+-- Downloaded into the cache when no data folder has the vectors.  No
+-- publisher or well-kept loader publishes a SHA-256 or size for glove.6B.zip
+-- (Stanford's page gives none; Keras's examples call get_file without a
+-- hash), so none is pinned: the zip's own integrity is checked instead (its
+-- central directory must open and hold the member; libzip checks each
+-- member's CRC-32 when it is read).
+local function remote_for(name)
+  return { file = "glove.6B.zip", url = URL,
+           check = function(path) return fs.exists(path .. "/" .. name) end }
+end
 
 local Index = {}
 glove._Index = Index  -- for help() and the API reference (ember.api_walk)
@@ -50,7 +60,7 @@ local function resolve(fn, path)
   if fs.exists(path) then return path end
   if path:find("/", 1, true) then error(("%s: no file '%s'"):format(fn, path), 3) end
   return (paths.find(fn, path, { path, "glove.6B/" .. path, "glove.6B.zip/" .. path,
-    "glove.6B.100d-top2604.zip/" .. path }, URL, 3))
+    "glove.6B.100d-top2604.zip/" .. path }, URL, 3, path:match("^glove%.6B%.%d+d%.txt$") and remote_for(path) or nil))
 end
 
 --- @api ember.datasets.glove.load([path]) -> GloveIndex

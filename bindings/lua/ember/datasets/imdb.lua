@@ -1,5 +1,7 @@
 -- ember.datasets.imdb: the Large Movie Review Dataset, read from
--- datasets/aclImdb or datasets/aclImdb.zip (in place, never extracted).
+-- datasets/aclImdb or datasets/aclImdb.zip (in place, never extracted), else
+-- downloaded once into the cache (aclImdb_v1.tar.gz, verified, unpacked
+-- there as aclImdb/; see datasets/paths.lua).
 --
 -- find() -> the aclImdb root folder (for walking it the book's way).
 --
@@ -29,6 +31,15 @@ local at = require("ember.calls").at
 
 local imdb = {}
 local URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+-- Downloaded into the cache (ember.utils.get_file) when no data folder has
+-- the reviews, and unpacked there once.  Size and SHA-256 as TensorFlow
+-- Datasets pins them: tensorflow/datasets, tensorflow_datasets/url_checksums/
+-- imdb_reviews.txt ("http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz
+-- 84125825 c40f74a1...").
+local REMOTE = {
+  file = "aclImdb_v1.tar.gz", url = URL, extract = true, size = 84125825,
+  sha256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+}
 
 local function check_opts(fn, opts, keys)
   if opts == nil then return {} end
@@ -45,7 +56,8 @@ local function find_root(fn, path)
     if not fs.isdir(path) then error(("%s: option 'path': no folder '%s'"):format(fn, path), 3) end
     return path
   end
-  return (paths.find(fn, "the IMDB reviews (aclImdb/ or aclImdb.zip)", { "aclImdb", "aclImdb.zip/aclImdb" }, URL, 3))
+  return (paths.find(fn, "the IMDB reviews (aclImdb/ or aclImdb.zip)", { "aclImdb", "aclImdb.zip/aclImdb" }, URL, 3,
+    REMOTE))
 end
 
 local LABELS = { neg = 0, pos = 1 }
