@@ -10,6 +10,7 @@
 
 #include "../engine/core/error.h"
 #include "../engine/core/random.h"
+#include "../engine/ops/sample.h"
 #include "../engine/ops/shape.h"
 
 /* ---- helpers shared by every binding file ---- */
@@ -359,6 +360,56 @@ static int l_randint(lua_State *L) {
     int32_t *p = em_i32(t);
     uint64_t span = (uint64_t)(hi - lo) + 1;
     for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = (int32_t)(lo + (int64_t)em_rand_below(span));
+    return 1;
+}
+
+/* ember.sample(probs[, temperature]): probs a float32 tensor (1-D: one
+ * distribution -> a 1-based index; 2-D: one per row -> int32 tensor of
+ * 1-based indices) or a Lua list of numbers (-> a 1-based index). */
+static int l_sample(lua_State *L) {
+    const char *fn = "sample";
+    double temperature = lua_isnoneornil(L, 2) ? 1.0 : lt_check_number(L, 2, fn, "temperature");
+    em_tensor *probs = lt_test(L, 1);
+    if (!probs) {
+        if (!lua_istable(L, 1)) return lt_argerror(L, 1, fn, "probs", "a float32 tensor or a list of numbers");
+        lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+        int64_t shape[1] = {n};
+        probs = lt_new(L);
+        if (em_tensor_alloc(probs, EM_FLOAT32, 1, shape)) return lt_raise(L);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, 1, i);
+            int isnum = 0;
+            double v = lua_tonumberx(L, -1, &isnum);
+            if (!isnum) return luaL_error(L, "%s: argument 'probs' entry %I expected a number, got %s", fn, i,
+                                          luaL_typename(L, -1));
+            em_f32(probs)[i - 1] = (float)v;
+            lua_pop(L, 1);
+        }
+    } else if (probs->dtype != EM_FLOAT32) {
+        return luaL_error(L, "%s: argument 'probs' must be a float32 tensor, got %s", fn, em_dtype_name(probs->dtype));
+    } else if (probs->storage && !em_is_contiguous(probs)) {
+        em_tensor *c = lt_new(L);
+        if (em_tensor_clone(c, probs)) return lt_raise(L);
+        probs = c;
+    }
+    if (!probs->storage) return luaL_error(L, "%s: argument 'probs' is an empty tensor", fn);
+    int rows = probs->ndim == 2;
+    int64_t count = rows ? probs->shape[0] : 1;
+    em_tensor *out = NULL;
+    int64_t one, *drawn = &one;
+    if (rows) {
+        int64_t shape[1] = {count};
+        out = lt_new(L);
+        if (em_tensor_alloc(out, EM_INT32, 1, shape)) return lt_raise(L);
+        drawn = lua_newuserdatauv(L, (size_t)(count ? count : 1) * sizeof *drawn, 0);
+    }
+    if (em_sample_rows(fn, probs, temperature, drawn)) return lt_raise(L);
+    if (!rows) {
+        lua_pushinteger(L, (lua_Integer)one + 1);
+        return 1;
+    }
+    for (int64_t r = 0; r < count; r++) em_i32(out)[r] = (int32_t)(drawn[r] + 1);
+    lua_pop(L, 1);  /* the index scratch */
     return 1;
 }
 
@@ -800,6 +851,13 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 /// @arg high: largest value
 /// @arg shape: the sizes, a table
 
+/// @api ember.sample(probs[, temperature]) -> integer | Tensor
+/// Draws a class from probabilities reweighted by a temperature (the book's text-generation sample).
+/// w = exp(log(p) / temperature), normalised; T < 1 sharpens, T > 1 flattens. Seeded by ember.seed.
+/// @arg probs: a float32 tensor (1-D, or 2-D for one draw per row) or a Lua list of numbers >= 0
+/// @arg temperature = 1.0: a number > 0
+/// @return a 1-based class index (1-D / list), or an int32 tensor of 1-based indices (2-D)
+
 /// @api ember.arange(a, b[, step][, opts]) -> Tensor
 /// The numbers a, a + step, ... up to b inclusive; int32 when all arguments are integers.
 /// @arg a: first value
@@ -878,7 +936,7 @@ void ember_open_tensor(lua_State *L) {
         {NULL, NULL}};
     static const luaL_Reg constructors[] = {
         {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
-        {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"arange", l_arange},
+        {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"arange", l_arange}, {"sample", l_sample},
         {"seed", l_seed}, {"is_tensor", l_is_tensor},
         {"copy_all", l_copy_all}, {NULL, NULL}};
     lua_newtable(L);
