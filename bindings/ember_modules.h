@@ -46,6 +46,7 @@ void ember_open_text(lua_State *L);
 void ember_open_data(lua_State *L);
 void ember_open_plot(lua_State *L);
 void ember_open_fpmode(lua_State *L);
+void ember_open_distributed(lua_State *L);       /* lua_distributed.c: core.dist, ember.distributed (MPI) */
 
 int luaopen_ember_core(lua_State *L);
 

@@ -204,16 +204,35 @@ static int measure(em_model *m, const em_tensor *x, const em_tensor *y, int trai
     return 0;
 }
 
+/* The hook, then the update when the (possibly reduced) loss is finite;
+ * a loss that is not finite is the caller's to handle: stop, or end
+ * gracefully (TerminateOnNaN). */
+static int sync_and_apply(em_model *m, double lr, em_step_result *r) {
+    if (m->hook && m->hook(m, r, m->hook_ctx)) return fail_in(m, EM_PHASE_HOOK);
+    if (!isfinite(r->loss)) return 0;
+    if (em_model_apply(m, m->opt, lr)) return -1;
+    r->applied = 1;
+    return 0;
+}
+
 int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
     r->applied = 0;
     em_model_zero_grads(m);
     if (measure(m, x, y, 1, r)) return -1;
-    if (!isfinite(r->loss)) return 0;  /* the caller decides: stop, or end gracefully (TerminateOnNaN) */
-    if (em_model_backward(m, &m->grad)) return -1;
-    if (m->hook && m->hook(m, m->hook_ctx)) return fail_in(m, EM_PHASE_HOOK);
-    if (em_model_apply(m, m->opt, lr)) return -1;
-    r->applied = 1;
-    return 0;
+    if (!isfinite(r->loss) && !m->hook) return 0;
+    if (isfinite(r->loss) && em_model_backward(m, &m->grad)) return -1;
+    return sync_and_apply(m, lr, r);
+}
+
+int em_model_empty_step(em_model *m, double lr, em_step_result *r) {
+    memset(r, 0, sizeof *r);
+    if (!m->compiled) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("the model must be compiled first");
+    }
+    em_model_zero_grads(m);
+    if (!m->hook) return 0;
+    return sync_and_apply(m, lr, r);
 }
 
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r) {

@@ -22,5 +22,6 @@ ember.data = require "ember.data"
 ember.io = require "ember.io"
 ember.fs = require "ember.fs"
 ember.plot = require "ember.plot"
+ember.distributed = core.dist  -- rank, size, allreduce, ... (bindings/lua_distributed.c)
 
 return ember
