@@ -152,7 +152,7 @@ static int l_broadcast(lua_State *L) {
     lua_Integer root = 0;
     if (!complaint && !lua_isnoneornil(L, 2)) {
         int isint = 0;
-        root = lua_tointegerx(L, 2, &isint);
+        if (lua_type(L, 2) == LUA_TNUMBER) root = lua_tointegerx(L, 2, &isint);
         if (!isint || root < 0 || root >= em_dist_size()) {
             arg = "root";
             if (lua_type(L, 2) == LUA_TNUMBER)

@@ -39,7 +39,19 @@ model:compile { optimizer = ember.optimizers.RMSprop { lr = 0.01 }, loss = loss,
 local h = model:fit(x, y, { epochs = epochs, batch_size = batch, verbose = 0, validation_split = 0.2 })
 local ev_loss = model:evaluate(x, y, { verbose = 0 })
 local pred = model:predict(x)
-if ember.distributed.is_main() then
+-- History must be the same on every rank: its max and min over the ranks agree.
+local d, nums = ember.distributed, {}
+for _, k in ipairs { "loss", "mae", "val_loss", "val_mae" } do
+  for _, v in ipairs(h.history[k]) do nums[#nums + 1] = v end
+end
+nums[#nums + 1] = ev_loss
+local hi, neg = d._reduce_numbers(nums, "max"), {}
+for i, v in ipairs(nums) do neg[i] = -v end
+local lo = d._reduce_numbers(neg, "max")
+local agree = true
+for i = 1, #nums do agree = agree and hi[i] == -lo[i] end
+if d.is_main() then
+  print("ranks_agree " .. (agree and "1" or "0"))
   local out = {}
   for _, w in ipairs(model:get_weights()) do
     local flat = w:reshape { w:numel() }

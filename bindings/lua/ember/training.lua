@@ -48,7 +48,8 @@ function M._dist_prepare(self, who)
   for _, layer in ipairs(self.layers) do
     for _, p in ipairs((layer:params())) do list[#list + 1] = p end
   end
-  dist._sync_tensors(list, who)
+  local ok, err = pcall(dist._sync_tensors, list, who)
+  if not ok then error(calls.strip_position(tostring(err)), 0) end
   self._dist_synced = true
 end
 
