@@ -28,7 +28,12 @@ end
 local have_mpirun = os.execute("command -v mpirun >/dev/null 2>&1") == true
 -- One thread per process: the runs compared use the same kernels, and
 -- the 2-core machine is not oversubscribed further.
-local ENV = "EMBER_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "
+-- Under ember-debug: Open MPI keeps its components loaded and the slow
+-- unwinder walks through its frames, so that the LeakSanitizer
+-- suppressions of specs/support/lsan.supp (Open MPI's own allocations
+-- kept past MPI_Finalize) can name them; no effect on ./ember.
+local ENV = "EMBER_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMPI_MCA_mca_base_component_disable_dlclose=1 "
+  .. "ASAN_OPTIONS=\"${ASAN_OPTIONS:-detect_leaks=1}:fast_unwind_on_malloc=0\" "
 local function mpirun(np, args, limit)
   return sh(("%stimeout %d mpirun --oversubscribe --allow-run-as-root -np %d %s %s")
     :format(ENV, limit or 60, np, interpreter, args))
