@@ -7,7 +7,7 @@
  *   y = m:forward(x, training); m:backward(dy); m:zero_grads(); m:apply(optimizer_core, lr)
  * Over MPI ranks (engine/dist/grad_sync.h):
  *   m:distribute(true)                   -- the gradient all-reduce as the after-backward hook
- *   loss, applied = m:train_step(x, y, lr, who, values, rows)  -- rows: this rank's rows of the global batch
+ *   loss, applied = m:train_step(x, y, lr, who, values, first_row)  -- x's first row in the global batch (dropout masks)
  *   loss, applied = m:empty_step(lr, who, values)  -- a rank with no rows of this batch
  *   seconds, calls = m:allreduce_time()  -- time spent in the all-reduce so far
  * The userdata's user values anchor the layer cores (1) and the optimizer
@@ -119,7 +119,7 @@ static void store_metrics(lua_State *L, int idx, const em_model *m, const em_ste
     }
 }
 
-/* m:train_step(x, y, lr, who, values[, rows]) -> loss, applied */
+/* m:train_step(x, y, lr, who, values[, first_row]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
     em_tensor *x = lt_check(L, 2, "train_step", "x");
@@ -128,8 +128,8 @@ static int l_train_step(lua_State *L) {
     const char *who = luaL_optstring(L, 5, "train_step");
     luaL_checktype(L, 6, LUA_TTABLE);
     model_box *b = lua_touserdata(L, 1);
-    b->sync.rows = lua_isnoneornil(L, 7) ? (double)(x->ndim > 0 ? x->shape[0] : 1)
-                                         : (double)lt_check_int(L, 7, "train_step", "rows", 1, INT32_MAX);
+    b->sync.rows = (double)(x->ndim > 0 ? x->shape[0] : 1);
+    em_model_set_first_row(m, lua_isnoneornil(L, 7) ? 0 : lt_check_int(L, 7, "train_step", "first_row", 0, INT64_MAX / 2));
     em_step_result r;
     if (em_model_train_step(m, x, y, lr, &r)) return raise_step_error(L, m, who);
     store_metrics(L, 6, m, &r);

@@ -3,12 +3,14 @@
 --
 -- On one process: the collectives are the identity and every argument
 -- error is raised.  Under `mpirun -np 2` and `-np 3` (skipped when mpirun
--- is missing): small Dense, LSTM, GRU, Conv1D and Embedding fits
+-- is missing): small Dense, Dense + Dropout, LSTM, GRU with dropout and
+-- recurrent_dropout, Conv1D and Embedding fits
 -- (specs/support/dist_fit.lua: 37 samples, batch 10, 2 epochs, RMSprop,
 -- 20% validation, so the shares of a batch are uneven and some batches are
 -- short) must give the final weights, History, evaluate and predict of one
 -- process with the same global batch within |a - b| <= 1e-5 * max(|a|, |b|)
--- + 1e-6 (float32 sums in another order; measured: at most 4e-6 relative);
+-- + 1e-6 (float32 sums in another order).  Dropout masks are drawn per
+-- sample from its global row (core/random.h), so they do not depend on N;
 -- History must be equal on every rank; a rank killed or failing ends the
 -- job within seconds; ranks with different seeds are refused; arguments
 -- wrong on one rank only raise on every rank without a hang.
@@ -137,7 +139,7 @@ describe("training over mpirun", function()
     return single[kind]
   end
 
-  for _, kind in ipairs { "dense", "lstm", "gru", "conv1d", "embedding" } do
+  for _, kind in ipairs { "dense", "dense_dropout", "lstm", "gru_dropout", "conv1d", "embedding" } do
     for _, np in ipairs { 2, 3 } do
       it(("gives one process's weights, History, evaluate and predict: %s on %d ranks"):format(kind, np), function()
         if not need_mpirun() then return end

@@ -68,8 +68,12 @@ void em_model_zero_grads(em_model *m);
 /* One update of the trainable parameters from their gradients, at lr. */
 int em_model_apply(em_model *m, em_optimizer *opt, double lr);
 
-/* The training step above on exactly (x, y), at learning rate lr. */
+/* The training step above on exactly (x, y), at learning rate lr.  The
+ * step's dropout masks come from the mask stream (core/random.h): x's
+ * first row is global row first_row (em_model_set_first_row; 0 unless
+ * MPI ranks share the batch). */
 int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r);
+void em_model_set_first_row(em_model *m, int64_t first_row);
 
 /* A step with no rows of its own (a rank whose share of a small batch is
  * empty): zero gradients, a zero result, the hook, then the update when

@@ -1,7 +1,8 @@
 -- A small fit for specs/distributed_spec.lua, run by one process and by
 -- `mpirun -np N`: prints the final weights (every value, %.9g) and the
 -- History on rank 0, so the spec can compare the runs.
---   ember dist_fit.lua KIND [epochs] [batch]   KIND: dense, lstm, gru, gru_dropout, conv1d, embedding
+--   ember dist_fit.lua KIND [epochs] [batch]
+--   KIND: dense, dense_dropout, lstm, gru, gru_dropout, conv1d, embedding
 local kind, epochs, batch = arg[1] or "dense", tonumber(arg[2] or "2"), tonumber(arg[3] or "10")
 local L = ember.layers
 ember.seed(7)
@@ -11,6 +12,12 @@ if kind == "dense" then
   x = ember.randn { n, 6 }
   y = (x:narrow(2, 1, 1) * 0.5 + 0.1)
   model:add(L.Dense(8, { activation = "relu", input_shape = { 6 } }))
+  model:add(L.Dense(1))
+elseif kind == "dense_dropout" then
+  x = ember.randn { n, 6 }
+  y = (x:narrow(2, 1, 1) * 0.5 + 0.1)
+  model:add(L.Dense(8, { activation = "relu", input_shape = { 6 } }))
+  model:add(L.Dropout(0.3))
   model:add(L.Dense(1))
 elseif kind == "lstm" or kind == "gru" or kind == "gru_dropout" then
   x = ember.randn { n, 5, 3 }

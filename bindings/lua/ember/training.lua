@@ -154,9 +154,12 @@ end
 
 -- One optimizer step on exactly (x, y).  `where` names the batch for
 -- errors, `who` the call the user made (fit, fit_generator, train_on_batch).
-function M._train_batch(self, x, y, where, who)
+-- first_row (over ranks): x's first row in the global batch, for the
+-- dropout masks (core/random.h); a rank's own batch (fit_generator,
+-- train_on_batch) gets rows of its own, rank * 2^32 on.
+function M._train_batch(self, x, y, where, who, first_row)
   who = who or "fit"
-  if distributed() then return M._train_batch_dist(self, x, y, where, who) end
+  if distributed() then return M._train_batch_dist(self, x, y, where, who, first_row or dist.rank() << 32) end
   self:ensure_built(x, who)
   local m = self:_step_core()
   if not m then return M._train_batch_lua(self, x, y, where, who) end
@@ -170,7 +173,7 @@ end
 -- The same step on this rank's share of a global batch (x may have no
 -- rows: the rank still joins the all-reduce).  The returned loss and
 -- metrics are those of the whole global batch, equal on every rank.
-function M._train_batch_dist(self, x, y, where, who)
+function M._train_batch_dist(self, x, y, where, who, first_row)
   local rows = x:size(1)
   if rows > 0 or not self.built then self:ensure_built(x, who) end
   local m = self:_step_core()
@@ -187,7 +190,7 @@ function M._train_batch_dist(self, x, y, where, who)
   local values = {}
   local lr = self.optimizer:current_lr(who)
   local loss, applied
-  if rows > 0 then loss, applied = m:train_step(x, y, lr, who, values)
+  if rows > 0 then loss, applied = m:train_step(x, y, lr, who, values, first_row)
   else loss, applied = m:empty_step(lr, who, values) end
   if not applied then return M._not_finite(self, loss, values, where, who) end
   return loss, values
@@ -436,7 +439,7 @@ function M.fit(self, x, y, opts)
       train.gather_rows(x, idx, first + lo, mine, buf.x)
       train.gather_rows(y, idx, first + lo, mine, buf.y)
       local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-      local loss, values = M._train_batch(self, buf.x, buf.y, where, who)
+      local loss, values = M._train_batch(self, buf.x, buf.y, where, who, lo)
       add_batch(totals, loss, values, count)
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = batch, count
