@@ -14,11 +14,12 @@ if not os.execute("command -v mpirun >/dev/null 2>&1") then
   return
 end
 
-local function run(case, np)
+local function run(case, np, count)
   local env = "EMBER_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "
-  local cmd = np == 1 and ("%s%s %s/dist_worker.lua %s %d"):format(env, interpreter, dir, case, steps)
+  count = count or steps
+  local cmd = np == 1 and ("%s%s %s/dist_worker.lua %s %d"):format(env, interpreter, dir, case, count)
     or ("%smpirun --oversubscribe --allow-run-as-root -np %d %s %s/dist_worker.lua %s %d")
-      :format(env, np, interpreter, dir, case, steps)
+      :format(env, np, interpreter, dir, case, count)
   local p = io.popen(cmd .. " 2>&1")
   local out = p:read("a")
   p:close()
@@ -34,4 +35,11 @@ for _, case in ipairs { { "gru", "6-39 GRU(32), Jena" }, { "lstm", "6-27 LSTM(32
   local s2, ms2 = run(case[1], 2)
   print(("%-26s %8.1f s/s %8.1f s/s %8.2fx %13.3f ms %14d"):format(case[2], s1, s2, s2 / s1, ms2, bytes))
 end
-print("(s/s: samples per second; the all-reduce time includes waiting for the slower rank)")
+print("(s/s: samples per second; the all-reduce time per step includes waiting for the slower rank)")
+print()
+print("All-reduce alone on 2 ranks of this machine (shared memory), after a barrier, median of 21:")
+for _, size in ipairs { { 4545, "6-39 GRU gradients" }, { 328353, "6-27 LSTM gradients" },
+                        { 1315937, "6-46 Conv1D IMDB gradients" } } do
+  local ms = run("allreduce", 2, size[1])
+  print(("  %-28s %9.2f MB %10.3f ms"):format(size[2], size[1] * 4 / 1e6, ms))
+end

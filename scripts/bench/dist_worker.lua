@@ -3,7 +3,21 @@
 -- synthetic data of the book's shapes, global batch 128, and prints on rank 0
 --   result <samples/s> <all-reduce ms per step> <gradient bytes per step>
 --   ember dist_worker.lua CASE STEPS     CASE: gru (6-39) or lstm (6-27)
+--   ember dist_worker.lua allreduce FLOATS  prints "result <median ms>": the
+--     all-reduce alone of that many float32, after a barrier (no waiting)
 local case, steps = arg[1], tonumber(arg[2] or "4")
+if case == "allreduce" then
+  local t, times = ember.zeros { steps }, {}
+  for i = 1, 21 do
+    ember.distributed.barrier()
+    local t0 = ember.clock()
+    ember.distributed.allreduce(t, "sum")
+    times[i] = ember.clock() - t0
+  end
+  table.sort(times)
+  if ember.distributed.is_main() then print(("result %.4f 0 0"):format(times[11] * 1e3)) end
+  return
+end
 local L = ember.layers
 ember.seed(1)
 local batch = 128
