@@ -24,6 +24,11 @@
 
 #define DIST_FINALIZER_MT "ember.dist.finalizer"
 
+/// @api ember.distributed
+/// Data-parallel training over MPI: rank, size and the collectives (`mpirun -np N ember script.lua`).
+/// fit, evaluate, predict and fit_generator use them by themselves (docs/distributed.md); scripts and
+/// custom loops call them directly.  Without mpirun: rank 0 of 1, and the collectives change nothing.
+
 /* What the ranks must agree on: a field's name (for the error) and value. */
 #define MAX_FIELDS (4 + EM_MAX_DIMS)
 typedef struct {
