@@ -155,6 +155,19 @@ describe("training over mpirun", function()
     end
   end
 
+  it("gives one process's result when the batch has fewer rows than there are ranks (empty shares)", function()
+    if not need_mpirun() then return end
+    local out1, code1 = sh(ENV .. interpreter .. " specs/support/dist_fit.lua gru_dropout 1 2")
+    assert.equal(0, code1, out1)
+    local out, code = mpirun(3, "specs/support/dist_fit.lua gru_dropout 1 2")
+    assert.equal(0, code, out)
+    local base, r = parse(out1), parse(out)
+    assert.same({ 1 }, r.ranks_agree)
+    for _, what in ipairs { "weights", "history", "evaluate", "predict" } do
+      assert_close("batch 2 on 3 ranks " .. what, base[what], r[what])
+    end
+  end)
+
   it("prints one progress bar and writes files on rank 0 only; load_weights reads on every rank", function()
     if not need_mpirun() then return end
     local dir = os.tmpname()
@@ -173,6 +186,8 @@ describe("training over mpirun", function()
       m:get_weights()[1]:fill_(0)
       m:load_weights(dir .. "/w0.npz")
       print(("rank %%d loaded %%s"):format(d.rank(), tostring((m:get_weights()[1] - before):abs():max() == 0)))
+      local ok, err = pcall(m.save_weights, m, dir .. "/no/such/folder/w.npz")
+      print(("rank %%d save failed: %%s"):format(d.rank(), tostring(err)))
     ]]):format(dir))
     local out, code = mpirun(2, script)
     assert.equal(0, code, out)
@@ -182,6 +197,10 @@ describe("training over mpirun", function()
     assert.equal(2, saves, out)  -- one message per epoch: rank 0's
     assert.truthy(out:find("rank 0 loaded true", 1, true), out)
     assert.truthy(out:find("rank 1 loaded true", 1, true), out)
+    -- a failed save fails on every rank, not only on rank 0
+    assert.truthy(out:find("rank 0 save failed: save_weights: ", 1, true), out)
+    assert.truthy(out:find("rank 1 save failed: save_weights: rank 0 could not write " .. dir
+      .. "/no/such/folder/w.npz (see its error)", 1, true), out)
     assert.truthy(io.open(dir .. "/w0.npz"), "rank 0's file is missing")
     assert.is_nil(io.open(dir .. "/w1.npz"), "rank 1 wrote a file")
     assert.truthy(io.open(dir .. "/ck.npz"))
