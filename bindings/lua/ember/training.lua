@@ -479,7 +479,10 @@ function M.predict(self, x, opts)
   local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
   self:ensure_built(x, "predict")
   local n = x:size(1)
-  if distributed() then return M._predict_dist(self, x, n, batch_size) end
+  if distributed() then
+    M._dist_prepare(self, "predict")
+    if M._fixed_output(self) then return M._predict_dist(self, x, n, batch_size) end
+  end
   local buf = buffers(self)
   local idx = M._identity(self, n)
   local out
@@ -501,6 +504,15 @@ function M.predict(self, x, opts)
     out = core.zeros(shape)
   end
   return out
+end
+
+-- An output shape known before predicting (no None beyond the batch):
+-- else every rank predicts all rows itself.
+function M._fixed_output(self)
+  for i, d in ipairs(self.output_shape or {}) do
+    if i > 1 and math.type(d) ~= "integer" then return false end
+  end
+  return self.output_shape ~= nil
 end
 
 -- predict over ranks: each rank predicts its share of the rows into a
