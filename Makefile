@@ -6,7 +6,9 @@
 # benchmarks.  Sources are found by wildcard: add a file, it is built.
 
 CC      ?= cc
-ENGINE_PKGS := libzip openblas libcurl libcrypto libarchive
+# ompi-c: Open MPI for engine/dist/ (data parallelism under mpirun; without
+# a launcher Ember makes no MPI call, see engine/dist/dist.h).
+ENGINE_PKGS := libzip openblas libcurl libcrypto libarchive ompi-c
 # -march=native by default; `make PORTABLE=1` builds for any x86-64-v2 CPU.
 ifeq ($(PORTABLE),1)
 ARCHFLAGS := -march=x86-64-v2

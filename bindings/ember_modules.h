@@ -48,6 +48,7 @@ void ember_open_data(lua_State *L);
 void ember_open_plot(lua_State *L);
 void ember_open_fpmode(lua_State *L);
 void ember_open_net(lua_State *L);
+void ember_open_distributed(lua_State *L);       /* lua_distributed.c: core.dist, ember.distributed (MPI) */
 
 int luaopen_ember_core(lua_State *L);
 

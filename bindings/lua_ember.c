@@ -109,6 +109,7 @@ int luaopen_ember_core(lua_State *L) {
     ember_open_data(L);
     ember_open_plot(L);
     ember_open_net(L);
+    ember_open_distributed(L);
     return 1;
 }
 

@@ -5,6 +5,11 @@
  *   loss, applied = m:train_step(x, y, lr, who, values)  -- values: metric results, filled in order
  *   loss = m:eval_step(x, y, who, values)
  *   y = m:forward(x, training); m:backward(dy); m:zero_grads(); m:apply(optimizer_core, lr)
+ * Over MPI ranks (engine/dist/grad_sync.h):
+ *   m:distribute(true)                   -- the gradient all-reduce as the after-backward hook
+ *   loss, applied = m:train_step(x, y, lr, who, values, first_row)  -- x's first row in the global batch (dropout masks)
+ *   loss, applied = m:empty_step(lr, who, values)  -- a rank with no rows of this batch
+ *   seconds, calls = m:allreduce_time()  -- time spent in the all-reduce so far
  * The userdata's user values anchor the layer cores (1) and the optimizer
  * (2): the engine model borrows them.  A failed step raises
  * "<who>: argument 'x': <layer error>" (a layer refused the input) or
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "../engine/core/error.h"
+#include "../engine/dist/grad_sync.h"
 #include "../engine/train/model.h"
 #include "ember_modules.h"
 #include "lua_guard.h"
@@ -25,12 +31,14 @@
 
 typedef struct {
     em_model *m;
+    em_grad_sync sync;  /* the hook's state once m:distribute(true) */
 } model_box;
 
 static int model_gc(lua_State *L) {
     model_box *b = luaL_checkudata(L, 1, MODEL_MT);
     em_model_free(b->m);
     b->m = NULL;
+    em_grad_sync_release(&b->sync);
     lg_mark_finalized(L, 1, MODEL_MT);
     return 0;
 }
@@ -61,7 +69,7 @@ static int l_model(lua_State *L) {
         lua_pop(L, 1);
     }
     model_box *b = lua_newuserdatauv(L, sizeof *b, 2);
-    b->m = NULL;
+    memset(b, 0, sizeof *b);
     luaL_setmetatable(L, MODEL_MT);
     lua_pushvalue(L, cores);
     lua_setiuservalue(L, -2, 1);  /* the cores (the anchored copy) outlive the model */
@@ -111,7 +119,7 @@ static void store_metrics(lua_State *L, int idx, const em_model *m, const em_ste
     }
 }
 
-/* m:train_step(x, y, lr, who, values) -> loss, applied */
+/* m:train_step(x, y, lr, who, values[, first_row]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
     em_tensor *x = lt_check(L, 2, "train_step", "x");
@@ -119,11 +127,49 @@ static int l_train_step(lua_State *L) {
     double lr = lt_check_number(L, 4, "train_step", "lr");
     const char *who = luaL_optstring(L, 5, "train_step");
     luaL_checktype(L, 6, LUA_TTABLE);
+    model_box *b = lua_touserdata(L, 1);
+    b->sync.rows = (double)(x->ndim > 0 ? x->shape[0] : 1);
+    em_model_set_first_row(m, lua_isnoneornil(L, 7) ? 0 : lt_check_int(L, 7, "train_step", "first_row", 0, INT64_MAX / 2));
     em_step_result r;
     if (em_model_train_step(m, x, y, lr, &r)) return raise_step_error(L, m, who);
     store_metrics(L, 6, m, &r);
     lua_pushnumber(L, r.loss);
     lua_pushboolean(L, r.applied);
+    return 2;
+}
+
+/* m:empty_step(lr, who, values) -> loss, applied: this rank has no rows
+ * of the global batch but joins its all-reduce. */
+static int l_empty_step(lua_State *L) {
+    em_model *m = check_model(L);
+    double lr = lt_check_number(L, 2, "empty_step", "lr");
+    const char *who = luaL_optstring(L, 3, "empty_step");
+    luaL_checktype(L, 4, LUA_TTABLE);
+    model_box *b = lua_touserdata(L, 1);
+    b->sync.rows = 0;
+    em_step_result r;
+    if (em_model_empty_step(m, lr, &r)) return raise_step_error(L, m, who);
+    store_metrics(L, 4, m, &r);
+    lua_pushnumber(L, r.loss);
+    lua_pushboolean(L, r.applied);
+    return 2;
+}
+
+/* m:distribute(on): the gradient all-reduce as the after-backward hook. */
+static int l_distribute(lua_State *L) {
+    em_model *m = check_model(L);
+    model_box *b = lua_touserdata(L, 1);
+    if (lua_toboolean(L, 2)) em_model_set_after_backward(m, em_grad_sync_hook, &b->sync);
+    else em_model_set_after_backward(m, NULL, NULL);
+    return 0;
+}
+
+/* m:allreduce_time() -> seconds, calls */
+static int l_allreduce_time(lua_State *L) {
+    check_model(L);
+    model_box *b = lua_touserdata(L, 1);
+    lua_pushnumber(L, b->sync.seconds);
+    lua_pushinteger(L, (lua_Integer)b->sync.calls);
     return 2;
 }
 
@@ -174,7 +220,9 @@ void ember_open_model(lua_State *L) {
     static const luaL_Reg methods[] = {{"compile", l_compile}, {"train_step", l_train_step},
                                        {"eval_step", l_eval_step}, {"forward", l_forward},
                                        {"backward", l_backward}, {"zero_grads", l_zero_grads},
-                                       {"apply", l_apply}, {NULL, NULL}};
+                                       {"apply", l_apply}, {"empty_step", l_empty_step},
+                                       {"distribute", l_distribute}, {"allreduce_time", l_allreduce_time},
+                                       {NULL, NULL}};
     luaL_newmetatable(L, MODEL_MT);
     lua_pushcfunction(L, model_gc);
     lua_setfield(L, -2, "__gc");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/dist/dist.h"
 #include "ember_modules.h"
 #include "host.h"
 #include "repl.h"
@@ -123,6 +124,13 @@ int main(int argc, char **argv) {
     int status = lua_pcall(L, 2, 1, 0);
     int ok = status == LUA_OK && lua_toboolean(L, -1);
     if (status != LUA_OK) ember_report(L, status);
+    /* Under mpirun, a rank whose script failed ends the whole job: the
+     * other ranks would otherwise wait for it in their next collective. */
+    if (!ok && em_dist_size() > 1) {
+        fprintf(stderr, "ember: rank %d of %d failed; stopping every rank\n", em_dist_rank(), em_dist_size());
+        fflush(stderr);
+        em_dist_abort(EXIT_FAILURE);
+    }
     lua_close(L);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -185,6 +185,32 @@ describe("chapter 6 scripts on fixture data", function()
     assert.not_equal(a, c)
   end)
 
+  it("runs an IMDB (6-7) and a Jena (6-39) script unchanged under mpirun -np 2, with one process's result", function()
+    if not os.execute("command -v mpirun >/dev/null 2>&1") then
+      pending("mpirun is not installed (openmpi-bin)")
+      return
+    end
+    local mpi_out = out .. "/mpi"
+    for _, name in ipairs { "6-7_imdb_embedding_dense.lua", "6-39_jena_gru.lua" } do
+      local one = script(name):gsub("%-%-out %S+", "--out " .. sh(out .. "/one"))
+      local _, single = run("EMBER_NUM_THREADS=1 " .. one)
+      local status, output = run(("EMBER_NUM_THREADS=1 EMBER_DATA=%s timeout 120 mpirun --oversubscribe "
+        .. "--allow-run-as-root -np 2 ./ember %s/%s --epochs 1 --steps 2 --out %s")
+        :format(sh(data), SCRIPTS, name, sh(mpi_out)))
+      assert(status == 0, name .. " failed under mpirun:\n" .. output)
+      local best = single:match("best %S+ ([%d.]+)")
+      assert.is_truthy(best, single)
+      local _, lines = output:gsub("best %S+ [%d.]+", "")
+      assert.equal(1, lines, output)  -- rank 0 reports
+      -- printed with 4 decimals: equal up to the last one (float sums in another order)
+      assert.is_true(math.abs(tonumber(best) - tonumber(output:match("best %S+ ([%d.]+)"))) <= 1.5e-4, output)
+    end
+    local f = assert(io.open(mpi_out .. "/results.jsonl"))
+    local _, results = f:read("a"):gsub("\n", "")
+    f:close()
+    assert.equal(2, results)  -- one line per run: rank 0's
+  end)
+
   it("rejects unknown options and bad values with a message", function()
     local status, output = run(script("6-23_imdb_simple_rnn.lua") .. " --epoch 3")
     assert.not_equal(0, status)

@@ -17,4 +17,34 @@ double em_rand_normal(void);
 /* Uniform integer in [0, n), unbiased; n > 0. */
 uint64_t em_rand_below(uint64_t n);
 
+/* Dropout masks come from a counter-based stream beside the generator (it
+ * never draws from the generator, and the generator never moves it):
+ * a mask value is a hash of a key and of the sample's GLOBAL row and the
+ * element's index within the sample.  So a sample's mask does not depend
+ * on the batch it is in nor on how a batch is split over MPI ranks: N
+ * ranks sharing a batch draw exactly the masks one process draws.
+ *
+ * em_seed(s) sets the stream's seed (from s) and its counter to 0.  A
+ * model's training step and its training forward (engine/train/model.c)
+ * bracket the forward with em_mask_step_begin(first_row) /
+ * em_mask_step_end(): that takes the next key of the stream, and the k-th
+ * masked layer inside uses a key derived from (that key, k); first_row is
+ * the global row of this process's first sample (its offset in the batch
+ * when ranks share one).  So fit's step and a hand-written loop over the
+ * model's forward draw the same masks.  A masked layer called on its own
+ * (outside a bracket) takes the next key of the stream as a bracket of its
+ * own, rows from 0.  Not thread-safe: call from one thread. */
+typedef struct {
+    uint64_t key;
+    int64_t first_row;
+} em_mask_stream;
+
+void em_mask_step_begin(int64_t first_row);
+void em_mask_step_end(void);
+int em_mask_step_active(void);
+/* The key and rows for one masked forward. */
+em_mask_stream em_mask_next(void);
+/* Uniform in [0, 1) with 24 bits for element j of local row b. */
+float em_mask_uniform(const em_mask_stream *s, int64_t b, int64_t j);
+
 #endif

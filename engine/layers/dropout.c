@@ -45,7 +45,12 @@ static int dropout_forward(em_layer *l, const em_tensor *x, int training, em_ten
     const float *X = em_f32(xc);
     float rate = (float)d->rate, scale = (float)(1.0 / (1.0 - d->rate));
     int64_t n = em_numel(x);
-    for (int64_t i = 0; i < n; i++) m[i] = em_rand_uniform() >= rate ? scale : 0.0f;
+    /* Each sample's mask from its global row (random.h): the same however
+     * the batch is cut, over MPI ranks too. */
+    int64_t rows = x->ndim > 0 ? x->shape[0] : 1, per = rows > 0 ? n / rows : 0;
+    em_mask_stream ms = em_mask_next();
+    for (int64_t b = 0; b < rows; b++)
+        for (int64_t j = 0; j < per; j++) m[b * per + j] = em_mask_uniform(&ms, b, j) >= rate ? scale : 0.0f;
     for (int64_t i = 0; i < n; i++) Y[i] = X[i] * m[i];
     em_tensor_view(y, &d->y);
     return 0;

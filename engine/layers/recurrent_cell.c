@@ -84,20 +84,30 @@ int em_rnn_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_
 
 /* ---- dropout masks ---------------------------------------------------------- */
 
-static void draw_mask(float *m, int64_t n, double p) {
+/* m (G, B, n): element (g, b, i) is element offset + g*n + i of sample b's
+ * masks in the stream (random.h), so a sample's masks do not depend on
+ * the batch it is in. */
+static void draw_mask(float *m, const em_mask_stream *ms, int64_t G, int64_t B, int64_t n, int64_t offset, double p) {
     float keep = (float)(1.0 / (1.0 - p));
-    for (int64_t i = 0; i < n; i++) m[i] = em_rand_uniform() >= (float)p ? keep : 0.0f;
+    for (int64_t g = 0; g < G; g++)
+        for (int64_t b = 0; b < B; b++) {
+            float *row = m + (g * B + b) * n;
+            for (int64_t i = 0; i < n; i++)
+                row[i] = em_mask_uniform(ms, b, offset + g * n + i) >= (float)p ? keep : 0.0f;
+        }
 }
 
-/* Keras draws the input masks, then the recurrent ones, once per batch.
- * in_mask and rec_mask are already sized for B.  Always on the calling
- * thread, before any block runs: the RNG is drawn in one fixed order. */
+/* Keras's masks: per sample, one for the inputs and one for the state of
+ * each gate, fixed over the time steps.  in_mask and rec_mask are already
+ * sized for B.  Always on the calling thread, before any block runs. */
 static void draw_masks(em_rnn *r, int64_t B, int training) {
     int64_t G = r->gates, F = r->features, U = r->cfg.units;
     r->in_masked = training && r->cfg.dropout > 0;
     r->rec_masked = training && r->cfg.recurrent_dropout > 0;
-    if (r->in_masked) draw_mask(em_f32(&r->in_mask), G * B * F, r->cfg.dropout);
-    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), G * B * U, r->cfg.recurrent_dropout);
+    if (!r->in_masked && !r->rec_masked) return;
+    em_mask_stream ms = em_mask_next();
+    if (r->in_masked) draw_mask(em_f32(&r->in_mask), &ms, G, B, F, 0, r->cfg.dropout);
+    if (r->rec_masked) draw_mask(em_f32(&r->rec_mask), &ms, G, B, U, G * F, r->cfg.recurrent_dropout);
 }
 
 int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/random.h"
 
 struct em_model {
     int n;
@@ -20,6 +21,7 @@ struct em_model {
     em_model_hook hook;
     void *hook_ctx;
     em_model_phase phase;
+    int64_t first_row;   /* global row of the next step's first sample (dropout masks) */
     int nparams;
     em_tensor **params, **grads;  /* capacity n * EM_MAX_PARAMS */
     em_tensor pred;      /* the last forward's output (a view) */
@@ -101,7 +103,19 @@ static int fail_in(em_model *m, em_model_phase phase) {
 
 /* The chain through the io protocol (layer.h): a mask made by one layer
  * travels on to the next, which takes it, hands it on or refuses it. */
+static int forward_chain(em_model *m, const em_tensor *x, int training, em_tensor *y);
+
+/* A training forward outside a step is a step's forward for the dropout
+ * masks (core/random.h): a hand-written loop draws fit's masks. */
 int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y) {
+    if (!training || em_mask_step_active()) return forward_chain(m, x, training, y);
+    em_mask_step_begin(m->first_row);
+    int rc = forward_chain(m, x, training, y);
+    em_mask_step_end();
+    return rc;
+}
+
+static int forward_chain(em_model *m, const em_tensor *x, int training, em_tensor *y) {
     m->phase = EM_PHASE_NONE;
     em_layer_io cur = {0};
     em_tensor_view(&cur.t[0], x);
@@ -204,16 +218,48 @@ static int measure(em_model *m, const em_tensor *x, const em_tensor *y, int trai
     return 0;
 }
 
-int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
-    r->applied = 0;
-    em_model_zero_grads(m);
-    if (measure(m, x, y, 1, r)) return -1;
-    if (!isfinite(r->loss)) return 0;  /* the caller decides: stop, or end gracefully (TerminateOnNaN) */
-    if (em_model_backward(m, &m->grad)) return -1;
-    if (m->hook && m->hook(m, m->hook_ctx)) return fail_in(m, EM_PHASE_HOOK);
+/* The hook, then the update when the (possibly reduced) loss is finite;
+ * a loss that is not finite is the caller's to handle: stop, or end
+ * gracefully (TerminateOnNaN). */
+static int sync_and_apply(em_model *m, double lr, em_step_result *r) {
+    if (m->hook && m->hook(m, r, m->hook_ctx)) return fail_in(m, EM_PHASE_HOOK);
+    if (!isfinite(r->loss)) return 0;
     if (em_model_apply(m, m->opt, lr)) return -1;
     r->applied = 1;
     return 0;
+}
+
+void em_model_set_first_row(em_model *m, int64_t first_row) { m->first_row = first_row; }
+
+static int train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+    r->applied = 0;
+    em_model_zero_grads(m);
+    if (measure(m, x, y, 1, r)) return -1;
+    if (!isfinite(r->loss) && !m->hook) return 0;
+    if (isfinite(r->loss) && em_model_backward(m, &m->grad)) return -1;
+    return sync_and_apply(m, lr, r);
+}
+
+/* Every step, empty or not, takes one key of the mask stream, so that
+ * all ranks (and one process) stay at the same place in it. */
+int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+    em_mask_step_begin(m->first_row);
+    int rc = train_step(m, x, y, lr, r);
+    em_mask_step_end();
+    return rc;
+}
+
+int em_model_empty_step(em_model *m, double lr, em_step_result *r) {
+    memset(r, 0, sizeof *r);
+    if (!m->compiled) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("the model must be compiled first");
+    }
+    em_model_zero_grads(m);
+    if (!m->hook) return 0;
+    em_mask_step_begin(m->first_row);
+    em_mask_step_end();
+    return sync_and_apply(m, lr, r);
 }
 
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r) {

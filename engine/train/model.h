@@ -68,15 +68,29 @@ void em_model_zero_grads(em_model *m);
 /* One update of the trainable parameters from their gradients, at lr. */
 int em_model_apply(em_model *m, em_optimizer *opt, double lr);
 
-/* The training step above on exactly (x, y), at learning rate lr. */
+/* The training step above on exactly (x, y), at learning rate lr.  The
+ * step's dropout masks come from the mask stream (core/random.h): x's
+ * first row is global row first_row (em_model_set_first_row; 0 unless
+ * MPI ranks share the batch). */
 int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r);
+void em_model_set_first_row(em_model *m, int64_t first_row);
+
+/* A step with no rows of its own (a rank whose share of a small batch is
+ * empty): zero gradients, a zero result, the hook, then the update when
+ * the hook's loss is finite.  Without a hook it only zeroes the result. */
+int em_model_empty_step(em_model *m, double lr, em_step_result *r);
 
 /* Forward (inference), loss and metrics. */
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r);
 
 /* Called after backward, before the update, in every train step (the
- * place for a gradient all-reduce); returns 0 or -1 with em_fail. */
-typedef int (*em_model_hook)(em_model *m, void *ctx);
+ * place for a gradient all-reduce); returns 0 or -1 with em_fail.  It sees
+ * the step's result r and may change it (a reduced loss and metrics).
+ * With a hook, a step whose local loss is not finite still calls it (its
+ * backward skipped, its gradients zero), so that every rank of a
+ * distributed step joins the same collective; the update is then made
+ * only when r->loss is finite after the hook. */
+typedef int (*em_model_hook)(em_model *m, em_step_result *r, void *ctx);
 void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx);
 
 /* The phase of the last failed call (EM_PHASE_NONE after a success). */

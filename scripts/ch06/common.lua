@@ -220,8 +220,10 @@ end
 function Run:record(history, r)
   r = r or {}
   local best, epoch
+  -- under mpirun every rank holds the same History: rank 0 writes the files
+  local main = ember.distributed.is_main()
   if history then
-    save_history(self:path(self.listing .. "_history.lua"), history)
+    if main then save_history(self:path(self.listing .. "_history.lua"), history) end
     best, epoch = M.best(history, r.metric)
   end
   local times = self.timer.times
@@ -239,10 +241,12 @@ function Run:record(history, r)
     { "test_mae", test.mae }, { "figure", r.figure }, { "seed", self.seed }, { "settings", self.settings },
     { "wall_seconds", ember.clock() - self.started }, { "note", r.note }, { "date", os.date("!%Y-%m-%d %H:%M UTC") },
   }
-  local f = assert(io.open(self:path("results.jsonl"), "a"))
-  f:write(line, "\n")
-  f:close()
-  if best then
+  if main then
+    local f = assert(io.open(self:path("results.jsonl"), "a"))
+    f:write(line, "\n")
+    f:close()
+  end
+  if best and main then
     print(("%s: best %s %.4f at epoch %d%s"):format(self.listing, r.metric, best, epoch,
       per_epoch and ((per_epoch < 1 and "; %.2f s/epoch" or "; %.1f s/epoch"):format(per_epoch)) or ""))
   end

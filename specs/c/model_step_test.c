@@ -2,7 +2,8 @@
  * per applied step, between backward and the update (it sees the gradients
  * and the weights before the update); a failing hook fails the step with
  * its message and leaves the weights as they were; a non-finite loss
- * applies nothing and calls no hook.  Prints one line per check. */
+ * applies nothing but still calls the hook (so that every rank of a
+ * distributed step joins the same all-reduce).  Prints one line per check. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +18,9 @@ typedef struct {
     em_layer *dense;
 } hook_state;
 
-static int hook(em_model *m, void *ctx) {
+static int hook(em_model *m, em_step_result *r, void *ctx) {
     (void)m;
+    (void)r;
     hook_state *h = ctx;
     h->calls++;
     h->weight_seen = em_f32(&h->dense->params[0])[0];

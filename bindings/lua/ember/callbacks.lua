@@ -11,7 +11,15 @@
 -- without validation, as in Keras 2.2.4 (fit_generator still validates when
 -- the flag is set at the epoch's last step, as Keras's does).  fit and
 -- fit_generator clear the flag when they start.
+-- Over MPI ranks every rank runs the callbacks with the same logs (so
+-- EarlyStopping stops all ranks at the same epoch); only rank 0 prints
+-- their messages, and ModelCheckpoint's save_weights writes on rank 0.
+local core = require "ember.core"
 local M = {}
+
+local function say(...)
+  if core.dist.rank() == 0 then print(...) end
+end
 
 local Callback = {}
 Callback.__index = Callback
@@ -162,7 +170,7 @@ function EarlyStopping:on_epoch_end(epoch, logs)
       self.stopped_epoch = epoch
       self.model.stop_training = true
       if self.restore_best_weights and self.best_weights then
-        if self.verbose > 0 then print("Restoring model weights from the end of the best epoch") end
+        if self.verbose > 0 then say("Restoring model weights from the end of the best epoch") end
         self.model:set_weights(self.best_weights)
       end
     end
@@ -174,7 +182,7 @@ end
 
 function EarlyStopping:on_train_end()
   if self.stopped_epoch > 0 and self.verbose > 0 then
-    print(("Epoch %05d: early stopping"):format(self.stopped_epoch + 1))
+    say(("Epoch %05d: early stopping"):format(self.stopped_epoch + 1))
   end
 end
 
@@ -258,15 +266,15 @@ function ModelCheckpoint:on_epoch_end(epoch, logs)
       return
     end
     if not self.better(current, self.best) then
-      if self.verbose > 0 then print(("\nEpoch %05d: %s did not improve from %.5f"):format(epoch + 1, self.monitor, self.best)) end
+      if self.verbose > 0 then say(("\nEpoch %05d: %s did not improve from %.5f"):format(epoch + 1, self.monitor, self.best)) end
       return
     end
     if self.verbose > 0 then
-      print(("\nEpoch %05d: %s improved from %.5f to %.5f, saving model to %s"):format(epoch + 1, self.monitor, self.best, current, path))
+      say(("\nEpoch %05d: %s improved from %.5f to %.5f, saving model to %s"):format(epoch + 1, self.monitor, self.best, current, path))
     end
     self.best = current
   elseif self.verbose > 0 then
-    print(("\nEpoch %05d: saving model to %s"):format(epoch + 1, path))
+    say(("\nEpoch %05d: saving model to %s"):format(epoch + 1, path))
   end
   self.model:save_weights(path)
 end
@@ -295,7 +303,7 @@ end
 function TerminateOnNaN:on_batch_end(batch, logs)
   local loss = logs and logs.loss
   if loss and (loss ~= loss or loss == math.huge or loss == -math.huge) then
-    print(("Batch %d: Invalid loss, terminating training"):format(batch))
+    say(("Batch %d: Invalid loss, terminating training"):format(batch))
     self.model.stop_training = true
   end
 end

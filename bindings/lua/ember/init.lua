@@ -26,5 +26,7 @@ local help = require "ember.help"
 ember.help = help.help
 ember.help_text = function(x) return help.help_text(x, "help_text") end
 ember.utils = require "ember.utils"
+ember.distributed = core.dist  -- rank, size, allreduce, ... (bindings/lua_distributed.c)
+ember.dist = nil  -- copied from core above; its public name is ember.distributed
 
 return ember

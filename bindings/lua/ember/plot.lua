@@ -14,9 +14,20 @@ local core = require "ember.core"
 
 local plot = {}
 
--- C functions: their errors point at the caller's line.
-plot.figure = core.plot.figure
-plot.line = core.plot.line
+-- Over MPI ranks only rank 0 draws and writes the file (the ranks hold
+-- the same history); the others return the path it writes.  The C
+-- functions are called in tail position: their errors point at the
+-- caller's line.
+local function main_rank_only(draw)
+  if core.dist.size() == 1 then return draw end
+  return function(spec, ...)
+    if core.dist.rank() ~= 0 and type(spec) == "table" and type(spec.file) == "string" then return spec.file end
+    return draw(spec, ...)
+  end
+end
+plot.figure = main_rank_only(core.plot.figure)
+plot.line = main_rank_only(core.plot.line)
+local draw = main_rank_only(core.plot.draw)
 
 -- ---- history -------------------------------------------------------------
 
@@ -241,7 +252,7 @@ function plot.history(history, options)
     width = options.width, height = options.height,
     legend = options.legend == nil and true or options.legend,
   }
-  local ok, result = pcall(core.plot.draw, spec, FN)
+  local ok, result = pcall(draw, spec, FN)
   if not ok then
     -- Report at the caller's line, not inside this module.
     error(require("ember.calls").strip_position(tostring(result)), 2)

@@ -6,13 +6,52 @@
 -- in C into reusable buffers (core.train.gather_rows); each batch is one C
 -- call, the engine's training step (core.train.Model:train_step: zero
 -- grads, forward, loss, metrics, backward, optimizer update).
+--
+-- Over MPI ranks (`mpirun -np N ember script.lua`, docs/distributed.md):
+-- at the first fit / evaluate / predict / train_on_batch every rank checks
+-- that its weights equal the others' (a checksum) and takes rank 0's; each
+-- global batch (the same shuffled order on every rank: rank 0's
+-- permutation) is cut into N contiguous shares of rows, one per rank; the
+-- engine step's after-backward hook sums the gradients, loss and metrics,
+-- weighted by each rank's rows, in one all-reduce (engine/dist/grad_sync.h),
+-- so every rank applies the update one process would with the whole batch,
+-- and sees the same loss and metrics (History, callbacks).  Validation,
+-- evaluate and predict split their rows the same way and combine the
+-- results.  Only rank 0 prints the progress bar.  With one rank (no
+-- mpirun) none of this runs.
 local core = require "ember.core"
 local callbacks_mod = require "ember.callbacks"
 local Progbar = require "ember.progbar"
 local calls = require "ember.calls"
 
 local train = core.train
+local dist = core.dist
 local M = {}
+
+local function distributed() return dist.size() > 1 end
+
+-- This rank's contiguous share of count rows: offset lo (0-based) and
+-- its row count; rank r takes rows [count*r/N, count*(r+1)/N).
+local function share(count)
+  local n, r = dist.size(), dist.rank()
+  local lo = count * r // n
+  return lo, count * (r + 1) // n - lo
+end
+
+-- Once per model over ranks: the ranks' weights must be equal (a checksum
+-- of every weight refuses a launch whose ranks run different scripts or
+-- seeds), then rank 0's are copied to all.  A collective: every rank gets
+-- here at the same call.
+function M._dist_prepare(self, who)
+  if not distributed() or self._dist_synced then return end
+  local list = {}
+  for _, layer in ipairs(self.layers) do
+    for _, p in ipairs((layer:params())) do list[#list + 1] = p end
+  end
+  local ok, err = pcall(dist._sync_tensors, list, who)
+  if not ok then error(calls.strip_position(tostring(err)), 0) end
+  self._dist_synced = true
+end
 
 local function is_callable(f)
   if type(f) == "function" then return true end
@@ -98,6 +137,16 @@ local function add_batch(totals, loss, values, weight)
   for i, v in ipairs(values) do totals.sums[i] = totals.sums[i] + v * weight end
 end
 
+-- Over ranks: every rank's totals become the sums over all ranks.
+function M._reduce_totals(totals)
+  if not distributed() then return end
+  local list = { totals.loss, totals.weight }
+  for i, v in ipairs(totals.sums) do list[2 + i] = v end
+  local r = dist._reduce_numbers(list, "sum")
+  totals.loss, totals.weight = r[1], r[2]
+  for i = 1, #totals.sums do totals.sums[i] = r[2 + i] end
+end
+
 -- Mean loss and metric values (list); 0 when nothing was added.
 local function means(totals)
   local w = totals.weight
@@ -108,14 +157,44 @@ end
 
 -- One optimizer step on exactly (x, y).  `where` names the batch for
 -- errors, `who` the call the user made (fit, fit_generator, train_on_batch).
-function M._train_batch(self, x, y, where, who)
+-- first_row (over ranks): x's first row in the global batch, for the
+-- dropout masks (core/random.h); a rank's own batch (fit_generator,
+-- train_on_batch) gets rows of its own, rank * 2^32 on.
+function M._train_batch(self, x, y, where, who, first_row)
   who = who or "fit"
+  if distributed() then return M._train_batch_dist(self, x, y, where, who, first_row or dist.rank() << 32) end
   self:ensure_built(x, who)
   local m = self:_step_core()
   if not m then return M._train_batch_lua(self, x, y, where, who) end
   self:_check_trainable_unchanged(who)
   local values = {}
   local loss, applied = m:train_step(x, y, self.optimizer:current_lr(who), who, values)
+  if not applied then return M._not_finite(self, loss, values, where, who) end
+  return loss, values
+end
+
+-- The same step on this rank's share of a global batch (x may have no
+-- rows: the rank still joins the all-reduce).  The returned loss and
+-- metrics are those of the whole global batch, equal on every rank.
+function M._train_batch_dist(self, x, y, where, who, first_row)
+  local rows = x:size(1)
+  if rows > 0 or not self.built then self:ensure_built(x, who) end
+  local m = self:_step_core()
+  if not m then
+    error(("%s: a model with layers written in Lua cannot be trained over several MPI ranks "
+      .. "(only layers with a C core can)"):format(who), 0)
+  end
+  M._dist_prepare(self, who)
+  if self._dist_core ~= m then
+    m:distribute(true)
+    self._dist_core = m
+  end
+  self:_check_trainable_unchanged(who)
+  local values = {}
+  local lr = self.optimizer:current_lr(who)
+  local loss, applied
+  if rows > 0 then loss, applied = m:train_step(x, y, lr, who, values, first_row)
+  else loss, applied = m:empty_step(lr, who, values) end
   if not applied then return M._not_finite(self, loss, values, where, who) end
   return loss, values
 end
@@ -156,21 +235,30 @@ function M._test_batch(self, x, y)
 end
 
 -- Mean loss and metrics over arrays, in batches (weighted by batch size).
+-- Over ranks each rank evaluates its contiguous share of the rows and the
+-- sums are combined (the same sums as one process, in another order).
 function M._evaluate_arrays(self, x, y, batch_size, verbose)
   local n = x:size(1)
   local buf = buffers(self)
   local idx = M._identity(self, n)
   local totals = new_totals(self)
-  local bar = verbose == 1 and Progbar.new(n, 1) or nil
-  for first = 1, n, batch_size do
-    local count = math.min(batch_size, n - first + 1)
+  local lo, mine = 0, n
+  if distributed() then
+    M._dist_prepare(self, "evaluate")
+    lo, mine = share(n)
+    if not dist.is_main() then verbose = 0 end
+  end
+  local bar = verbose == 1 and Progbar.new(mine, 1) or nil
+  for first = lo + 1, lo + mine, batch_size do
+    local count = math.min(batch_size, lo + mine - first + 1)
     train.gather_rows(x, idx, first, count, buf.x)
     train.gather_rows(y, idx, first, count, buf.y)
     local loss, values = M._test_batch(self, buf.x, buf.y)
     add_batch(totals, loss, values, count)
-    if bar then bar:update(first + count - 1, {}) end
+    if bar then bar:update(first - lo + count - 1, {}) end
   end
   if bar then bar:finish({}) end
+  M._reduce_totals(totals)
   local loss, values = means(totals)
   return loss, metrics_by_key(self, values)
 end
@@ -344,6 +432,10 @@ function M.fit(self, x, y, opts)
   local n = x:size(1)
   if n == 0 then error("fit: no training samples", 2) end
   self:ensure_built(x, who)
+  if distributed() then
+    M._dist_prepare(self, who)
+    if not dist.is_main() then verbose = 0 end  -- one progress bar: rank 0's
+  end
   local history, cbs = setup_callbacks(self, who, opts.callbacks, {
     epochs = epochs, batch_size = batch_size, samples = n, verbose = verbose,
     do_validation = x_val ~= nil })
@@ -353,15 +445,19 @@ function M.fit(self, x, y, opts)
   local buf = buffers(self)
   return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
     local idx = shuffle and train.permutation(n) or M._identity(self, n)
+    -- one order for all ranks (dropout draws may have moved the ranks' generators apart)
+    if shuffle and distributed() then dist.broadcast(idx, 0) end
     local totals = new_totals(self)
     local batch = 0
     for first = 1, n, batch_size do
       local count = math.min(batch_size, n - first + 1)
       call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
-      train.gather_rows(x, idx, first, count, buf.x)
-      train.gather_rows(y, idx, first, count, buf.y)
+      local lo, mine = 0, count
+      if distributed() then lo, mine = share(count) end
+      train.gather_rows(x, idx, first + lo, mine, buf.x)
+      train.gather_rows(y, idx, first + lo, mine, buf.y)
       local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-      local loss, values = M._train_batch(self, buf.x, buf.y, where, who)
+      local loss, values = M._train_batch(self, buf.x, buf.y, where, who, lo)
       add_batch(totals, loss, values, count)
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = batch, count
@@ -414,6 +510,10 @@ function M.predict(self, x, opts)
   local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
   self:ensure_built(x, "predict")
   local n = x:size(1)
+  if distributed() then
+    M._dist_prepare(self, "predict")
+    if M._fixed_output(self) then return M._predict_dist(self, x, n, batch_size) end
+  end
   local buf = buffers(self)
   local idx = M._identity(self, n)
   local out
@@ -437,7 +537,39 @@ function M.predict(self, x, opts)
   return out
 end
 
--- One optimizer step on exactly this batch -> loss, {metric = value}
+-- An output shape known before predicting (no None beyond the batch):
+-- else every rank predicts all rows itself.
+function M._fixed_output(self)
+  for i, d in ipairs(self.output_shape or {}) do
+    if i > 1 and math.type(d) ~= "integer" then return false end
+  end
+  return self.output_shape ~= nil
+end
+
+-- predict over ranks: each rank predicts its share of the rows into a
+-- zero tensor of all rows; a sum over the ranks assembles the whole (each
+-- row is one rank's values plus zeros: exact).
+function M._predict_dist(self, x, n, batch_size)
+  M._dist_prepare(self, "predict")
+  local buf = buffers(self)
+  local idx = M._identity(self, n)
+  local shape = {}
+  for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and n or d end
+  local out = core.zeros(shape)
+  local lo, mine = share(n)
+  for first = lo + 1, lo + mine, batch_size do
+    local count = math.min(batch_size, lo + mine - first + 1)
+    train.gather_rows(x, idx, first, count, buf.x)
+    local ok, y = pcall(self.forward, self, buf.x, false)
+    if not ok then error("predict: " .. tostring(y), 3) end
+    train.copy_rows(out, first, y)
+  end
+  dist.allreduce(out, "sum")
+  return out
+end
+
+-- One optimizer step on exactly this batch -> loss, {metric = value}.
+-- Over ranks each rank passes its own share of the batch.
 --- @api Sequential:train_on_batch(x, y) -> number
 --- One optimizer step on exactly this batch; returns the loss (and metrics).
 --- @arg x: input batch
@@ -459,6 +591,17 @@ end
 function M.test_on_batch(self, x, y)
   require_compiled(self, "test_on_batch")
   check_xy("test_on_batch", x, y)
+  if distributed() then  -- each rank's own share, combined by rows
+    M._dist_prepare(self, "test_on_batch")
+    local totals = new_totals(self)
+    if x:size(1) > 0 then
+      local loss, values = M._test_batch(self, x, y)
+      add_batch(totals, loss, values, x:size(1))
+    end
+    M._reduce_totals(totals)
+    local loss, values = means(totals)
+    return loss, metrics_by_key(self, values)
+  end
   local loss, values = M._test_batch(self, x, y)
   return loss, metrics_by_key(self, values)
 end
@@ -477,13 +620,22 @@ local function next_batch(who, gen, step)
   return xb, yb
 end
 
+-- Over ranks each rank draws `steps` batches from its own generator and
+-- the sums are combined.
 function M._evaluate_generator(self, who, gen, steps)
   local totals = new_totals(self)
   for step = 1, steps do
     local xb, yb = next_batch(who, gen, step)
-    local loss, values = M._test_batch(self, xb, yb)
-    add_batch(totals, loss, values, xb:size(1))
+    if xb:size(1) > 0 then
+      if distributed() then
+        self:ensure_built(xb, who)
+        M._dist_prepare(self, who)
+      end
+      local loss, values = M._test_batch(self, xb, yb)
+      add_batch(totals, loss, values, xb:size(1))
+    end
   end
+  M._reduce_totals(totals)
   local loss, values = means(totals)
   return loss, metrics_by_key(self, values)
 end
@@ -501,6 +653,10 @@ end
 --- @opt validation_steps: batches drawn from a validation generator
 --- @opt initial_epoch = 0: epoch to start from
 
+-- Over ranks: every rank calls its own generator once per step, and the
+-- batches of one step together are the global batch (each rank's
+-- generator yields that rank's share); steps_per_epoch counts global
+-- steps, so an epoch is steps_per_epoch batches from each rank.
 function M.fit_generator(self, gen, opts)
   local who = "fit_generator"
   opts = check_opts(who, opts, { steps_per_epoch = true, epochs = true, verbose = true, callbacks = true,
@@ -527,6 +683,7 @@ function M.fit_generator(self, gen, opts)
       error("fit_generator: option 'validation_data' expected a generator or {x_val, y_val}", 2)
     end
   end
+  if distributed() and not dist.is_main() then verbose = 0 end
   local history, cbs = setup_callbacks(self, who, opts.callbacks, {
     epochs = epochs, steps = steps, verbose = verbose, do_validation = vd ~= nil })
   return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, steps, function(epoch, bar)

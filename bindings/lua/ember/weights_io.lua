@@ -141,7 +141,18 @@ function M.install(Sequential)
     end
     -- ember.save writes atomically and durably (engine/io/file_util.h):
     -- a temp file beside the target, fsync, rename, fsync of the folder.
-    local ok, err = pcall(save, path, tbl)
+    -- Over MPI ranks only rank 0 writes (the ranks hold the same weights);
+    -- all ranks learn whether it worked, so they fail or go on together,
+    -- and the file is complete before any rank returns (load_weights next).
+    local dist = core.dist
+    local ok, err = true, nil
+    if dist.rank() == 0 then ok, err = pcall(save, path, tbl) end
+    if dist.size() > 1 then
+      local failed = dist._reduce_numbers({ ok and 0 or 1 }, "max")[1]
+      if failed > 0 and ok then
+        error(("save_weights: rank 0 could not write %s (see its error)"):format(path), 2)
+      end
+    end
     if not ok then error("save_weights: " .. calls.strip_position(tostring(err)), 2) end
   end
 
