@@ -36,10 +36,11 @@ void ember_open_tensor_matmul(lua_State *L);
 void ember_open_tensor_shape(lua_State *L);
 void ember_open_io(lua_State *L);
 void ember_open_layer(lua_State *L);
-void ember_open_layers(lua_State *L);            /* lua_ember.c: the three below */
+void ember_open_layers(lua_State *L);            /* lua_ember.c: the four below */
 void ember_open_layers_core(lua_State *L);       /* Dense, Embedding, Flatten, Dropout, Activation */
 void ember_open_layers_recurrent(lua_State *L);  /* SimpleRNN, LSTM, GRU, Bidirectional */
 void ember_open_layers_conv(lua_State *L);       /* Conv1D and the pooling layers */
+void ember_open_layers_norm(lua_State *L);       /* BatchNormalization, LayerNormalization */
 void ember_open_train(lua_State *L);
 void ember_open_model(lua_State *L);             /* lua_model.c: core.train.Model, into the train table */
 void ember_open_fs(lua_State *L);

@@ -21,6 +21,7 @@ void ember_open_layers(lua_State *L) {
     ember_open_layers_core(L);
     ember_open_layers_recurrent(L);
     ember_open_layers_conv(L);
+    ember_open_layers_norm(L);
     lua_setfield(L, -2, "layers");
 }
 

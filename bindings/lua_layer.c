@@ -125,15 +125,18 @@ static int l_params(lua_State *L) {
     lua_createtable(L, l->nparams, 0);
     lua_createtable(L, l->nparams, 0);
     lua_createtable(L, l->nparams, 0);
+    lua_createtable(L, l->nparams, 0);
     for (int i = 0; i < l->nparams; i++) {
         lt_push_view(L, &l->params[i]);
-        lua_rawseti(L, -4, i + 1);
+        lua_rawseti(L, -5, i + 1);
         lt_push_view(L, &l->grads[i]);
-        lua_rawseti(L, -3, i + 1);
+        lua_rawseti(L, -4, i + 1);
         lua_pushstring(L, l->param_names[i]);
+        lua_rawseti(L, -3, i + 1);
+        lua_pushboolean(L, !l->param_nontrainable[i]);  /* the weight's own flag; the layer's is separate */
         lua_rawseti(L, -2, i + 1);
     }
-    return 3;
+    return 4;
 }
 
 static int l_zero_grads(lua_State *L) {

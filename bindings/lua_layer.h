@@ -7,11 +7,11 @@
  *                                                  ember.None for unknown dims)
  *   core:forward(x, training)   -> y     (view of a layer-owned buffer)
  *   core:backward(dy)           -> dx or nil
- *   core:params()               -> {tensor...}, {grad tensor...}, {name...}
+ *   core:params()               -> {tensor...}, {grad tensor...}, {name...}, {trainable weight?...}
  *   core:zero_grads(); core:set_trainable(bool); core:type(); core:is_built()
  *
  * Layer binding files (lua_layers_core.c, lua_layers_recurrent.c,
- * lua_layers_conv.c) each register constructors into the table at the top of
+ * lua_layers_conv.c, lua_layers_norm.c) each register constructors into the table at the top of
  * the stack: constructor(opts_table) -> core userdata, with every option
  * checked at construction so mistakes surface where the layer is written.
  * Their entry points (ember_open_layers_*) are declared in ember_modules.h. */

@@ -95,6 +95,10 @@ struct em_layer {
     em_tensor params[EM_MAX_PARAMS];
     em_tensor grads[EM_MAX_PARAMS];   /* same shapes as params */
     const char *param_names[EM_MAX_PARAMS];  /* "kernel", "recurrent_kernel", "bias", "embeddings" */
+    /* 1: a non-trainable weight (Keras's trainable=False: BatchNormalization's
+     * moving statistics), changed only by the layer's own forward; optimizers
+     * never see it and its gradient stays 0.  0 (the default): trainable. */
+    unsigned char param_nontrainable[EM_MAX_PARAMS];
     int in_ndim, out_ndim;
     int64_t in_shape[EM_MAX_DIMS], out_shape[EM_MAX_DIMS];  /* as built, -1 = unknown */
     /* What backward will differentiate: the last successful forward (see

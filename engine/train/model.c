@@ -182,6 +182,7 @@ int em_model_trainable(em_model *m, int *n, em_tensor *const **params, em_tensor
         em_layer *l = m->layers[i];
         if (!l->trainable) continue;
         for (int j = 0; j < l->nparams; j++) {
+            if (l->param_nontrainable[j]) continue;
             m->params[k] = &l->params[j];
             m->grads[k] = &l->grads[j];
             k++;

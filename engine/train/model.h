@@ -97,7 +97,8 @@ void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx);
 em_model_phase em_model_failed_phase(const em_model *m);
 
 /* Trainable parameters and their gradients, in layer order (a layer's
- * trainable flag is read again at every step); *n receives the count. */
+ * trainable flag is read again at every step; its non-trainable weights,
+ * param_nontrainable, never appear); *n receives the count. */
 int em_model_trainable(em_model *m, int *n, em_tensor *const **params, em_tensor *const **grads);
 
 int em_model_layer_count(const em_model *m);

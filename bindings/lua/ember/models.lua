@@ -7,7 +7,9 @@
 --                                   sets layer.output_shape
 --   layer:forward(x, training) -> y
 --   layer:backward(dy) -> dx | nil  (adds into the layer's gradients)
---   layer:params() -> params, grads, names   (stable views, Keras order)
+--   layer:params() -> params, grads, names[, trainable]   (stable views, Keras order;
+--                                   trainable[j] == false: a non-trainable weight, e.g.
+--                                   BatchNormalization's moving statistics)
 --   layer:zero_grads(), layer:count_params(), layer.trainable,
 --   layer:get_weights(), layer:set_weights(list), layer.config.activation (optional)
 -- Layers made by base.define get all of this from base.Layer.  When every
@@ -296,17 +298,19 @@ function Sequential:trainable_params()
   if not self._param_cache then
     self._param_cache = {}
     for i, layer in ipairs(self.layers) do
-      local p, g = layer:params()
-      self._param_cache[i] = { p, g }
+      local p, g, _, flags = layer:params()
+      self._param_cache[i] = { p, g, flags or {} }
     end
   end
   local params, grads = {}, {}
   for i, layer in ipairs(self.layers) do
     if layer.trainable ~= false then
-      local p, g = self._param_cache[i][1], self._param_cache[i][2]
+      local p, g, flags = self._param_cache[i][1], self._param_cache[i][2], self._param_cache[i][3]
       for j = 1, #p do
-        params[#params + 1] = p[j]
-        grads[#grads + 1] = g[j]
+        if flags[j] ~= false then
+          params[#params + 1] = p[j]
+          grads[#grads + 1] = g[j]
+        end
       end
     end
   end
@@ -416,7 +420,13 @@ function Sequential:summary(opts)
   for i, layer in ipairs(self.layers) do
     local n = layer:count_params()
     total = total + n
-    if layer.trainable ~= false then trainable = trainable + n end
+    if layer.trainable ~= false then
+      -- Keras counts non-trainable weights (moving statistics) as non-trainable.
+      local params, _, _, flags = layer:params()
+      for j, p in ipairs(params) do
+        if not flags or flags[j] ~= false then trainable = trainable + p:numel() end
+      end
+    end
     row({ ("%s (%s)"):format(layer.name, layer.type), M.shape_str(layer.output_shape), tostring(n) })
     print_fn(((i == #self.layers) and "=" or "_"):rep(line_length))
   end

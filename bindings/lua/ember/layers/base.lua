@@ -184,8 +184,10 @@ function Layer:backward(dy)
 end
 
 -- Parameters and their gradients (views), with Keras weight names.
---- @api Layer:params() -> table, table
---- The weight tensors and their gradient tensors (lists in Keras's order).
+--- @api Layer:params() -> table, table, table, table
+--- The weight tensors and their gradient tensors (lists in Keras's order), their names, their trainability.
+--- The fourth list holds false for a non-trainable weight (BatchNormalization's moving statistics,
+--- which only its training forward changes), true otherwise.
 
 function Layer:params()
   return self.core:params()
