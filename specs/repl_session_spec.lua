@@ -50,8 +50,9 @@ describe("the REPL in a terminal", function()
   it("survives two Ctrl-C during a loop of fits, keeping its variables", function()
     if not start() then return end
     s:type("kept = 42; m = ember.Sequential{ember.layers.Dense(1, {input_dim = 8})}; "
-      .. "m:compile{optimizer = 'sgd', loss = 'mse'}; x, y = ember.randn{4096, 8}, ember.randn{4096, 1}")
+      .. "m:compile{optimizer = 'sgd', loss = 'mse'}; x, y = ember.randn{4096, 8}, ember.randn{4096, 1}; print('set' .. 'up')")
     s:keys("Enter")
+    assert.truthy(s:wait_for("setup", 30), s:screen())
     s:type("for i = 1, 1e6 do m:fit(x, y, {epochs = 1, verbose = 0, batch_size = 8}) end") s:keys("Enter")
     os.execute("sleep 1")
     s:keys("C-c")
@@ -59,8 +60,10 @@ describe("the REPL in a terminal", function()
     s:keys("C-c")
     os.execute("sleep 0.5")
     s:type("print('kept = ' .. kept)") s:keys("Enter")
-    assert.truthy(s:wait_for("kept = 42", 30), s:screen())  -- generous: a loaded machine is slow to unwind
-    assert.is_nil(s:exited())
+    -- generous waits: a loaded machine is slow to unwind
+    local screen = s:wait_for("kept = 42", 30)
+    assert.is_nil(s:exited(), "the REPL exited with status " .. tostring(s:exited()) .. ":\n" .. s:screen())
+    assert.truthy(screen, s:screen())
   end)
 
   it("keeps a multi-line block as one history entry, also after a restart", function()

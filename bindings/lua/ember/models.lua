@@ -396,8 +396,11 @@ M.thousands = thousands
 --- Prints Keras's table of layers, output shapes and parameter counts.
 
 function Sequential:summary(opts)
-  opts = opts or {}
+  opts = calls.check_options("Sequential.summary", opts, { "print_fn" }, 2)
   local print_fn = opts.print_fn or print
+  if type(print_fn) ~= "function" then
+    error(("Sequential.summary: option 'print_fn' expected a function, got %s"):format(type(print_fn)), 2)
+  end
   if not self.built then
     error("Sequential.summary: this model has not yet been built; give the first layer an input_shape "
       .. "(or input_dim / input_length), or call fit / predict / build first", 2)

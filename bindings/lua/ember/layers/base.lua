@@ -153,8 +153,10 @@ end
 --- Creates the layer's weights for an input shape (without the batch dimension).
 --- @arg input_shape: a table
 
+-- The core's errors are raised again at the caller's line (calls.at): a
+-- message never points inside ember's own modules.
 function Layer:build(input_shape)
-  local out = self.core:build(input_shape)
+  local out = calls.at(2, self.core.build, self.core, input_shape)
   self.built = true
   self.output_shape = out
   self.built_input_shape = input_shape
@@ -168,7 +170,7 @@ end
 
 function Layer:forward(x, training)
   self.core:set_trainable(self.trainable ~= false)
-  local y = self.core:forward(x, training)
+  local y = calls.at(2, self.core.forward, self.core, x, training)
   if not self.built then
     self.built = true
   end
@@ -180,7 +182,7 @@ end
 --- @arg dy: gradient of the loss with respect to the output
 
 function Layer:backward(dy)
-  return self.core:backward(dy)
+  return calls.at(2, self.core.backward, self.core, dy)
 end
 
 -- Parameters and their gradients (views), with Keras weight names.
