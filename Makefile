@@ -4,7 +4,7 @@
 # benchmarks.  Sources are found by wildcard: add a file, it is built.
 
 CC      ?= cc
-ENGINE_PKGS := libzip openblas
+ENGINE_PKGS := libzip openblas hdf5
 # -march=native by default; `make PORTABLE=1` builds for any x86-64-v2 CPU.
 ifeq ($(PORTABLE),1)
 ARCHFLAGS := -march=x86-64-v2

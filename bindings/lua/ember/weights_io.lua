@@ -11,7 +11,11 @@
 -- differ: dense_3 instead of dense_1) the file's layers of each type are
 -- matched to the model's layers of that type in order of their number, as
 -- Keras's load_weights matches layers by order.
+--
+-- A path ending in .h5 or .hdf5 is a Keras 2 HDF5 weights file instead
+-- (ember.weights_h5, engine/io/h5.c): Keras's own layout and matching rules.
 local core = require "ember.core"
+local h5 = require "ember.weights_h5"
 
 local M = {}
 
@@ -127,8 +131,16 @@ local function check_target(model, who, path)
 end
 
 function M.install(Sequential)
+  --- @api Sequential:save_weights(path)
+  --- Saves every layer's weights to path, atomically (temp file, fsync, rename).
+  --- A path ending in .h5 or .hdf5 gets Keras 2's HDF5 layout (as Keras's
+  --- model.save_weights: layer_names, backend, keras_version, a group per layer
+  --- with weight_names, datasets "<layer>/<layer>/kernel:0"), readable by Keras
+  --- and h5py; any other path gets numpy's .npz ("<layer>/<weight>" members).
+  --- @arg path: the file to write (replaced if it exists)
   function Sequential:save_weights(path)
     check_target(self, "save_weights", path)
+    if h5.is_h5_path(path) then return h5.save(self, path) end
     local save = ember_io("save")
     local tbl = {}
     for _, e in ipairs(weight_layers(self)) do
@@ -140,8 +152,21 @@ function M.install(Sequential)
     if not ok then error("save_weights: " .. tostring(err), 2) end
   end
 
-  function Sequential:load_weights(path)
+  --- @api Sequential:load_weights(path[, opts])
+  --- Loads weights saved by save_weights (.npz) or by Keras (.h5/.hdf5).
+  --- Every name and shape is checked before any weight changes: on an error
+  --- the model keeps all its old weights.  An .h5 file is matched as Keras 2.2's
+  --- load_weights does: by order of the layers that have weights, or by name.
+  --- @arg path: the file to read; .h5/.hdf5 is read as HDF5, anything else as .npz
+  --- @opt by_name = false: (.h5 only) match layers by name; layers absent from the file are left as they are
+  --- @opt skip_mismatch = false: (.h5 with by_name only) skip a layer whose weight count, or a weight whose shape, differs, with a warning, instead of an error
+  function Sequential:load_weights(path, opts)
     check_target(self, "load_weights", path)
+    if h5.is_h5_path(path) then return h5.load(self, path, opts) end
+    if opts ~= nil then
+      error(("load_weights: argument 'opts' applies to .h5/.hdf5 files (by_name, skip_mismatch); %s is read as .npz")
+        :format(path), 2)
+    end
     local load = ember_io("load")
     local ok, data = pcall(load, path)
     if not ok then error("load_weights: " .. tostring(data), 2) end
