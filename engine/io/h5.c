@@ -56,9 +56,20 @@ static void close_id(hid_t id) {
 
 typedef struct {
     const char *op, *path;
-    hid_t file, lapl;
+    hid_t file;
+    hid_t dapl, gapl;  /* dataset / group access (both link access too): no external links */
     hsize_t file_size;
 } reader;
+
+/* 1 when the last link of name is an external link (to another file). */
+static int is_external(hid_t loc, const char *name, hid_t lapl) {
+    H5L_info_t info;
+    if (H5Lget_info(loc, name, &info, lapl) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    return info.type == H5L_TYPE_EXTERNAL;
+}
 
 /* Refuse to follow an external link (it would open another file). */
 static herr_t deny_external(const char *parent_file, const char *parent_group, const char *child_file,
@@ -329,14 +340,17 @@ done:
 static int read_weight(hid_t g, const reader *r, const char *where, const char *wname, em_tensor *out) {
     char why[200];
     if (check_name(wname, 0, r, where)) return -1;
-    htri_t there = H5Lexists(g, wname, r->lapl);
+    htri_t there = H5Lexists(g, wname, r->dapl);
     /* H5Lexists fails (rather than saying no) when a middle component is missing. */
     if (there <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        return em_fail("%s: %s: %s: weight_names lists '%s' but the group has no such dataset", r->op, r->path, where,
-                       wname);
+        return em_fail("%s: %s: %s: weight_names lists '%s' but the group has no such dataset (or it is reached "
+                       "through an external link, which is not followed)", r->op, r->path, where, wname);
     }
-    hid_t d = H5Dopen2(g, wname, H5P_DEFAULT);
+    if (is_external(g, wname, r->dapl))
+        return em_fail("%s: %s: %s: weight '%s' is an external link to another file, which is not followed", r->op,
+                       r->path, where, wname);
+    hid_t d = H5Dopen2(g, wname, r->dapl);
     if (d < 0)
         return em_fail("%s: %s: %s: weight '%s' is not a readable dataset (%s)", r->op, r->path, where, wname,
                        h5_reason(why));
@@ -375,12 +389,14 @@ static int read_layer(hid_t root, const reader *r, em_h5_layer *l) {
     char where[MAX_NAME + 16], why[200];
     snprintf(where, sizeof where, "group '%s'", l->name);
     if (check_name(l->name, 1, r, "layer_names")) return -1;
-    htri_t there = H5Lexists(root, l->name, r->lapl);
+    htri_t there = H5Lexists(root, l->name, r->gapl);
     if (there <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return em_fail("%s: %s: layer_names lists '%s' but the file has no such group", r->op, r->path, l->name);
     }
-    hid_t g = H5Gopen2(root, l->name, H5P_DEFAULT);
+    if (is_external(root, l->name, r->gapl))
+        return em_fail("%s: %s: %s is an external link to another file, which is not followed", r->op, r->path, where);
+    hid_t g = H5Gopen2(root, l->name, r->gapl);
     if (g < 0) return em_fail("%s: %s: %s is not a readable group (%s)", r->op, r->path, where, h5_reason(why));
     strlist names = {0, NULL};
     int found = 0;
@@ -413,10 +429,10 @@ static hid_t weights_group(hid_t file, const reader *r) {
     int a = has_attr(root, "layer_names", r, "root"), a0 = a ? 0 : has_attr(root, "layer_names0", r, "root");
     if (a < 0 || a0 < 0) { H5Gclose(root); return -1; }
     if (a || a0) return root;
-    htri_t mw = H5Lexists(root, "model_weights", r->lapl);
+    htri_t mw = H5Lexists(root, "model_weights", r->gapl);
     H5Eclear2(H5E_DEFAULT);
     if (mw <= 0) { H5Gclose(root); return 0; }  /* 0: no weights group (ids are positive) */
-    hid_t g = H5Gopen2(root, "model_weights", H5P_DEFAULT);
+    hid_t g = H5Gopen2(root, "model_weights", r->gapl);
     H5Gclose(root);
     if (g < 0) em_fail("%s: %s: cannot open group 'model_weights' (%s)", r->op, r->path, h5_reason(why));
     return g;
@@ -462,21 +478,25 @@ int em_h5_load_weights(const char *path, const char *op, em_h5_weights *out) {
     if (!em_is_h5_prefix(head, got)) return em_fail("%s: %s: not an HDF5 file (no HDF5 signature at its start)", op, path);
     h5_quiet();
     char why[200];
-    reader r = {.op = op, .path = path, .file = -1, .lapl = -1};
+    reader r = {.op = op, .path = path, .file = -1};
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* Closing the file closes every object still open in it. */
     if (fapl >= 0) H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
-    r.lapl = H5Pcreate(H5P_LINK_ACCESS);
-    if (fapl < 0 || r.lapl < 0 || H5Pset_elink_cb(r.lapl, deny_external, NULL) < 0) {
+    r.dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    r.gapl = H5Pcreate(H5P_GROUP_ACCESS);
+    if (fapl < 0 || r.dapl < 0 || r.gapl < 0 || H5Pset_elink_cb(r.dapl, deny_external, NULL) < 0 ||
+        H5Pset_elink_cb(r.gapl, deny_external, NULL) < 0) {
         close_id(fapl);
-        close_id(r.lapl);
+        close_id(r.dapl);
+        close_id(r.gapl);
         return em_fail("%s: %s: libhdf5 cannot start (%s)", op, path, h5_reason(why));
     }
     r.file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     int rc = r.file < 0 ? em_fail("%s: %s: not a readable HDF5 file (%s)", op, path, h5_reason(why)) : read_file(&r, out);
     close_id(r.file);
-    close_id(r.lapl);
+    close_id(r.dapl);
+    close_id(r.gapl);
     H5Eclear2(H5E_DEFAULT);
     if (rc) em_h5_weights_free(out);
     return rc;
