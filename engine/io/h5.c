@@ -127,7 +127,7 @@ static int list_length(hid_t space, const reader *r, const char *where, const ch
  * or the empty float64 array numpy makes of an empty list). */
 static int read_names(hid_t a, const reader *r, const char *where, const char *attr, strlist *out) {
     char why[200];
-    hid_t type = H5Aget_type(a), space = H5Aget_space(a), mem = -1;
+    hid_t type = H5Aget_type(a), space = type < 0 ? -1 : H5Aget_space(a), mem = -1;
     int rc = -1;
     hssize_t n = 0;
     if (type < 0 || space < 0) {
@@ -278,7 +278,7 @@ static int check_name(const char *name, int is_layer, const reader *r, const cha
  * contiguous or compact, unfiltered, stored inside this file. */
 static int check_dataset(hid_t d, const reader *r, const char *where, const char *wname, int *ndim, int64_t *shape) {
     char why[200];
-    hid_t type = H5Dget_type(d), space = H5Dget_space(d), dcpl = H5Dget_create_plist(d);
+    hid_t type = H5Dget_type(d), space = type < 0 ? -1 : H5Dget_space(d), dcpl = space < 0 ? -1 : H5Dget_create_plist(d);
     int rc = -1;
     if (type < 0 || space < 0 || dcpl < 0) {
         em_fail("%s: %s: %s: cannot read weight '%s' (%s)", r->op, r->path, where, wname, h5_reason(why));
@@ -492,8 +492,10 @@ int em_h5_load_weights(const char *path, const char *op, em_h5_weights *out) {
         return em_fail("%s: %s: libhdf5 cannot start (%s)", op, path, h5_reason(why));
     }
     r.file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    /* The reason first: every libhdf5 call clears the error stack. */
+    int rc = r.file < 0 ? em_fail("%s: %s: not a readable HDF5 file (%s)", op, path, h5_reason(why)) : 0;
     H5Pclose(fapl);
-    int rc = r.file < 0 ? em_fail("%s: %s: not a readable HDF5 file (%s)", op, path, h5_reason(why)) : read_file(&r, out);
+    if (!rc) rc = read_file(&r, out);
     close_id(r.file);
     close_id(r.dapl);
     close_id(r.gapl);
@@ -526,12 +528,13 @@ static int write_strings(hid_t obj, const char *attr, const char *const *strings
     hid_t type = H5Tcopy(H5T_C_S1);
     hid_t space = strings ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
     int rc = -1;
-    if (type >= 0 && space >= 0 && H5Tset_size(type, size) >= 0 && H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0) {
-        hid_t a = H5Acreate2(obj, attr, type, space, H5P_DEFAULT, H5P_DEFAULT);
-        if (a >= 0 && H5Awrite(a, type, buf) >= 0) rc = 0;
-        close_id(a);
-    }
-    if (rc) em_fail("%s: cannot write '%s': attribute '%s' (%s)", w->op, w->path, attr, h5_reason(why));
+    hid_t a = -1;
+    if (type >= 0 && space >= 0 && H5Tset_size(type, size) >= 0 && H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0 &&
+        (a = H5Acreate2(obj, attr, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, type, buf) >= 0)
+        rc = 0;
+    else
+        em_fail("%s: cannot write '%s': attribute '%s' (%s)", w->op, w->path, attr, h5_reason(why));
+    close_id(a);
     close_id(space);
     close_id(type);
     free(buf);
