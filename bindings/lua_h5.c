@@ -123,7 +123,7 @@ static int l_h5_load(lua_State *L) {
     lua_pushcfunction(L, weights_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    if (em_h5_load_weights(path, "load_weights", w)) return lt_raise(L);
+    if (em_h5_load_weights_isolated(path, "load_weights", w)) return lt_raise(L);
     push_weights(L, w);
     em_h5_weights_free(w);
     return 1;

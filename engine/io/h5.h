@@ -45,6 +45,11 @@ typedef struct {
 int em_h5_load_weights(const char *path, const char *op, em_h5_weights *out);
 void em_h5_weights_free(em_h5_weights *w);
 
+/* The same, with libhdf5 running in a fork()ed child process (h5_isolated.c):
+ * libhdf5 1.10.8 crashes or hangs on some crafted files, and then only the
+ * child dies (or is killed after a deadline) and this returns an error. */
+int em_h5_load_weights_isolated(const char *path, const char *op, em_h5_weights *out);
+
 /* One layer to write: its name, and its weights under their Keras names. */
 typedef struct {
     const char *name;
