@@ -355,12 +355,69 @@ describe("load_weights .h5 refuses bad input, weights untouched", function()
     refuses(m, tmp("w.npz"), "load_weights: argument 'opts' applies to .h5/.hdf5 files", { by_name = true })
   end)
 
-  -- Only truncations: a file cut anywhere is refused by libhdf5's first
-  -- check (the superblock's end-of-file address).  Flipped bytes are not
-  -- tried here: Debian's libhdf5 1.10.8 itself reads out of bounds or leaks
-  -- on some corrupted object headers (specs/fuzz/libhdf5_fuzz_h5.c, the
-  -- known limit in docs/API_ADDITIONS.md), which `make check` would report.
-  it("refuses the file cut at every 7th byte, never half-loading", function()
+  -- libhdf5 parses in a child process (engine/io/h5_isolated.c): files
+  -- found by specs/fuzz/libhdf5_fuzz_h5.c on which Debian's libhdf5 1.10.8
+  -- segfaults, overflows a heap buffer or memcpys overlapping buffers.
+  it("files that crash libhdf5 itself: an error, and Ember goes on", function()
+    local m = dense_model()
+    for _, name in ipairs { "hostile_segv_vlen.h5", "hostile_overflow_attr.h5", "hostile_overlap_vlen.h5" } do
+      refuses(m, FIX .. name, "^load_weights: .*" .. name:gsub("%.", "%%.") .. ": ")
+    end
+    m:load_weights(FIX .. "dense.h5")
+    assert.are.same({ 0.5, -0.5, 0.25 }, m:get_weights()[2]:totable())
+  end)
+
+  -- HDF5 keeps no checksum of the raw data in the files h5py and Keras
+  -- write, so a flipped byte inside a weight loads as a wrong value; every
+  -- load is still all or nothing.
+  it("never half-loads 150 mutants of a weights file (bytes flipped, the file cut short)", function()
+    ember.seed(5)
+    local function model()
+      local m = ember.Sequential { L.Embedding(20, 4, { input_length = 5 }), L.LSTM(3), L.Dense(1) }
+      m:build { ember.None, 5 }
+      return m
+    end
+    local src = model()
+    src:save_weights(tmp("mut_src.h5"))
+    local f = assert(io.open(tmp("mut_src.h5"), "rb"))
+    local bytes = f:read("a")
+    f:close()
+    local m = model()
+    local before = flat(m)
+    local state = 7
+    local function rand(n)
+      state = (state * 1103515245 + 12345) % 2147483648
+      return state % n + 1
+    end
+    local loaded, refused = 0, 0
+    for _ = 1, 150 do
+      local b = bytes
+      if rand(2) == 1 then
+        for _ = 1, rand(4) do
+          local at = rand(#b)
+          b = b:sub(1, at - 1) .. string.char(rand(256) - 1) .. b:sub(at + 1)
+        end
+      else
+        b = b:sub(1, rand(#b))
+      end
+      local out = assert(io.open(tmp("mut.h5"), "wb"))
+      out:write(b)
+      out:close()
+      local ok, err = pcall(m.load_weights, m, tmp("mut.h5"))
+      local now = flat(m)
+      if ok then
+        loaded = loaded + 1
+        before = now
+      else
+        refused = refused + 1
+        assert.matches("^load_weights: ", err)
+        assert.is_true(same(before, now), "a refused load changed the weights")
+      end
+    end
+    assert.is_true(loaded > 0 and refused > 0, ("loaded %d, refused %d"):format(loaded, refused))
+  end)
+
+  it("refuses the file cut at every 97th byte, never half-loading", function()
     ember.seed(5)
     local function model()
       local m = ember.Sequential { L.Embedding(20, 4, { input_length = 5 }), L.LSTM(3), L.Dense(1) }
@@ -374,7 +431,7 @@ describe("load_weights .h5 refuses bad input, weights untouched", function()
     local m = model()
     local before = flat(m)
     local refused = 0
-    for cut = 0, #bytes - 1, 7 do
+    for cut = 0, #bytes - 1, 97 do
       local out = assert(io.open(tmp("cut.h5"), "wb"))
       out:write(bytes:sub(1, cut))
       out:close()
@@ -384,6 +441,6 @@ describe("load_weights .h5 refuses bad input, weights untouched", function()
       refused = refused + 1
     end
     assert.is_true(same(before, flat(m)))
-    assert.is_true(refused > 1000)
+    assert.is_true(refused > 100)
   end)
 end)
