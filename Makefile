@@ -173,7 +173,8 @@ fuzz: deps
 
 # make fuzz-h5: the Keras .h5 reader (specs/fuzz/libhdf5_fuzz_h5.c), kept out
 # of `make fuzz` because Debian's libhdf5 1.10.8 itself overflows and leaks
-# on corrupted metadata (see the harness); opt-in, to watch that limit.
+# on corrupted metadata (see the harness; load_weights therefore runs libhdf5 in
+# a child process); opt-in, to watch libhdf5 and Ember's checks after it.
 fuzz-h5: deps
 	@$(MAKE) --no-print-directory build-fuzz/bin/libhdf5_fuzz_h5
 	@mkdir -p build-fuzz/crashes build-fuzz/corpus/libhdf5_fuzz_h5

@@ -3,7 +3,7 @@
 -- save_weights_to_hdf5_group (specs/fixtures/keras_h5_weights.py, run live
 -- when python3 has h5py, else its committed output in specs/fixtures/h5/),
 -- h5py reading Ember's files, by_name, and every bad input as a named error
--- with the model's weights untouched.
+-- with the model's weights untouched, files that crash libhdf5 included.
 local L = ember.layers
 local FIX = "specs/fixtures/h5/"
 

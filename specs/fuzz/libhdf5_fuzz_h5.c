@@ -6,8 +6,12 @@
  * headers within seconds (a heap-buffer-overflow in a memcpy under
  * H5Aexists -> H5O__attr_exists -> H5O__msg_iterate_real, while decoding an
  * attribute message), which Ember's reader cannot prevent: everything
- * Ember checks happens after libhdf5 has parsed the metadata.  Run it with
- * `make fuzz-h5` to look at libhdf5 and at Ember's own checks. */
+ * Ember checks happens after libhdf5 has parsed the metadata.  This is why
+ * load_weights calls em_h5_load_weights_isolated (libhdf5 in a child
+ * process); the harness calls the in-process reader, to fuzz libhdf5 and
+ * Ember's own checks.  Run it with `make fuzz-h5`; inputs it found are in
+ * specs/fixtures/h5/hostile_*.h5 (weights_h5_spec checks that Ember
+ * survives them). */
 #include <stdint.h>
 #include <stdlib.h>
 
