@@ -3,8 +3,15 @@
 -- this file only assembles them.
 local core = require "ember.core"
 
+-- The core's halves of Lua-half functions stay under ember.core only: dist
+-- is public as ember.distributed, net and h5_* are reached through
+-- ember.utils.get_file and save_weights / load_weights.
+local CORE_ONLY = { dist = true, net = true, h5_load = true, h5_save = true }
+
 local ember = {}
-for k, v in pairs(core) do ember[k] = v end
+for k, v in pairs(core) do
+  if not CORE_ONLY[k] then ember[k] = v end
+end
 ember.core = core
 ember.version = "0.1.0"
 
@@ -27,6 +34,5 @@ ember.help = help.help
 ember.help_text = function(x) return help.help_text(x, "help_text") end
 ember.utils = require "ember.utils"
 ember.distributed = core.dist  -- rank, size, allreduce, ... (bindings/lua_distributed.c)
-ember.dist = nil  -- copied from core above; its public name is ember.distributed
 
 return ember

@@ -12,7 +12,6 @@
 local core = require "ember.core"
 local net = core.net
 
---- @private ember.net.*: the C half of ember.utils.get_file (downloads, SHA-256, extraction), reached only through it
 
 local utils = {}
 

@@ -11,8 +11,12 @@
 -- differ: dense_3 instead of dense_1) the file's layers of each type are
 -- matched to the model's layers of that type in order of their number, as
 -- Keras's load_weights matches layers by order.
+--
+-- A path ending in .h5 or .hdf5 is a Keras 2 HDF5 weights file instead
+-- (ember.weights_h5, engine/io/h5.c): Keras's own layout and matching rules.
 local core = require "ember.core"
 local calls = require "ember.calls"
+local h5 = require "ember.weights_h5"
 
 local M = {}
 
@@ -129,39 +133,57 @@ end
 
 function M.install(Sequential)
   --- @api Sequential:save_weights(path)
-  --- Saves every layer's weights to an .npz file (atomic).
-  --- @arg path: the file
-
+  --- Saves every layer's weights to path, atomically (temp file, fsync, rename).
+  --- A path ending in .h5 or .hdf5 gets Keras 2's HDF5 layout (as Keras's
+  --- model.save_weights: layer_names, backend, keras_version, a group per layer
+  --- with weight_names, datasets "<layer>/<layer>/kernel:0"), readable by Keras
+  --- and h5py; any other path gets numpy's .npz ("<layer>/<weight>" members).
+  --- @arg path: the file to write (replaced if it exists)
   function Sequential:save_weights(path)
     check_target(self, "save_weights", path)
-    local save = ember_io("save")
-    local tbl = {}
-    for _, e in ipairs(weight_layers(self)) do
-      for j, p in ipairs(e.params) do tbl[e.layer.name .. "/" .. e.names[j]] = p end
+    local function write()
+      if h5.is_h5_path(path) then return h5.save(self, path) end
+      local tbl = {}
+      for _, e in ipairs(weight_layers(self)) do
+        for j, p in ipairs(e.params) do tbl[e.layer.name .. "/" .. e.names[j]] = p end
+      end
+      -- ember.save writes atomically and durably (engine/io/file_util.h):
+      -- a temp file beside the target, fsync, rename, fsync of the folder.
+      ember_io("save")(path, tbl)
     end
-    -- ember.save writes atomically and durably (engine/io/file_util.h):
-    -- a temp file beside the target, fsync, rename, fsync of the folder.
     -- Over MPI ranks only rank 0 writes (the ranks hold the same weights);
     -- all ranks learn whether it worked, so they fail or go on together,
     -- and the file is complete before any rank returns (load_weights next).
     local dist = core.dist
     local ok, err = true, nil
-    if dist.rank() == 0 then ok, err = pcall(save, path, tbl) end
+    if dist.rank() == 0 then ok, err = pcall(write) end
     if dist.size() > 1 then
       local failed = dist._reduce_numbers({ ok and 0 or 1 }, "max")[1]
       if failed > 0 and ok then
         error(("save_weights: rank 0 could not write %s (see its error)"):format(path), 2)
       end
     end
-    if not ok then error("save_weights: " .. calls.strip_position(tostring(err)), 2) end
+    if not ok then
+      err = calls.strip_position(tostring(err))
+      error(err:find("^save_weights: ") and err or "save_weights: " .. err, 2)
+    end
   end
 
-  --- @api Sequential:load_weights(path)
-  --- Loads weights saved by save_weights (shapes checked, nothing changed on error).
-  --- @arg path: the file
-
-  function Sequential:load_weights(path)
+  --- @api Sequential:load_weights(path[, opts])
+  --- Loads weights saved by save_weights (.npz) or by Keras (.h5/.hdf5).
+  --- Every name and shape is checked before any weight changes: on an error
+  --- the model keeps all its old weights.  An .h5 file is matched as Keras 2.2's
+  --- load_weights does: by order of the layers that have weights, or by name.
+  --- @arg path: the file to read; .h5/.hdf5 is read as HDF5, anything else as .npz
+  --- @opt by_name = false: (.h5 only) match layers by name; layers absent from the file are left as they are
+  --- @opt skip_mismatch = false: (.h5 with by_name only) skip a layer whose weight count, or a weight whose shape, differs, with a warning, instead of an error
+  function Sequential:load_weights(path, opts)
     check_target(self, "load_weights", path)
+    if h5.is_h5_path(path) then return h5.load(self, path, opts) end
+    if opts ~= nil then
+      error(("load_weights: argument 'opts' applies to .h5/.hdf5 files (by_name, skip_mismatch); %s is read as .npz")
+        :format(path), 2)
+    end
     local load = ember_io("load")
     local ok, data = pcall(load, path)
     if not ok then error("load_weights: " .. calls.strip_position(tostring(data)), 2) end
