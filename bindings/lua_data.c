@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "../engine/core/error.h"
+#include "../engine/data/categorical.h"
 #include "../engine/data/glove.h"
 #include "../engine/data/imdb.h"
 #include "../engine/data/timeseries.h"
 #include "../engine/io/csv.h"
 #include "../engine/io/zipfs.h"
+#include "../engine/train/batch.h"
 #include "ember_modules.h"
 #include "lua_guard.h"
 #include "lua_tensor.h"
@@ -206,6 +208,32 @@ static int l_imdb_encode(lua_State *L) {
     return 4;
 }
 
+/* to_categorical(y (contiguous float32/int32), num_classes (0: max + 1), dtype name)
+ * -> one-hot tensor; the Lua side (ember.utils) checks the arguments. */
+static int l_to_categorical(lua_State *L) {
+    const char *fn = "to_categorical";
+    em_tensor *y = lt_check(L, 1, fn, "y");
+    int64_t classes = lt_check_int(L, 2, fn, "num_classes", 0, INT32_MAX);
+    em_dtype dt = lt_opt_dtype(L, 3, fn, EM_FLOAT32);
+    em_tensor *out = lt_new(L);
+    if (em_to_categorical(out, y, classes, dt)) return lt_raise(L);
+    return 1;
+}
+
+/* permutation(n, seed) -> int32 permutation of 1..n from a private generator
+ * seeded with seed (the global one is not touched). */
+static int l_seeded_permutation(lua_State *L) {
+    const char *fn = "permutation";
+    int64_t n = lt_check_int(L, 1, fn, "n", 0, INT32_MAX);
+    lua_Integer seed = luaL_checkinteger(L, 2);
+    em_rng rng;
+    em_rng_seed(&rng, (uint64_t)seed);
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, EM_INT32, 1, &n)) return lt_raise(L);
+    em_permutation_rng(em_i32(t), n, &rng);
+    return 1;
+}
+
 /// @api ember.io.read_csv(path[, opts]) -> table, Tensor
 /// Reads a numeric CSV file: the header names and a float32 tensor (rows, columns).
 /// @arg path: the file (may be inside a .zip)
@@ -225,6 +253,8 @@ void ember_open_data(lua_State *L) {
                                    {"glove_gather", l_glove_gather},
                                    {"timeseries_generator", l_timeseries_generator},
                                    {"imdb_encode", l_imdb_encode},
+                                   {"to_categorical", l_to_categorical},
+                                   {"seeded_permutation", l_seeded_permutation},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "data");

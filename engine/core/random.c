@@ -62,3 +62,28 @@ uint64_t em_rand_below(uint64_t n) {
     do r = em_rand_u64(); while (r >= limit);
     return r % n;
 }
+
+void em_rng_seed(em_rng *r, uint64_t seed) {
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
+
+static uint64_t rng_next(em_rng *r) {
+    uint64_t *st = r->s;
+    uint64_t result = rotl(st[1] * 5, 7) * 9;
+    uint64_t t = st[1] << 17;
+    st[2] ^= st[0];
+    st[3] ^= st[1];
+    st[1] ^= st[2];
+    st[0] ^= st[3];
+    st[2] ^= t;
+    st[3] = rotl(st[3], 45);
+    return result;
+}
+
+uint64_t em_rng_below(em_rng *r, uint64_t n) {
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t v;
+    do v = rng_next(r); while (v >= limit);
+    return v % n;
+}
