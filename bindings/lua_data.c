@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "../engine/core/error.h"
+#include "../engine/data/categorical.h"
 #include "../engine/data/glove.h"
 #include "../engine/data/imdb.h"
 #include "../engine/data/timeseries.h"
 #include "../engine/io/csv.h"
 #include "../engine/io/zipfs.h"
+#include "../engine/train/batch.h"
 #include "ember_modules.h"
 #include "lua_guard.h"
 #include "lua_tensor.h"
@@ -25,8 +27,63 @@ static void push_strlist(lua_State *L, const em_strlist *l) {
     }
 }
 
-/* read_csv(path, {header = true, skip_columns = 0, dtype = "float32", delimiter = ","})
- * -> header (list of names), {rows, columns} tensor */
+/* The usecols option: a list of names (strings) or 1-based column numbers
+ * (negative from the end); *n = 0 and NULL when absent.  The names point
+ * into the options table, which stays on the stack during the call. */
+static em_csv_column *opt_usecols(lua_State *L, int idx, const char *fn, size_t *n) {
+    *n = 0;
+    if (lua_type(L, idx) != LUA_TTABLE) return NULL;
+    lua_getfield(L, idx, "usecols");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "%s: option 'usecols' expected a list of column names or 1-based numbers, got %s", fn,
+                   luaL_typename(L, -1));
+    size_t len = (size_t)luaL_len(L, -1);
+    em_csv_column *cols = lua_newuserdatauv(L, sizeof *cols * (len ? len : 1), 0);  /* freed by the GC */
+    for (size_t i = 0; i < len; i++) {
+        lua_geti(L, -2, (lua_Integer)i + 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            cols[i].name = lua_tostring(L, -1);
+            cols[i].index = 0;
+        } else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) != 0) {
+            cols[i].name = NULL;
+            cols[i].index = (int64_t)lua_tointeger(L, -1);
+        } else {
+            luaL_error(L, "%s: option 'usecols' entry %d expected a column name or a 1-based column number "
+                          "(negative from the end), got %s", fn, (int)i + 1,
+                       lua_isnumber(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1));
+        }
+        lua_pop(L, 1);  /* the string stays alive in the options table */
+    }
+    lua_replace(L, -2);  /* keep the userdata (array) on the stack, drop the list */
+    *n = len;
+    return cols;
+}
+
+/* A column's key in the text table and the names list: its header name
+ * (a repeated name gets ".1", ".2", ... as pandas does), or its 1-based
+ * number without a header. */
+static void push_column_key(lua_State *L, const em_csv_table *t, int64_t field, int seen_table) {
+    if (t->header.n > (size_t)field) {
+        const char *name = t->header.items[field];
+        lua_pushstring(L, name);
+        for (int k = 1; seen_table && lua_getfield(L, seen_table, lua_tostring(L, -1)) != LUA_TNIL; k++) {
+            lua_pop(L, 2);
+            lua_pushfstring(L, "%s.%d", name, k);
+        }
+        if (seen_table) lua_pop(L, 1);
+    } else {
+        lua_pushinteger(L, (lua_Integer)field + 1);
+    }
+}
+
+/* read_csv(path, {header = true, skip_columns = 0, dtype = "float32", delimiter = ",", text = true,
+ *                 na = "nan", usecols = {...}})
+ * -> header (every column's name), data {rows, numeric columns read}, text {name = {strings}},
+ *    columns (the names of data's columns) */
 static int l_read_csv(lua_State *L) {
     const char *fn = "read_csv";
     const char *path = lt_check_path(L, 1, fn, "path");
@@ -38,18 +95,38 @@ static int l_read_csv(lua_State *L) {
     if (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n')
         return luaL_error(L, "%s: option 'delimiter' must be one character (not a quote or newline), got \"%s\"", fn, delim);
     o.delimiter = delim[0];
+    o.text = lt_opt_bool(L, 2, fn, "text", 1);
+    static const char *const na_names[] = {"nan", "error", NULL};
+    o.na_nan = lt_opt_choice(L, 2, fn, "na", "nan", na_names) == 0;
+    o.usecols = opt_usecols(L, 2, fn, &o.n_usecols);
+    if (o.usecols && o.skip_columns)
+        return luaL_error(L, "%s: options 'usecols' and 'skip_columns' cannot be combined (usecols names the columns to read)", fn);
     char *text;
     size_t len;
     if (em_fs_read(path, &text, &len)) return lt_raise(L);
-    em_strlist header = {0};
-    em_tensor *out = lt_new(L);
-    int rc = em_csv_parse(text, len, path, &o, &header, out);
+    em_csv_table t;
+    memset(&t, 0, sizeof t);
+    int rc = em_csv_read_table(text, len, path, &o, &t);
     free(text);
     if (rc) return lt_raise(L);
-    push_strlist(L, &header);
-    em_strlist_free(&header);
-    lua_insert(L, -2);
-    return 2;
+    push_strlist(L, &t.header);
+    em_tensor *out = lt_new(L);
+    *out = t.data;  /* moved: the userdata owns the storage now */
+    memset(&t.data, 0, sizeof t.data);
+    lua_createtable(L, 0, (int)t.n_text);
+    int text_table = lua_gettop(L);
+    for (int64_t k = 0; k < t.n_text; k++) {
+        push_column_key(L, &t, t.text_fields[k], text_table);
+        push_strlist(L, &t.text[k]);
+        lua_settable(L, text_table);
+    }
+    lua_createtable(L, (int)t.n_data, 0);
+    for (int64_t k = 0; k < t.n_data; k++) {
+        push_column_key(L, &t, t.data_fields[k], 0);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    em_csv_table_free(&t);
+    return 4;
 }
 
 /* glove_parse(path) -> words (list), vectors {n, dim} float32 */
@@ -206,13 +283,46 @@ static int l_imdb_encode(lua_State *L) {
     return 4;
 }
 
-/// @api ember.io.read_csv(path[, opts]) -> table, Tensor
-/// Reads a numeric CSV file: the header names and a float32 tensor (rows, columns).
+/* to_categorical(y (contiguous float32/int32), num_classes (0: max + 1), dtype name)
+ * -> one-hot tensor; the Lua side (ember.utils) checks the arguments. */
+static int l_to_categorical(lua_State *L) {
+    const char *fn = "to_categorical";
+    em_tensor *y = lt_check(L, 1, fn, "y");
+    int64_t classes = lt_check_int(L, 2, fn, "num_classes", 0, INT32_MAX);
+    em_dtype dt = lt_opt_dtype(L, 3, fn, EM_FLOAT32);
+    em_tensor *out = lt_new(L);
+    if (em_to_categorical(out, y, classes, dt)) return lt_raise(L);
+    return 1;
+}
+
+/* permutation(n, seed) -> int32 permutation of 1..n from a private generator
+ * seeded with seed (the global one is not touched). */
+static int l_seeded_permutation(lua_State *L) {
+    const char *fn = "permutation";
+    int64_t n = lt_check_int(L, 1, fn, "n", 0, INT32_MAX);
+    lua_Integer seed = luaL_checkinteger(L, 2);
+    em_rng rng;
+    em_rng_seed(&rng, (uint64_t)seed);
+    em_tensor *t = lt_new(L);
+    if (em_tensor_alloc(t, EM_INT32, 1, &n)) return lt_raise(L);
+    em_permutation_rng(em_i32(t), n, &rng);
+    return 1;
+}
+
+/// @api ember.io.read_csv(path[, opts]) -> table, Tensor, table, table
+/// Reads a CSV file: the header, the numeric columns as a tensor, the text columns as lists of strings.
+/// Returns header (every column's name), data ({rows, numeric columns read}, in file order),
+/// text (column name -> list of strings, one per row; {} when there is none) and columns (the names
+/// of data's columns, in order). Without a header, names are 1-based column numbers.
+/// A column is text when one of its fields is not a number; an empty field of a numeric column is NaN.
 /// @arg path: the file (may be inside a .zip)
 /// @opt header = true: the first line holds the column names
-/// @opt skip_columns = 0: leading columns to drop (e.g. a date)
-/// @opt dtype = "float32": element type
+/// @opt skip_columns = 0: leading columns not read (e.g. a date)
+/// @opt usecols: the columns to read: names or 1-based numbers (negative from the end), read in file order
+/// @opt dtype = "float32": element type of data ("int32": every numeric field must be an integer)
 /// @opt delimiter = ",": the field separator
+/// @opt text = true: read non-numeric columns as text; false: a field that is not a number is an error
+/// @opt na = "nan": an empty field of a numeric column: "nan" reads NaN, "error" raises an error naming it
 
 void ember_open_data(lua_State *L) {
     luaL_newmetatable(L, GENERATOR_MT);
@@ -225,6 +335,8 @@ void ember_open_data(lua_State *L) {
                                    {"glove_gather", l_glove_gather},
                                    {"timeseries_generator", l_timeseries_generator},
                                    {"imdb_encode", l_imdb_encode},
+                                   {"to_categorical", l_to_categorical},
+                                   {"seeded_permutation", l_seeded_permutation},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "data");

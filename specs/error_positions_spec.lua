@@ -27,14 +27,22 @@ local function instances()
   }
 end
 
-local ARGS = { {}, { 42 }, { "x" }, { {} }, { ember.zeros { 2, 5 } }, { {}, 42 },
-  { ember.zeros { 2, 5 }, ember.zeros { 3 } }, { ember.zeros { 2, 3 }, "y" } }
+-- The string arguments are paths inside a temporary folder: a call that
+-- takes one as a file to write (save_weights "x") writes there, not here.
+local scratch = os.tmpname()
+os.remove(scratch)
+assert(os.execute("mkdir -p '" .. scratch .. "'"))
+local ARGS = { {}, { 42 }, { scratch .. "/x" }, { {} }, { ember.zeros { 2, 5 } }, { {}, 42 },
+  { ember.zeros { 2, 5 }, ember.zeros { 3 } }, { ember.zeros { 2, 3 }, scratch .. "/y" } }
 
 describe("error messages", function()
   it("of the Lua half never point inside ember's modules", function()
     local quiet = _G.print
     _G.print = function() end  -- summary and friends print on success
-    finally(function() _G.print = quiet end)
+    finally(function()
+      _G.print = quiet
+      os.execute("rm -rf '" .. scratch .. "'")
+    end)
     local found, calls = {}, 0
     for _, item in ipairs(walk.items()) do
       local f = item.value

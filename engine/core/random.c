@@ -108,3 +108,28 @@ float em_mask_uniform(const em_mask_stream *s, int64_t b, int64_t j) {
     uint64_t row = mix64(s->key ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(s->first_row + b + 1)));
     return (float)(mix64(row + 0xda942042e4dd58b5ULL * (uint64_t)(j + 1)) >> 40) * (1.0f / 16777216.0f);
 }
+
+void em_rng_seed(em_rng *r, uint64_t seed) {
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
+
+static uint64_t rng_next(em_rng *r) {
+    uint64_t *st = r->s;
+    uint64_t result = rotl(st[1] * 5, 7) * 9;
+    uint64_t t = st[1] << 17;
+    st[2] ^= st[0];
+    st[3] ^= st[1];
+    st[1] ^= st[2];
+    st[0] ^= st[3];
+    st[2] ^= t;
+    st[3] = rotl(st[3], 45);
+    return result;
+}
+
+uint64_t em_rng_below(em_rng *r, uint64_t n) {
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t v;
+    do v = rng_next(r); while (v >= limit);
+    return v % n;
+}

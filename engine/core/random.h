@@ -47,4 +47,14 @@ em_mask_stream em_mask_next(void);
 /* Uniform in [0, 1) with 24 bits for element j of local row b. */
 float em_mask_uniform(const em_mask_stream *s, int64_t b, int64_t j);
 
+/* A private generator (the same xoshiro256**, seeded with splitmix64 as
+ * em_seed) for draws that must not disturb the global one: a split with
+ * its own seed (sklearn's random_state) is reproducible whatever else ran. */
+typedef struct {
+    uint64_t s[4];
+} em_rng;
+void em_rng_seed(em_rng *r, uint64_t seed);
+/* Uniform integer in [0, n) from r, unbiased; n > 0. */
+uint64_t em_rng_below(em_rng *r, uint64_t n);
+
 #endif

@@ -5,15 +5,21 @@
 #include "../core/error.h"
 #include "../core/random.h"
 
-void em_permutation(int32_t *out, int64_t n) {
+/* Fisher-Yates over 1..n, drawing from r, or from the global generator
+ * when r is NULL (the draws, and so the permutations, are as before). */
+static void shuffle(int32_t *out, int64_t n, em_rng *r) {
     for (int64_t i = 0; i < n; i++) out[i] = (int32_t)(i + 1);
     for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)em_rand_below((uint64_t)i + 1);
+        int64_t j = (int64_t)(r ? em_rng_below(r, (uint64_t)i + 1) : em_rand_below((uint64_t)i + 1));
         int32_t tmp = out[i];
         out[i] = out[j];
         out[j] = tmp;
     }
 }
+
+void em_permutation(int32_t *out, int64_t n) { shuffle(out, n, NULL); }
+
+void em_permutation_rng(int32_t *out, int64_t n, em_rng *r) { shuffle(out, n, r); }
 
 /* A view of row r (0-based) of src. */
 static em_tensor row_view(const em_tensor *src, int64_t r) {

@@ -4,11 +4,14 @@
 #ifndef EMBER_BATCH_H
 #define EMBER_BATCH_H
 
+#include "../core/random.h"
 #include "../core/tensor.h"
 
 /* out[0..n) = a permutation of 1..n (1-based row numbers, the Lua
  * convention), Fisher-Yates from the seeded RNG. */
 void em_permutation(int32_t *out, int64_t n);
+/* The same from a private generator r (the global one is not touched). */
+void em_permutation_rng(int32_t *out, int64_t n, em_rng *r);
 
 /* dst = src rows idx[0..n) (1-based), shape (n, src.shape[1:]), contiguous,
  * same dtype; dst's storage is reused when it is large enough and unshared.

@@ -31,6 +31,9 @@ local function class_tables()
     { "EarlyStopping", ember.callbacks.EarlyStopping_class },
     { "ModelCheckpoint", ember.callbacks._ModelCheckpoint_class },
     { "TerminateOnNaN", ember.callbacks._TerminateOnNaN_class },
+    { "ReduceLROnPlateau", ember.callbacks._ReduceLROnPlateau_class },
+    { "CSVLogger", ember.callbacks._CSVLogger_class },
+    { "LearningRateScheduler", ember.callbacks._LearningRateScheduler_class },
     { "GloveIndex", require("ember.datasets.glove")._Index },
   }
 end

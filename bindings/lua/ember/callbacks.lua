@@ -327,4 +327,294 @@ function M.LambdaCallback(fns)
   return self
 end
 
+-- The optimizer of a model given to a callback that changes the learning
+-- rate; an error naming the callback when there is none.
+local function model_optimizer(who, model)
+  local opt = model and model.optimizer
+  if type(opt) ~= "table" or type(opt.lr) ~= "number" then
+    error(("%s: the model has no optimizer with a learning rate 'lr' (compile the model first)"):format(who), 0)
+  end
+  return opt
+end
+
+-- Python's repr of a float (the shortest digits that read back the same;
+-- fixed notation for exponents -4..15, "1e-05" style otherwise), so the
+-- values printed and logged read as Keras's do.
+function M._py_repr(v)
+  if math.type(v) == "integer" then return tostring(v) end
+  if type(v) ~= "number" then return tostring(v) end
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" elseif v == -math.huge then return "-inf" end
+  if v == 0 then return (1 / v < 0) and "-0.0" or "0.0" end
+  local s
+  for p = 0, 16 do
+    s = ("%." .. p .. "e"):format(v)
+    if tonumber(s) == v then break end
+  end
+  local sign, int, frac, exp = s:match("^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+  local digits, e = (int .. frac):gsub("0+$", ""), tonumber(exp)
+  if digits == "" then digits = "0" end
+  if e >= -4 and e < 16 then
+    if e < 0 then return sign .. "0." .. ("0"):rep(-e - 1) .. digits end
+    if #digits <= e + 1 then return sign .. digits .. ("0"):rep(e + 1 - #digits) .. ".0" end
+    return sign .. digits:sub(1, e + 1) .. "." .. digits:sub(e + 2)
+  end
+  local mant = #digits > 1 and (digits:sub(1, 1) .. "." .. digits:sub(2)) or digits
+  return ("%s%se%s%02d"):format(sign, mant, e < 0 and "-" or "+", math.abs(e))
+end
+
+-- ReduceLROnPlateau{monitor = "val_loss", factor = 0.1, patience = 10, verbose = 0, mode = "auto",
+--                   min_delta = 1e-4, cooldown = 0, min_lr = 0}   (Keras 2.2.4)
+-- After `patience` epochs without an improvement of more than min_delta,
+-- lr becomes max(lr * factor, min_lr), then `cooldown` epochs pass before
+-- waiting starts again.  Adds the epoch's lr to the logs ("lr", as Keras;
+-- History and CSVLogger record it).  `epsilon` is Keras's older name of
+-- min_delta.
+local ReduceLROnPlateau = class(Callback)
+M._ReduceLROnPlateau_class = ReduceLROnPlateau  -- for help() and the API reference
+--- @api ember.callbacks.ReduceLROnPlateau([opts]) -> Callback
+--- Lowers the optimizer's learning rate when a monitored value stops improving (Keras 2.2.4).
+--- After `patience` epochs without improvement, lr becomes max(lr * factor, min_lr); the epoch's lr is logged as "lr".
+--- @opt monitor = "val_loss": the value watched
+--- @opt factor = 0.1: new_lr = lr * factor (a number in [0, 1))
+--- @opt patience = 10: epochs without improvement before lowering lr
+--- @opt verbose = 0: 1 prints a line when lr changes
+--- @opt mode = "auto": "min", "max" or "auto" (max for accuracies)
+--- @opt min_delta = 1e-4: smallest change counted as an improvement
+--- @opt epsilon: Keras's older name of min_delta
+--- @opt cooldown = 0: epochs to wait after a change before counting again
+--- @opt min_lr = 0: lower bound of the learning rate
+
+function M.ReduceLROnPlateau(opts)
+  local who = "ReduceLROnPlateau"
+  opts = check_opts(who, opts, { monitor = true, factor = true, patience = true, verbose = true, mode = true,
+    min_delta = true, epsilon = true, cooldown = true, min_lr = true })
+  check_types(who, opts, { monitor = "string", factor = "number", patience = "count", verbose = "count",
+    mode = "string", min_delta = "number", epsilon = "number", cooldown = "count", min_lr = "number" })
+  if opts.min_delta ~= nil and opts.epsilon ~= nil then
+    error("ReduceLROnPlateau: options 'min_delta' and 'epsilon' are the same setting (epsilon is the old name); give one", 2)
+  end
+  local factor = opts.factor or 0.1
+  if factor >= 1 or factor < 0 then
+    error(("ReduceLROnPlateau: option 'factor' must be in [0, 1) (Keras does not support a factor >= 1.0), got %s")
+      :format(tostring(factor)), 2)
+  end
+  local min_lr = opts.min_lr or 0
+  if min_lr < 0 or min_lr == math.huge then
+    error(("ReduceLROnPlateau: option 'min_lr' expected a finite number >= 0, got %s"):format(tostring(min_lr)), 2)
+  end
+  local min_delta = opts.min_delta or opts.epsilon or 1e-4
+  local self = setmetatable({ monitor = opts.monitor or "val_loss", factor = factor, patience = opts.patience or 10,
+    verbose = opts.verbose or 0, min_delta = min_delta, cooldown = opts.cooldown or 0, min_lr = min_lr },
+    ReduceLROnPlateau)
+  -- Keras 2.2.4: "auto" is max when the monitor holds "acc", else min
+  self.better, self.initial = better_fn(who, opts.mode, self.monitor, min_delta)
+  self:_reset()
+  return self
+end
+
+function ReduceLROnPlateau:_reset()
+  self.best, self.wait, self.cooldown_counter = self.initial, 0, 0
+end
+
+--- @api ReduceLROnPlateau:on_train_begin()
+--- Hook: resets the wait and cooldown counters and the best value.
+
+function ReduceLROnPlateau:on_train_begin() self:_reset() end
+
+--- @api ReduceLROnPlateau:on_epoch_end(epoch, logs)
+--- Hook: logs "lr", compares the monitored value and lowers lr when patience runs out.
+--- @arg epoch: the epoch number (0-based)
+--- @arg logs: the epoch's values
+
+function ReduceLROnPlateau:on_epoch_end(epoch, logs)
+  local opt = model_optimizer("ReduceLROnPlateau", self.model)
+  logs = logs or {}
+  logs.lr = opt.lr
+  local current = logs[self.monitor]
+  if current == nil then
+    local have = {}
+    for k in pairs(logs) do have[#have + 1] = k end
+    table.sort(have)
+    io.stderr:write(("ReduceLROnPlateau: reduce LR on plateau conditioned on metric '%s' which is not available "
+      .. "(have: %s)\n"):format(self.monitor, table.concat(have, ", ")))
+    return
+  end
+  if self.cooldown_counter > 0 then
+    self.cooldown_counter = self.cooldown_counter - 1
+    self.wait = 0
+  end
+  if self.better(current, self.best) then
+    self.best, self.wait = current, 0
+  elseif self.cooldown_counter <= 0 then
+    self.wait = self.wait + 1
+    if self.wait >= self.patience then
+      local old_lr = opt.lr
+      if old_lr > self.min_lr then
+        local new_lr = math.max(old_lr * self.factor, self.min_lr)
+        opt.lr = new_lr
+        if self.verbose > 0 then
+          print(("\nEpoch %05d: ReduceLROnPlateau reducing learning rate to %s."):format(epoch + 1, M._py_repr(new_lr)))
+        end
+        self.cooldown_counter, self.wait = self.cooldown, 0
+      end
+    end
+  end
+end
+
+-- CSVLogger(filename, {separator = ",", append = false})   (Keras 2.2.4)
+-- One row per epoch: "epoch" first (0-based, as Keras), then the logs' keys
+-- sorted; the header is written with the first row (with append = true,
+-- only when the file is missing or empty).  Rows end in "\r\n" (Python's
+-- csv module, as Keras writes them); each row is flushed.  When training
+-- stops early, keys missing from the last epoch's logs are written "NA".
+-- The short metric spellings the user gave (mae for mean_absolute_error)
+-- are not written twice: the columns carry Keras's names.
+local CSVLogger = class(Callback)
+M._CSVLogger_class = CSVLogger  -- for help() and the API reference
+--- @api ember.callbacks.CSVLogger(filename[, opts]) -> Callback
+--- Streams each epoch's logs to a CSV file: "epoch" first, then the keys sorted (Keras 2.2.4).
+--- Rows end in "\r\n" as Python's csv module writes them; each row is flushed as it is written.
+--- @arg filename: the CSV file
+--- @opt separator = ",": the field separator (one character)
+--- @opt append = false: append to an existing file (header only when it is empty) instead of overwriting it
+
+function M.CSVLogger(filename, opts)
+  if type(filename) == "table" and opts == nil and filename.filename ~= nil then
+    opts = {}
+    for k, v in pairs(filename) do if k ~= "filename" then opts[k] = v end end
+    filename = filename.filename
+  end
+  if type(filename) ~= "string" or filename == "" then
+    error(("CSVLogger: argument 'filename' expected a file name (string), got %s"):format(
+      type(filename) == "string" and '""' or type(filename)), 2)
+  end
+  opts = check_opts("CSVLogger", opts, { separator = true, append = true })
+  check_types("CSVLogger", opts, { separator = "string", append = "boolean" })
+  local sep = opts.separator or ","
+  if #sep ~= 1 or sep == '"' or sep == "\n" or sep == "\r" then
+    error(("CSVLogger: option 'separator' must be one character (not a quote or a line end), got %q"):format(sep), 2)
+  end
+  return setmetatable({ filename = filename, sep = sep, append = opts.append or false }, CSVLogger)
+end
+
+--- @api CSVLogger:on_train_begin()
+--- Hook: opens the file (truncates it, or appends with append = true).
+
+function CSVLogger:on_train_begin()
+  self.append_header = true
+  if self.append then
+    local f = io.open(self.filename, "rb")
+    if f then
+      self.append_header = (f:read(1) == nil)
+      f:close()
+    end
+  end
+  local f, err = io.open(self.filename, self.append and "ab" or "wb")
+  if not f then error(("CSVLogger: cannot open '%s' for writing: %s"):format(self.filename, tostring(err)), 0) end
+  self.file, self.keys = f, nil
+end
+
+-- A field as Python's csv module writes it: quoted when it holds the
+-- separator, a quote or a line end.
+local function csv_field(s, sep)
+  if s:find(sep, 1, true) or s:find('["\r\n]') then return '"' .. s:gsub('"', '""') .. '"' end
+  return s
+end
+
+-- The keys to write: the logs' keys sorted, without the user's short
+-- spellings of metrics (logged beside Keras's names).
+function CSVLogger:_columns(logs)
+  local alias = {}
+  for _, m in ipairs(self.model and self.model.metrics or {}) do
+    if m.given and m.given ~= m.key then alias[m.given], alias["val_" .. m.given] = true, true end
+  end
+  local keys = {}
+  for k in pairs(logs) do
+    if type(k) == "string" and not alias[k] then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  return keys
+end
+
+--- @api CSVLogger:on_epoch_end(epoch, logs)
+--- Hook: writes the epoch's row (and the header before the first row).
+--- @arg epoch: the epoch number (0-based, written as is)
+--- @arg logs: the epoch's values
+
+function CSVLogger:on_epoch_end(epoch, logs)
+  logs = logs or {}
+  if not self.file then self:on_train_begin() end
+  if not self.keys then
+    self.keys = self:_columns(logs)
+    if self.append_header then
+      local names = { "epoch" }
+      for _, k in ipairs(self.keys) do names[#names + 1] = csv_field(k, self.sep) end
+      self.file:write(table.concat(names, self.sep), "\r\n")
+    end
+  end
+  local row = { tostring(epoch) }
+  for _, k in ipairs(self.keys) do
+    local v = logs[k]
+    if v == nil then row[#row + 1] = "NA"  -- Keras writes NA for a key missing after an early stop
+    elseif type(v) == "number" then row[#row + 1] = M._py_repr(v)
+    else row[#row + 1] = csv_field(tostring(v), self.sep) end
+  end
+  self.file:write(table.concat(row, self.sep), "\r\n")
+  self.file:flush()
+end
+
+--- @api CSVLogger:on_train_end()
+--- Hook: closes the file.
+
+function CSVLogger:on_train_end()
+  if self.file then self.file:close() end
+  self.file = nil
+end
+
+-- LearningRateScheduler(schedule, {verbose = 0})   (Keras 2.2.4)
+-- Before each epoch, lr = schedule(epoch, lr) (epoch 0-based; a function
+-- of the epoch alone works too: Lua drops the extra argument).
+local LearningRateScheduler = class(Callback)
+M._LearningRateScheduler_class = LearningRateScheduler  -- for help() and the API reference
+--- @api ember.callbacks.LearningRateScheduler(schedule[, opts]) -> Callback
+--- Sets the optimizer's learning rate before each epoch to schedule(epoch, lr) (Keras 2.2.4).
+--- epoch is 0-based; schedule(epoch) works too (Lua ignores the extra argument).
+--- @arg schedule: a function (epoch, lr) -> new lr (a number >= 0)
+--- @opt verbose = 0: 1 prints the new rate at each epoch
+
+function M.LearningRateScheduler(schedule, opts)
+  if type(schedule) == "table" and opts == nil and getmetatable(schedule) == nil and schedule.schedule ~= nil then
+    opts = {}
+    for k, v in pairs(schedule) do if k ~= "schedule" then opts[k] = v end end
+    schedule = schedule.schedule
+  end
+  local mt = getmetatable(schedule)
+  if type(schedule) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    error(("LearningRateScheduler: argument 'schedule' expected a function (epoch, lr) -> lr, got %s")
+      :format(type(schedule)), 2)
+  end
+  opts = check_opts("LearningRateScheduler", opts, { verbose = true })
+  check_types("LearningRateScheduler", opts, { verbose = "count" })
+  return setmetatable({ schedule = schedule, verbose = opts.verbose or 0 }, LearningRateScheduler)
+end
+
+--- @api LearningRateScheduler:on_epoch_begin(epoch, logs)
+--- Hook: sets the optimizer's lr to schedule(epoch, lr).
+--- @arg epoch: the epoch number (0-based)
+--- @arg logs: unused
+
+function LearningRateScheduler:on_epoch_begin(epoch, logs)
+  local opt = model_optimizer("LearningRateScheduler", self.model)
+  local lr = self.schedule(epoch, opt.lr)
+  if type(lr) ~= "number" or lr ~= lr or lr < 0 or lr == math.huge then
+    error(("LearningRateScheduler: the schedule must return a finite number >= 0, got %s at epoch %d")
+      :format(type(lr) == "number" and M._py_repr(lr) or type(lr), epoch), 0)
+  end
+  opt.lr = lr + 0.0
+  if self.verbose > 0 then
+    print(("\nEpoch %05d: LearningRateScheduler setting learning rate to %s."):format(epoch + 1, M._py_repr(opt.lr)))
+  end
+end
+
 return M

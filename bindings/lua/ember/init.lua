@@ -27,12 +27,13 @@ ember.Sequences = ember.preprocessing.Sequences
 ember.datasets = require "ember.datasets"
 ember.data = require "ember.data"
 ember.io = require "ember.io"
+ember.utils = require "ember.utils"
+ember.permutation = ember.utils.permutation
 ember.fs = require "ember.fs"
 ember.plot = require "ember.plot"
 local help = require "ember.help"
 ember.help = help.help
 ember.help_text = function(x) return help.help_text(x, "help_text") end
-ember.utils = require "ember.utils"
 ember.distributed = core.dist  -- rank, size, allreduce, ... (bindings/lua_distributed.c)
 
 return ember

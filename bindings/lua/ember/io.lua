@@ -1,15 +1,17 @@
 -- ember.io: reading tables.  (ember.save / ember.load for .npy/.npz live in
 -- the core table, from bindings/lua_io.c.)
---   local header, data = ember.io.read_csv("datasets/x.csv.zip/x.csv", {skip_columns = 1})
--- header: every column's name (quotes removed); data: {rows, columns -
--- skip_columns} float32 (or int32 with dtype = "int32").  The path may go
--- inside a zip.
+--   local header, data, text, columns = ember.io.read_csv("x.csv.zip/x.csv", {skip_columns = 1})
+-- header: every column's name (quotes removed); data: {rows, numeric
+-- columns read} float32 (or int32 with dtype = "int32"); text: name ->
+-- list of strings for each column holding a field that is not a number;
+-- columns: the names of data's columns.  An all-numeric file reads as
+-- before (header, data).  The path may go inside a zip.
 local core = require "ember.core"
 local at = require("ember.calls").at
 
 local io_ = {}
 
-local KEYS = { header = true, skip_columns = true, dtype = true, delimiter = true }
+local KEYS = { header = true, skip_columns = true, dtype = true, delimiter = true, text = true, na = true, usecols = true }
 
 function io_.read_csv(path, opts)
   if opts ~= nil and type(opts) ~= "table" then

@@ -535,7 +535,7 @@ M.Sequential_methods = Sequential
 -- The training loops are plain functions of ember.training over any model.
 local training = require "ember.training"
 for _, name in ipairs { "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "fit_generator",
-  "evaluate_generator" } do
+  "evaluate_generator", "predict_generator" } do
   Sequential[name] = training[name]
 end
 require("ember.weights_io").install(Sequential)

@@ -304,13 +304,14 @@ local function setup_callbacks(self, who, list, params)
   local history = callbacks_mod.new_history()
   history.params = params
   history.model = self
-  local cbs = { history }
+  local cbs = {}
   for i, cb in ipairs(list or {}) do
     if type(cb) ~= "table" then
       error(("%s: callbacks[%d] expected a callback object, got %s"):format(who, i, type(cb)), 3)
     end
     cbs[#cbs + 1] = cb
   end
+  cbs[#cbs + 1] = history  -- last, as Keras: it records what callbacks add (ReduceLROnPlateau's lr)
   self._terminate_on_nan = nil
   for _, cb in ipairs(cbs) do
     if cb.handles_nonfinite_loss then self._terminate_on_nan = true end
@@ -733,6 +734,65 @@ function M.evaluate_generator(self, gen, opts)
   if opts.steps == nil then error("evaluate_generator: option 'steps' is required", 2) end
   local steps = check_int_opt("evaluate_generator", opts, "steps", 1, 1)
   return M._evaluate_generator(self, "evaluate_generator", gen, steps)
+end
+
+
+-- predict_generator(gen, {steps, verbose = 0}) -> the outputs of `steps`
+-- batches, rows concatenated in order (Keras 2.2.4: the generator may
+-- return x alone or x, y; only x is used).
+--- @api Sequential:predict_generator(gen[, opts]) -> Tensor
+--- The model's outputs for steps batches of a generator, concatenated (Keras 2.2.4).
+--- The generator returns samples (x) or samples and targets (x, y; targets are ignored).
+--- @arg gen: a callable returning x (or x, y) for each batch
+--- @opt steps: how many batches (required)
+--- @opt verbose = 0: progress bar when 1
+
+function M.predict_generator(self, gen, opts)
+  local who = "predict_generator"
+  opts = check_opts(who, opts, { steps = true, verbose = true })
+  if not is_callable(gen) then
+    error(("predict_generator: argument 'generator' expected a callable returning samples, got %s"):format(type(gen)), 2)
+  end
+  if opts.steps == nil then error("predict_generator: option 'steps' is required", 2) end
+  local steps = check_int_opt(who, opts, "steps", 1, 1)
+  local verbose = check_int_opt(who, opts, "verbose", 0, 0)
+  local bar = verbose == 1 and Progbar.new(steps, 1) or nil
+  local outs, total = {}, 0
+  for step = 1, steps do
+    local xb = gen()
+    if not core.is_tensor(xb) then
+      error(("predict_generator: the generator must return samples (a tensor), got %s at step %d"):format(type(xb), step), 2)
+    end
+    if xb:dim() < 1 then error(("predict_generator: the generator returned a 0-d tensor at step %d"):format(step), 2) end
+    local ok, y = pcall(function()
+      self:ensure_built(xb, who)
+      return self:forward(xb, false)
+    end)
+    if not ok then error(("predict_generator: at step %d: %s"):format(step, calls.strip_position(tostring(y))), 2) end
+    local shape = y.shape
+    if step > 1 then
+      local first = outs[1].shape
+      for d = 2, math.max(#shape, #first) do
+        if shape[d] ~= first[d] then
+          error(("predict_generator: the output of step %d has shape {%s}, unlike step 1's {%s} (cannot concatenate)")
+            :format(step, table.concat(shape, ", "), table.concat(first, ", ")), 2)
+        end
+      end
+    end
+    outs[step] = y:clone()  -- the layer's buffer is reused by the next step
+    total = total + shape[1]
+    if bar then bar:update(step, {}) end
+  end
+  if bar then bar:finish({}) end
+  local shape = outs[1].shape
+  shape[1] = total
+  local out = core.zeros(shape)
+  local row = 1
+  for _, y in ipairs(outs) do
+    train.copy_rows(out, row, y)
+    row = row + y:size(1)
+  end
+  return out
 end
 
 return M

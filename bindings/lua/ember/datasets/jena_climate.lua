@@ -52,7 +52,9 @@ function jena.load(opts)
   else
     path = jena.find(fn)
   end
-  return at(2, io_.read_csv, path, { header = true, skip_columns = 1 })
+  -- strict: the file is all numbers, so a bad or empty field is an error
+  -- naming it rather than a text column or a NaN
+  return at(2, io_.read_csv, path, { header = true, skip_columns = 1, text = false, na = "error" })
 end
 
 -- jena.splits(float_data or n) -> train_end, val_end: the book's split

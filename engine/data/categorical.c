@@ -1,0 +1,58 @@
+#include "categorical.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+/* Label i (0-based, in row-major order) of a contiguous tensor, as a double. */
+static double label_at(const em_tensor *t, int64_t i) {
+    return t->dtype == EM_INT32 ? (double)em_i32(t)[i] : (double)em_f32(t)[i];
+}
+
+/* Every label an integer >= 0 (and < num_classes when that is given);
+ * *max = the largest. */
+static int check_labels(const em_tensor *t, int64_t n, int64_t num_classes, int64_t *max) {
+    *max = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double v = label_at(t, i);
+        if (v != floor(v))
+            return em_fail("to_categorical: argument 'y' holds %g at position %lld, not a class id (an integer >= 0)", v,
+                           (long long)i + 1);
+        if (v < 0)
+            return em_fail("to_categorical: argument 'y' holds %g at position %lld; class ids are 0-based (0 .. "
+                           "num_classes - 1), as Keras's",
+                           v, (long long)i + 1);
+        if (num_classes > 0 && v >= (double)num_classes)
+            return em_fail("to_categorical: argument 'y' holds %g at position %lld, outside 0 .. %lld (num_classes = "
+                           "%lld; class ids are 0-based)",
+                           v, (long long)i + 1, (long long)num_classes - 1, (long long)num_classes);
+        if (v > 1e9) return em_fail("to_categorical: argument 'y' holds %g at position %lld, too large a class id", v,
+                                    (long long)i + 1);
+        if ((int64_t)v > *max) *max = (int64_t)v;
+    }
+    return 0;
+}
+
+int em_to_categorical(em_tensor *out, const em_tensor *labels, int64_t num_classes, em_dtype dtype) {
+    if (labels->dtype != EM_FLOAT32 && labels->dtype != EM_INT32)
+        return em_fail("to_categorical: argument 'y' must be float32 or int32");
+    if (!em_is_contiguous(labels)) return em_fail("to_categorical: argument 'y' must be contiguous");
+    int64_t n = em_numel(labels), max;
+    if (check_labels(labels, n, num_classes, &max)) return -1;
+    int64_t classes = num_classes > 0 ? num_classes : max + 1;
+    if (classes < 1) return em_fail("to_categorical: argument 'y' holds no labels, so num_classes must be given");
+    int ndim = labels->ndim;
+    if (ndim > 1 && labels->shape[ndim - 1] == 1) ndim--;  /* {n, 1} -> {n, classes}, as Keras */
+    if (ndim + 1 > EM_MAX_DIMS) return em_fail("to_categorical: argument 'y' has too many dimensions");
+    int64_t shape[EM_MAX_DIMS];
+    for (int d = 0; d < ndim; d++) shape[d] = labels->shape[d];
+    shape[ndim] = classes;
+    if (em_tensor_alloc(out, dtype, ndim + 1, shape)) return -1;  /* zero-filled */
+    for (int64_t i = 0; i < n; i++) {
+        int64_t at = i * classes + (int64_t)label_at(labels, i);
+        if (dtype == EM_FLOAT32) em_f32(out)[at] = 1.0f;
+        else em_i32(out)[at] = 1;
+    }
+    return 0;
+}
