@@ -111,7 +111,7 @@ static void store_metrics(lua_State *L, int idx, const em_model *m, const em_ste
     }
 }
 
-/* m:train_step(x, y, lr, who, values) -> loss, applied */
+/* m:train_step(x, y, lr, who, values[, sample_weight]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
     em_tensor *x = lt_check(L, 2, "train_step", "x");
@@ -119,8 +119,9 @@ static int l_train_step(lua_State *L) {
     double lr = lt_check_number(L, 4, "train_step", "lr");
     const char *who = luaL_optstring(L, 5, "train_step");
     luaL_checktype(L, 6, LUA_TTABLE);
+    em_tensor *sw = lua_isnoneornil(L, 7) ? NULL : lt_check(L, 7, "train_step", "sample_weight");
     em_step_result r;
-    if (em_model_train_step(m, x, y, lr, &r)) return raise_step_error(L, m, who);
+    if (em_model_train_step_weighted(m, x, y, sw, lr, &r)) return raise_step_error(L, m, who);
     store_metrics(L, 6, m, &r);
     lua_pushnumber(L, r.loss);
     lua_pushboolean(L, r.applied);

@@ -58,6 +58,7 @@
 #define EM_LAYER_MAX_IO 4
 
 typedef struct em_layer em_layer;
+struct em_layer_controls;  /* controls.h */
 
 /* The tensors of one call (views the holder releases) and their mask. */
 typedef struct em_layer_io {
@@ -102,6 +103,9 @@ struct em_layer {
      * 2: training; last_out: that forward's output shape, batch included. */
     int last_mode, last_ndim;
     int64_t last_out[EM_MAX_DIMS];
+    /* Initializers and regularizers chosen as layer options (controls.h);
+     * NULL when none, so a plain layer costs nothing. */
+    struct em_layer_controls *controls;
 };
 
 /* Allocate a layer shell with these ops and state; trainable by default. */

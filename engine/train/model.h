@@ -9,7 +9,13 @@
  *
  *   zero grads -> forward (training) -> loss and dLoss/dPredictions ->
  *   metrics -> [loss not finite: stop, nothing applied] -> backward ->
- *   after-backward hook -> optimizer update.
+ *   regularizers' gradients -> after-backward hook -> optimizer update.
+ *
+ * Regularizers (layers/controls.h) add their penalties to the loss (both in
+ * training and evaluation, as Keras's total_loss) and their gradients to
+ * the parameters' (weights) or to the gradient flowing into a layer's output
+ * (activity); the model notes at creation whether any layer has them, so a
+ * model without them does none of this.
  *
  * Ownership: the model does not own its layers or its optimizer (the caller
  * keeps them alive longer than the model: the Lua binding anchors them in
@@ -70,6 +76,11 @@ int em_model_apply(em_model *m, em_optimizer *opt, double lr);
 
 /* The training step above on exactly (x, y), at learning rate lr. */
 int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r);
+
+/* The same step with one weight per sample (losses.h's
+ * em_loss_compute_weighted; NULL: unweighted). */
+int em_model_train_step_weighted(em_model *m, const em_tensor *x, const em_tensor *y, const em_tensor *sample_weight,
+                                 double lr, em_step_result *r);
 
 /* Forward (inference), loss and metrics. */
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r);

@@ -1,7 +1,8 @@
 -- Losses, computed in C (engine/train/losses.c).  Each is also callable
 -- Keras-style: ember.losses.mse(y_true, y_pred) -> mean loss (a number).
 -- ember.losses.compute(name, y_pred, y_true, grad) additionally writes
--- dLoss/dy_pred into the tensor `grad` (resized as needed).
+-- dLoss/dy_pred into the tensor `grad` (resized as needed); a fifth
+-- argument, one weight per sample, weights it as fit's sample_weight does.
 local core = require "ember.core"
 
 local M = {}
@@ -29,8 +30,8 @@ function M.get(v, who)
     type(v) == "string" and ("'" .. v .. "'") or type(v), valid, require("ember.calls").suggestion(v, canonical)), 3)
 end
 
-function M.compute(name, y_pred, y_true, grad)
-  return core.train.loss(M.get(name, "losses.compute"), y_pred, y_true, grad)
+function M.compute(name, y_pred, y_true, grad, sample_weight)
+  return core.train.loss(M.get(name, "losses.compute"), y_pred, y_true, grad, sample_weight)
 end
 
 --- @api ember.losses

@@ -66,6 +66,13 @@ M.Bidirectional = base.define("Bidirectional", {
     if config.merge_mode ~= nil and type(config.merge_mode) ~= "string" then
       error(("Bidirectional: option 'merge_mode' expected a string, got %s"):format(type(config.merge_mode)), 0)
     end
+    for _, key in ipairs({ "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+      "activity_regularizer" }) do
+      if layer.config[key] ~= nil then  -- the model step sees only the wrapper's parameters
+        error(("Bidirectional: the wrapped %s has option '%s'; regularizers inside Bidirectional are not "
+          .. "supported yet"):format(layer.type, key), 0)
+      end
+    end
     local copy = {}
     for k, v in pairs(layer.config) do copy[k] = v end
     copy.go_backwards = not layer.config.go_backwards
