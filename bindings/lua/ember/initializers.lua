@@ -5,10 +5,16 @@
 -- drawn from the one seeded generator (ember.seed).
 local M = {}
 
+--- @api ember.initializers
+--- Keras's initializers for layer options (kernel_initializer = "he_normal" or ember.initializers.X{...}).
+
 local Initializer = {}
 Initializer.__index = Initializer
 Initializer.__name = "ember.Initializer"
 function Initializer:__tostring() return ("<initializer %s>"):format(self.name) end
+
+--- @api ember.initializers.names
+--- The initializer names a layer option accepts (Keras's; also zero, one, normal, uniform).
 
 M.names = { "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal", "glorot_uniform",
   "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal" }

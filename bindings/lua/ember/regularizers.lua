@@ -4,6 +4,9 @@
 -- penalty and its gradient are computed in C (engine/layers/controls.h).
 local M = {}
 
+--- @api ember.regularizers
+--- Keras's weight and activity penalties for layer options (kernel_regularizer = ember.regularizers.l2(0.01)).
+
 local Regularizer = {}
 Regularizer.__index = Regularizer
 Regularizer.__name = "ember.Regularizer"
