@@ -50,11 +50,8 @@ int em_layer_set_regularizer(em_layer *l, const char *param, double l1, double l
 /* The L1/L2 penalty on the layer's output. */
 int em_layer_set_activity_regularizer(em_layer *l, double l1, double l2);
 
-/* Called by em_layer_build after the layer's build: draws the parameters
- * that have an initializer again. */
-int em_layer_apply_initializers(em_layer *l);
-
-void em_layer_controls_free(struct em_layer_controls *c);
+/* em_layer_apply_initializers and em_layer_controls_free are declared in
+ * layer.h (the layer's life calls them). */
 
 /* l1 * sum|x| + l2 * sum x^2 over n values (sums in double). */
 double em_l1l2_penalty(const float *x, int64_t n, double l1, double l2);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "controls.h"
 
 em_layer *em_layer_new(const em_layer_ops *ops, void *self) {
     em_layer *l = calloc(1, sizeof *l);

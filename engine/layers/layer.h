@@ -131,4 +131,10 @@ int em_layer_add_param(em_layer *l, const char *name, int ndim, const int64_t *s
 void em_layer_zero_grads(em_layer *l);
 void em_layer_free(em_layer *l);
 
+/* The two controls hooks of the layer's life (defined in controls.c, where
+ * struct em_layer_controls lives): em_layer_build draws the parameters that
+ * have a chosen initializer again; em_layer_free frees the controls. */
+int em_layer_apply_initializers(em_layer *l);
+void em_layer_controls_free(struct em_layer_controls *c);
+
 #endif
