@@ -542,3 +542,74 @@ describe("initializers", function()
     assert.matches("initializers.orthogonal: option 'gain' expected a finite number", err(I.orthogonal, { gain = 1 / 0 }), 1, true)
   end)
 end)
+
+describe("a Lua loss {fn, grad} and Lua metrics {name, fn} in compile", function()
+  local function mse(yt, yp) local d = yp - yt; return d:mul(d):mean() end
+  local function mse_grad(yt, yp) local d = yp - yt; return d:mul(2 / d:numel()) end
+  local function mae(yt, yp) return (yp - yt):abs():mean() end
+
+  local function run(loss, metrics)
+    ember.seed(61)
+    local x, y = ember.randn { 48, 5 }, ember.randn { 48, 2 }
+    local m = ember.models.Sequential { ember.layers.Dense(4, { activation = "tanh", input_shape = { 5 } }), ember.layers.Dense(2) }
+    m:compile { loss = loss, optimizer = ember.optimizers.SGD { lr = 0.1 }, metrics = metrics }
+    ember.seed(62)
+    local h = m:fit(x, y, { epochs = 3, batch_size = 16, verbose = 0, validation_split = 0.25 })
+    return h.history, m, x, y
+  end
+
+  it("trains exactly as the built-in loss it restates; Lua metrics average like built-ins", function()
+    local a = run("mse", { "mae" })
+    local b = run({ fn = mse, grad = mse_grad }, { { name = "my_mae", fn = mae }, "mae" })
+    for e = 1, 3 do
+      assert.is_true(close(a.loss[e], b.loss[e], 1e-5), ("epoch %d: %g vs %g"):format(e, a.loss[e], b.loss[e]))
+      assert.is_true(close(a.val_loss[e], b.val_loss[e], 1e-5))
+      assert.is_true(close(a.mean_absolute_error[e], b.my_mae[e], 1e-5))
+      assert.is_true(close(a.val_mean_absolute_error[e], b.val_my_mae[e], 1e-5))
+      assert.are.equal(b.mean_absolute_error[e], b.mae[e])
+    end
+    -- the engine steps with the gradient g returns: a wrong gradient trains elsewhere
+    local c = run({ fn = mse, grad = function(yt, yp) return mse_grad(yt, yp):mul(-1) end }, {})
+    assert.is_true(c.loss[3] > c.loss[1])
+    assert.is_true(a.loss[3] < a.loss[1])
+  end)
+
+  it("evaluate and test_on_batch use the Lua loss and metrics too", function()
+    local _, m, x, y = run({ fn = mse, grad = mse_grad }, { { name = "my_mae", fn = mae } })
+    local loss, metrics = m:test_on_batch(x, y)
+    local pred = m:predict(x)
+    assert.is_true(close(mse(y, pred), loss, 1e-5))
+    assert.is_true(close(mae(y, pred), metrics.my_mae, 1e-5))
+  end)
+
+  it("mistakes: errors naming compile or the step and what was wrong", function()
+    local function err(f, ...)
+      local ok, e = pcall(f, ...)
+      assert.is_false(ok)
+      return tostring(e)
+    end
+    local m = ember.models.Sequential { ember.layers.Dense(2, { input_shape = { 3 } }) }
+    local function compile(opts) return function() opts.optimizer = "sgd"; m:compile(opts) end end
+    assert.matches("option 'loss' is a plain function; give {fn = f, grad = g}", err(compile { loss = mse }), 1, true)
+    assert.matches("Sequential.compile: option 'loss': unknown option 'gradient'", err(compile { loss = { fn = mse, grad = mse_grad, gradient = 1 } }), 1, true)
+    assert.matches("Sequential.compile: unknown loss table", err(compile { loss = { fn = mse } }), 1, true)
+    assert.matches("needs a name", err(compile { loss = "mse", metrics = { { fn = mae } } }), 1, true)
+    assert.matches("needs a name", err(compile { loss = "mse", metrics = { { name = "val_x", fn = mae } } }), 1, true)
+    assert.matches("a metric's 'fn' expected a function", err(compile { loss = "mse", metrics = { { name = "x", fn = 3 } } }), 1, true)
+    assert.matches("metric 'mae' given twice", err(compile { loss = "mse", metrics = { "mae", { name = "mae", fn = mae } } }), 1, true)
+    local x, y = ember.randn { 4, 3 }, ember.randn { 4, 2 }
+    m:compile { loss = { fn = function() return "x" end, grad = mse_grad }, optimizer = "sgd" }
+    assert.matches("train_on_batch: argument 'y': the loss function must return a number, got string", err(m.train_on_batch, m, x, y), 1, true)
+    m:compile { loss = { fn = mse, grad = function() return ember.zeros { 4, 3 } end }, optimizer = "sgd" }
+    assert.matches("the loss gradient must be a float32 tensor of the predictions' shape {4,2}, got {4,3}", err(m.train_on_batch, m, x, y), 1, true)
+    m:compile { loss = { fn = function() error("boom") end, grad = mse_grad }, optimizer = "sgd" }
+    assert.matches("the loss function raised: .*boom", err(m.train_on_batch, m, x, y))
+    m:compile { loss = { fn = mse, grad = mse_grad }, optimizer = "sgd" }
+    assert.matches("sample weights need a built-in loss", err(m.train_on_batch, m, x, y, { sample_weight = ember.ones { 4 } }), 1, true)
+    m:compile { loss = "mse", optimizer = "sgd", metrics = { { name = "bad", fn = function() return {} end } } }
+    assert.matches("metric 'bad' must return a number, got table", err(m.train_on_batch, m, x, y), 1, true)
+    -- nothing was applied by the failed steps above: the weights are still finite and the model trains
+    m:compile { loss = "mse", optimizer = "sgd" }
+    assert.is_number(m:train_on_batch(x, y))
+  end)
+end)

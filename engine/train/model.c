@@ -20,6 +20,8 @@ struct em_model {
     em_optimizer *opt;   /* not owned */
     em_model_hook hook;
     void *hook_ctx;
+    em_model_loss_fn loss_fn;  /* NULL: the compiled loss kind */
+    void *loss_ctx;
     em_model_phase phase;
     int nparams;
     em_tensor **params, **grads;  /* capacity n * EM_MAX_PARAMS */
@@ -85,6 +87,13 @@ void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx) {
     m->hook = hook;
     m->hook_ctx = ctx;
 }
+
+void em_model_set_loss_fn(em_model *m, em_model_loss_fn fn, void *ctx) {
+    m->loss_fn = fn;
+    m->loss_ctx = ctx;
+}
+
+const em_tensor *em_model_last_prediction(const em_model *m) { return &m->pred; }
 
 em_model_phase em_model_failed_phase(const em_model *m) { return m->phase; }
 int em_model_layer_count(const em_model *m) { return m->n; }
@@ -224,7 +233,12 @@ static int measure(em_model *m, const em_tensor *x, const em_tensor *y, const em
     }
     em_tensor_release(&m->pred);
     if (em_model_forward(m, x, training, &m->pred)) return -1;
-    if (em_loss_compute_weighted(m->loss, &m->pred, y, sw, &r->loss, training ? &m->grad : NULL))
+    if (m->loss_fn && sw) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("sample weights need a built-in loss (a loss function gets no per-sample weights)");
+    }
+    if (m->loss_fn ? m->loss_fn(&m->pred, y, &r->loss, training ? &m->grad : NULL, m->loss_ctx)
+                   : em_loss_compute_weighted(m->loss, &m->pred, y, sw, &r->loss, training ? &m->grad : NULL))
         return fail_in(m, EM_PHASE_LOSS);
     /* Keras's total_loss: the weighted loss plus every regularization loss
      * (metrics stay unweighted, as Keras 2.2.4's `metrics` are). */

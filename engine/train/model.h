@@ -90,6 +90,20 @@ int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_s
 typedef int (*em_model_hook)(em_model *m, void *ctx);
 void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx);
 
+/* A loss computed outside the engine (the Lua binding's compile{loss =
+ * {fn = f, grad = g}}): sets *loss and, when grad is not NULL, writes
+ * dLoss/dPredictions into grad (resized to y_pred's shape); 0 or -1 with
+ * em_fail.  Set, it replaces the compiled loss kind in every step; NULL
+ * restores it.  It cannot be combined with sample weights. */
+typedef int (*em_model_loss_fn)(const em_tensor *y_pred, const em_tensor *y_true, double *loss, em_tensor *grad,
+                                void *ctx);
+void em_model_set_loss_fn(em_model *m, em_model_loss_fn fn, void *ctx);
+
+/* The predictions of the last step's forward (a view valid until the next
+ * forward; empty before any step): what metrics computed outside the
+ * engine read. */
+const em_tensor *em_model_last_prediction(const em_model *m);
+
 /* The phase of the last failed call (EM_PHASE_NONE after a success). */
 em_model_phase em_model_failed_phase(const em_model *m);
 

@@ -67,11 +67,47 @@ local function buffers(self)
   return self._buf
 end
 
+-- A Lua metric {name = , fn = } on one batch: fn(y_true, y_pred) -> number.
+local function lua_metric(m, y_pred, y_true)
+  local ok, v = pcall(m.fn, y_true, y_pred)
+  if not ok then error(("metric '%s' raised: %s"):format(m.key, calls.strip_position(tostring(v))), 0) end
+  if type(v) ~= "number" then error(("metric '%s' must return a number, got %s"):format(m.key, type(v)), 0) end
+  return v
+end
+
 -- Metric values (list, in compile order) for predictions y on targets t.
 function M._metric_values(self, y, t)
   local values = {}
-  for i, m in ipairs(self.metrics) do values[i] = train.metric(self:metric_kernel(m.key), y, t) end
+  for i, m in ipairs(self.metrics) do
+    values[i] = m.fn and lua_metric(m, y, t) or train.metric(self:metric_kernel(m.key), y, t)
+  end
   return values
+end
+
+-- The model core's values (its built-in metrics, in order) with the Lua
+-- metrics computed on the step's predictions put in their compile places.
+local function with_lua_metrics(self, core_values, core_model, y)
+  local has = false
+  for _, m in ipairs(self.metrics) do if m.fn then has = true end end
+  if not has then return core_values end
+  local pred, out, k = core_model:prediction(), {}, 0
+  for i, m in ipairs(self.metrics) do
+    if m.fn then out[i] = lua_metric(m, pred, y) else k = k + 1; out[i] = core_values[k] end
+  end
+  return out
+end
+
+-- The loss on predictions, built-in or Lua, and its gradient: into grad
+-- for a built-in loss, returned by a Lua one (checked).
+local function loss_of(self, pred, y, grad)
+  if type(self.loss) ~= "table" then return train.loss(self.loss, pred, y, grad) end
+  local v, g = require("ember.losses").step_function(self.loss)(pred, y, grad ~= nil)
+  if grad then
+    local same = g.dtype == "float32" and #g.shape == #pred.shape
+    for i, d in ipairs(pred.shape) do same = same and g.shape[i] == d end
+    if not same then error("the loss gradient must be a float32 tensor of the predictions' shape", 0) end
+  end
+  return v, g
 end
 
 -- {key = value} from a list of metric values in compile order.
@@ -120,6 +156,7 @@ function M._train_batch(self, x, y, where, who, sw)
   self:_check_trainable_unchanged(who)
   local values = {}
   local loss, applied = m:train_step(x, y, self.optimizer:current_lr(who), who, values, sw)
+  values = with_lua_metrics(self, values, m, y)
   if not applied then return M._not_finite(self, loss, values, where, who) end
   return loss, values
 end
@@ -140,10 +177,10 @@ function M._train_batch_lua(self, x, y, where, who)
   local buf = buffers(self)
   self:zero_grads()
   local pred = blame(who .. ": argument 'x'", self.forward, self, x, true)
-  local loss = blame(who .. ": argument 'y'", train.loss, self.loss, pred, y, buf.grad)
+  local loss, lua_grad = blame(who .. ": argument 'y'", loss_of, self, pred, y, buf.grad)
   if not is_finite(loss) then return M._not_finite(self, loss, M._metric_values(self, pred, y), where, who) end
   local values = M._metric_values(self, pred, y)
-  self:backward(buf.grad)
+  self:backward(lua_grad or buf.grad)
   self.optimizer:step(self)
   return loss, values
 end
@@ -153,10 +190,11 @@ function M._test_batch(self, x, y)
   local m = self:_step_core()
   if m then
     local values = {}
-    return m:eval_step(x, y, "evaluate", values), values
+    local loss = m:eval_step(x, y, "evaluate", values)
+    return loss, with_lua_metrics(self, values, m, y)
   end
   local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
-  return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), M._metric_values(self, pred, y)
+  return blame("evaluate: argument 'y'", loss_of, self, pred, y), M._metric_values(self, pred, y)
 end
 
 -- Mean loss and metrics over arrays, in batches (weighted by batch size).
