@@ -613,3 +613,78 @@ describe("a Lua loss {fn, grad} and Lua metrics {name, fn} in compile", function
     assert.is_number(m:train_on_batch(x, y))
   end)
 end)
+
+-- PyTorch references (pending without a python3 that imports torch; the
+-- system one is tried when the python3 on PATH has no torch): torch's
+-- global-norm clipping (clip_grad_norm_: coef = max_norm / (norm + 1e-6),
+-- within 1e-5 of Keras's max_norm / norm), clip_grad_value_, and its
+-- weighted binary cross-entropy (mean(w * l)), which Keras 2.2.4 divides by
+-- mean(w != 0).
+local PYTHON
+for _, exe in ipairs({ "python3", "/usr/bin/python3" }) do
+  if not PYTHON and os.execute(exe .. " -c 'import torch' >/dev/null 2>&1") == true then PYTHON = exe end
+end
+local it_torch = PYTHON and it or pending
+
+describe("PyTorch references", function()
+  local function python(script)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(script)
+    f:close()
+    local p = assert(io.popen(PYTHON .. " " .. path .. " 2>&1"))
+    local out = p:read("a")
+    p:close()
+    os.remove(path)
+    local values = {}
+    for v in out:gmatch("[^%s]+") do values[#values + 1] = assert(tonumber(v), out) end
+    return values
+  end
+
+  local function list(t)
+    local parts = {}
+    for i, v in ipairs(flat(t)) do parts[i] = ("%.9g"):format(v) end
+    return "[" .. table.concat(parts, ", ") .. "]"
+  end
+
+  it_torch("clipnorm and clipvalue agree with torch.nn.utils.clip_grad_norm_ / clip_grad_value_", function()
+    ember.seed(71)
+    local g1, g2 = ember.randn { 5 }, ember.randn { 3 }
+    local function clipped(opts)
+      local grads = { g1:clone(), g2:clone() }
+      ember.optimizers.SGD(opts):step({ ember.zeros { 5 }, ember.zeros { 3 } }, grads)
+      local out = flat(grads[1])
+      for _, v in ipairs(flat(grads[2])) do out[#out + 1] = v end
+      return out
+    end
+    local want = python(([[
+import torch
+g = [torch.tensor(%s), torch.tensor(%s)]
+p = [torch.zeros(5, requires_grad=True), torch.zeros(3, requires_grad=True)]
+for pi, gi in zip(p, g): pi.grad = gi.clone()
+torch.nn.utils.clip_grad_norm_(p, 0.7)
+print(*[float(v) for pi in p for v in pi.grad])
+for pi, gi in zip(p, g): pi.grad = gi.clone()
+torch.nn.utils.clip_grad_value_(p, 0.4)
+print(*[float(v) for pi in p for v in pi.grad])
+]]):format(list(g1), list(g2)))
+    local got = clipped { clipnorm = 0.7 }
+    for _, v in ipairs(clipped { clipvalue = 0.4 }) do got[#got + 1] = v end
+    assert.are.equal(16, #want)
+    for i = 1, 16 do assert.is_true(math.abs(got[i] - want[i]) <= 1e-5, ("%d: %g vs torch %g"):format(i, got[i], want[i])) end
+  end)
+
+  it_torch("weighted binary cross-entropy: torch's mean(w * l), divided by mean(w != 0) as Keras 2.2.4", function()
+    ember.seed(72)
+    local p = ember.rand({ 6, 2 }):mul(0.9):add(0.05)
+    local t = ember.rand({ 6, 2 }):gt(0.5):float()
+    local w = ember.tensor { 1, 0, 2.5, 0.5, 0, 3 }
+    local want = python(([[
+import torch
+p = torch.tensor(%s).reshape(6, 2); t = torch.tensor(%s).reshape(6, 2); w = torch.tensor(%s)
+l = torch.nn.functional.binary_cross_entropy(p.double(), t.double(), weight=w.double()[:, None])
+print(float(l / (w != 0).double().mean()))
+]]):format(list(p), list(t), list(w)))
+    assert.is_true(close(want[1], ember.losses.compute("binary_crossentropy", p, t, nil, w), 1e-5))
+  end)
+end)
