@@ -21,6 +21,8 @@ local by_function = {}
 -- The canonical loss name for a string or one of the ember.losses functions.
 --- @private ember.losses.get: name resolution for compile
 --- @private ember.losses.compute: loss kernel call for compile
+--- @private ember.losses.custom: compile's check of a Lua loss {fn, grad}
+--- @private ember.losses.step_function: the engine's callback around a Lua loss
 
 function M.get(v, who)
   who = who or "losses.get"
@@ -37,7 +39,7 @@ end
 -- every prediction would be too slow and too inexact in float32 to train on.
 -- Returns the spec, or raises an error naming who.
 function M.custom(v, who)
-  if type(v) == "function" then
+  if type(v) == "function" and not by_function[v] then  -- ember.losses.mse etc. are built-ins
     error(("%s: option 'loss' is a plain function; give {fn = f, grad = g} with g(y_true, y_pred) returning "
       .. "dLoss/dy_pred (ember cannot differentiate a Lua function)"):format(who), 3)
   end
