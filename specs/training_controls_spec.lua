@@ -574,6 +574,40 @@ describe("a Lua loss {fn, grad} and Lua metrics {name, fn} in compile", function
     assert.is_true(a.loss[3] < a.loss[1])
   end)
 
+  it("a model with a layer written in Lua: the Lua loss and metrics work; regularizers are refused, not dropped", function()
+    local Scale = {}
+    Scale.__index = Scale
+    function Scale:build(shape) self.output_shape = shape; self.built = true; return shape end
+    function Scale:forward(x) return x * 2 end
+    function Scale:backward(dy) return dy * 2 end
+    function Scale:params() return {}, {}, {} end
+    function Scale:zero_grads() end
+    function Scale:count_params() return 0 end
+    function Scale:get_weights() return {} end
+    function Scale:set_weights() end
+    local function lua_model(reg)
+      ember.seed(63)
+      return ember.models.Sequential { ember.layers.Dense(2, { input_shape = { 3 }, kernel_regularizer = reg }),
+        setmetatable({ name = "scale_1", type = "Scale", trainable = true }, Scale) }
+    end
+    local x, y = ember.randn { 8, 3 }, ember.randn { 8, 2 }
+    local a, b = lua_model(), lua_model()
+    a:compile { loss = "mse", optimizer = "sgd", metrics = { "mae" } }
+    b:compile { loss = { fn = mse, grad = mse_grad }, optimizer = "sgd", metrics = { { name = "m", fn = mae } } }
+    local la, ma = a:train_on_batch(x, y)
+    local lb, mb = b:train_on_batch(x, y)
+    assert.is_true(close(la, lb, 1e-5) and close(ma.mae, mb.m, 1e-5))
+    assert.is_true(close(a:test_on_batch(x, y), b:test_on_batch(x, y), 1e-5))
+    local r = lua_model(ember.regularizers.l2(0.1))
+    r:compile { loss = "mse", optimizer = "sgd" }
+    local ok, e = pcall(r.train_on_batch, r, x, y)
+    assert.is_false(ok)
+    assert.matches("train_on_batch: layer 'dense_%d+' has option 'kernel_regularizer', but regularizers need a model of ember's own layers", tostring(e))
+    ok, e = pcall(r.evaluate, r, x, y, { verbose = 0 })
+    assert.is_false(ok)
+    assert.matches("evaluate: layer", tostring(e), 1, true)
+  end)
+
   it("evaluate and test_on_batch use the Lua loss and metrics too", function()
     local _, m, x, y = run({ fn = mse, grad = mse_grad }, { { name = "my_mae", fn = mae } })
     local loss, metrics = m:test_on_batch(x, y)

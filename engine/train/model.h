@@ -15,7 +15,10 @@
  * training and evaluation, as Keras's total_loss) and their gradients to
  * the parameters' (weights) or to the gradient flowing into a layer's output
  * (activity); the model notes at creation whether any layer has them, so a
- * model without them does none of this.
+ * model without them does none of this.  A custom loop calling
+ * em_model_forward / em_model_backward itself gets the activity gradients
+ * (they belong to the chain) but neither the penalties' values nor the
+ * weight penalties' gradients, which are the step's.
  *
  * Ownership: the model does not own its layers or its optimizer (the caller
  * keeps them alive longer than the model: the Lua binding anchors them in

@@ -171,9 +171,23 @@ function M._not_finite(self, loss, values, where, who)
     :format(who or "fit", tostring(loss), where or "this batch"), 0)
 end
 
+-- Regularizers live in the engine's model step; a model with a layer
+-- written in Lua runs the layers one by one and would drop them silently.
+local function refuse_regularizers(self, who)
+  for _, layer in ipairs(self.layers) do
+    for key in pairs(layer.config or {}) do
+      if type(key) == "string" and key:find("_regularizer$") then
+        error(("%s: layer '%s' has option '%s', but regularizers need a model of ember's own layers (this one has "
+          .. "a layer written in Lua)"):format(who, layer.name, key), 0)
+      end
+    end
+  end
+end
+
 -- The same step for models with layers written in Lua (no model core).
 function M._train_batch_lua(self, x, y, where, who)
   who = who or "fit"
+  refuse_regularizers(self, who)
   local buf = buffers(self)
   self:zero_grads()
   local pred = blame(who .. ": argument 'x'", self.forward, self, x, true)
@@ -193,6 +207,7 @@ function M._test_batch(self, x, y)
     local loss = m:eval_step(x, y, "evaluate", values)
     return loss, with_lua_metrics(self, values, m, y)
   end
+  refuse_regularizers(self, "evaluate")
   local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
   return blame("evaluate: argument 'y'", loss_of, self, pred, y), M._metric_values(self, pred, y)
 end
