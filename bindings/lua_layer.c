@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../engine/core/error.h"
+#include "../engine/layers/controls.h"
 #include "lua_tensor.h"
 
 /* owned = 0: the layer belongs to another layer (a wrapper such as
@@ -151,6 +152,31 @@ static int l_set_trainable(lua_State *L) {
     return 0;
 }
 
+/* core:set_initializer(param, name, a, b): the Lua half (layers/base.lua)
+ * has checked the option; errors here are the engine's. */
+static int l_set_initializer(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "set_initializer");
+    const char *param = luaL_checkstring(L, 2);
+    em_init_kind kind;
+    if (em_init_parse(l->ops->type, luaL_checkstring(L, 3), &kind)) return luaL_error(L, "%s", em_error());
+    em_init_spec spec = em_init_default(kind);
+    if (!lua_isnoneornil(L, 4)) spec.a = luaL_checknumber(L, 4);
+    if (!lua_isnoneornil(L, 5)) spec.b = luaL_checknumber(L, 5);
+    if (l->built) return luaL_error(L, "%s: set_initializer after the layer was built", l->ops->type);
+    if (em_layer_set_initializer(l, param, &spec)) return luaL_error(L, "%s", em_error());
+    return 0;
+}
+
+/* core:set_regularizer(param, l1, l2); param nil: the activity regularizer. */
+static int l_set_regularizer(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "set_regularizer");
+    double l1 = luaL_checknumber(L, 3), l2 = luaL_checknumber(L, 4);
+    int rc = lua_isnil(L, 2) ? em_layer_set_activity_regularizer(l, l1, l2)
+                             : em_layer_set_regularizer(l, luaL_checkstring(L, 2), l1, l2);
+    if (rc) return luaL_error(L, "%s", em_error());
+    return 0;
+}
+
 static int l_type(lua_State *L) {
     lua_pushstring(L, ember_check_layer(L, 1, "type")->ops->type);
     return 1;
@@ -167,7 +193,8 @@ void ember_open_layer(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"build", l_build}, {"forward", l_forward}, {"backward", l_backward}, {"params", l_params},
         {"zero_grads", l_zero_grads}, {"set_trainable", l_set_trainable}, {"type", l_type},
-        {"is_built", l_is_built}, {NULL, NULL}};
+        {"is_built", l_is_built}, {"set_initializer", l_set_initializer},
+        {"set_regularizer", l_set_regularizer}, {NULL, NULL}};
     luaL_newmetatable(L, EMBER_LAYER_MT);
     lua_pushcfunction(L, layer_gc);
     lua_setfield(L, -2, "__gc");

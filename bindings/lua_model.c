@@ -32,6 +32,7 @@
 typedef struct {
     em_model *m;
     em_grad_sync sync;  /* the hook's state once m:distribute(true) */
+    lua_State *L;  /* during a step with a Lua loss: the state whose index 1 is this model */
 } model_box;
 
 static int model_gc(lua_State *L) {
@@ -68,7 +69,7 @@ static int l_model(lua_State *L) {
         names[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;  /* held by the anchor */
         lua_pop(L, 1);
     }
-    model_box *b = lua_newuserdatauv(L, sizeof *b, 2);
+    model_box *b = lua_newuserdatauv(L, sizeof *b, 3);  /* 3: the Lua loss, if any */
     memset(b, 0, sizeof *b);
     luaL_setmetatable(L, MODEL_MT);
     lua_pushvalue(L, cores);
@@ -119,7 +120,60 @@ static void store_metrics(lua_State *L, int idx, const em_model *m, const em_ste
     }
 }
 
-/* m:train_step(x, y, lr, who, values[, first_row]) -> loss, applied */
+/* The engine's loss callback for a Lua loss (m:set_loss(f)): calls
+ * f(y_pred, y_true, want_grad) -> loss[, grad] protected, so a Lua error
+ * becomes the step's error and never unwinds through the engine. */
+static int lua_loss(const em_tensor *y_pred, const em_tensor *y_true, double *loss, em_tensor *grad, void *ctx) {
+    model_box *b = ctx;
+    lua_State *L = b->L;
+    if (!L) return em_fail("the loss function can only run inside a training or evaluation step");
+    int top = lua_gettop(L);
+    lua_getiuservalue(L, 1, 3);
+    lt_push_view(L, y_pred);
+    lt_push_view(L, y_true);
+    lua_pushboolean(L, grad != NULL);
+    int rc = 0;
+    if (lua_pcall(L, 3, 2, 0) != LUA_OK) {
+        rc = em_fail("%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "the loss function raised a non-string error");
+    } else if (!lua_isnumber(L, -2)) {
+        rc = em_fail("the loss function must return a number, got %s", luaL_typename(L, -2));
+    } else {
+        *loss = lua_tonumber(L, -2);
+        if (grad) {
+            em_tensor *g = lt_test(L, -1);
+            char a[160], bb[160];
+            if (!g || g->dtype != EM_FLOAT32 || !em_same_shape(g, y_pred))
+                rc = em_fail("the loss gradient must be a float32 tensor of the predictions' shape %s, got %s",
+                             em_tensor_shape_str(y_pred, a, sizeof a),
+                             g ? em_tensor_shape_str(g, bb, sizeof bb) : luaL_typename(L, -1));
+            else if (em_tensor_reuse(grad, EM_FLOAT32, y_pred->ndim, y_pred->shape, g) || em_tensor_copy(grad, g))
+                rc = -1;
+        }
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+/* m:set_loss(f): f(y_pred, y_true, want_grad) -> loss[, grad] replaces the
+ * compiled loss (nil: back to it). */
+static int l_set_loss(lua_State *L) {
+    model_box *b = luaL_checkudata(L, 1, MODEL_MT);
+    if (!b->m) return luaL_error(L, "Model: the model was freed");
+    int none = lua_isnoneornil(L, 2);
+    if (!none) luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_setiuservalue(L, 1, 3);
+    em_model_set_loss_fn(b->m, none ? NULL : lua_loss, b);
+    return 0;
+}
+
+/* m:prediction() -> the last step's predictions (a view) */
+static int l_prediction(lua_State *L) {
+    lt_push_view(L, em_model_last_prediction(check_model(L)));
+    return 1;
+}
+
+/* m:train_step(x, y, lr, who, values[, first_row[, sample_weight]]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
     em_tensor *x = lt_check(L, 2, "train_step", "x");
@@ -130,8 +184,12 @@ static int l_train_step(lua_State *L) {
     model_box *b = lua_touserdata(L, 1);
     b->sync.rows = (double)(x->ndim > 0 ? x->shape[0] : 1);
     em_model_set_first_row(m, lua_isnoneornil(L, 7) ? 0 : lt_check_int(L, 7, "train_step", "first_row", 0, INT64_MAX / 2));
+    em_tensor *sw = lua_isnoneornil(L, 8) ? NULL : lt_check(L, 8, "train_step", "sample_weight");
     em_step_result r;
-    if (em_model_train_step(m, x, y, lr, &r)) return raise_step_error(L, m, who);
+    b->L = L;
+    int rc = em_model_train_step_weighted(m, x, y, sw, lr, &r);
+    b->L = NULL;
+    if (rc) return raise_step_error(L, m, who);
     store_metrics(L, 6, m, &r);
     lua_pushnumber(L, r.loss);
     lua_pushboolean(L, r.applied);
@@ -181,7 +239,11 @@ static int l_eval_step(lua_State *L) {
     const char *who = luaL_optstring(L, 4, "eval_step");
     luaL_checktype(L, 5, LUA_TTABLE);
     em_step_result r;
-    if (em_model_eval_step(m, x, y, &r)) return raise_step_error(L, m, who);
+    model_box *b = lua_touserdata(L, 1);
+    b->L = L;
+    int rc = em_model_eval_step(m, x, y, &r);
+    b->L = NULL;
+    if (rc) return raise_step_error(L, m, who);
     store_metrics(L, 5, m, &r);
     lua_pushnumber(L, r.loss);
     return 1;
@@ -222,7 +284,7 @@ void ember_open_model(lua_State *L) {
                                        {"backward", l_backward}, {"zero_grads", l_zero_grads},
                                        {"apply", l_apply}, {"empty_step", l_empty_step},
                                        {"distribute", l_distribute}, {"allreduce_time", l_allreduce_time},
-                                       {NULL, NULL}};
+                                       {"set_loss", l_set_loss}, {"prediction", l_prediction}, {NULL, NULL}};
     luaL_newmetatable(L, MODEL_MT);
     lua_pushcfunction(L, model_gc);
     lua_setfield(L, -2, "__gc");

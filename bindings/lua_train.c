@@ -152,8 +152,9 @@ static int l_loss(lua_State *L) {
     if (!lua_isnoneornil(L, 4) && !g) return lt_argerror(L, 4, name, "grad", "a tensor");
     if (g && (g->storage == p->storage || g->storage == t->storage) && g->storage)
         return luaL_error(L, "%s: the gradient buffer must not share storage with y_pred or y_true", name);
+    em_tensor *sw = lua_isnoneornil(L, 5) ? NULL : lt_check(L, 5, name, "sample_weight");
     double loss;
-    if (em_loss_compute(k, p, t, &loss, g)) return lt_raise(L);
+    if (em_loss_compute_weighted(k, p, t, sw, &loss, g)) return lt_raise(L);
     lua_pushnumber(L, loss);
     return 1;
 }

@@ -259,6 +259,27 @@ describe("training over mpirun", function()
       .. "the same script with the same seed (ember.seed) and model: refusing this launch", 1, true), out)
   end)
 
+  it("refuses sample weights and Lua metrics over ranks (not reduced yet) instead of other numbers", function()
+    if not need_mpirun() then return end
+    local script = tmpscript([[
+      ember.seed(5)
+      local m = ember.Sequential { ember.layers.Dense(1, { input_shape = { 3 } }) }
+      m:compile { optimizer = "sgd", loss = "mse" }
+      local x, y = ember.randn { 8, 3 }, ember.randn { 8, 1 }
+      local ok, err = pcall(m.fit, m, x, y, { verbose = 0, sample_weight = ember.ones { 8 } })
+      if ember.distributed.is_main() then print("weights: " .. tostring(err)) end
+      m:compile { optimizer = "sgd", loss = "mse", metrics = { { name = "mine", fn = function() return 0 end } } }
+      ok, err = pcall(m.fit, m, x, y, { verbose = 0 })
+      if ember.distributed.is_main() then print("metric: " .. tostring(err)) end
+    ]])
+    local out, code = mpirun(2, script, 30)
+    assert.equal(0, code, out)
+    assert.truthy(out:find("weights: fit: sample_weight and class_weight are not supported over several MPI ranks yet",
+      1, true), out)
+    assert.truthy(out:find("metric: fit: metric 'mine' (a Lua function) is not supported over several MPI ranks yet",
+      1, true), out)
+  end)
+
   local TRAIN_FOREVER = [[
     local d = ember.distributed
     local m = ember.Sequential { ember.layers.Dense(16, { input_shape = { 8 } }), ember.layers.Dense(1) }

@@ -7,7 +7,7 @@ describe("layer protocol (C)", function()
   it("carries several tensors and a mask, and refuses what a layer cannot take", function()
     local sources = "specs/c/layer_call_test.c engine/layers/layer.c engine/layers/layer_util.c engine/layers/dense.c "
       .. "engine/layers/flatten.c engine/layers/lstm.c engine/layers/recurrent.c engine/layers/recurrent_cell.c "
-      .. "engine/layers/recurrent_steps.c engine/layers/options.c engine/layers/initializers.c "
+      .. "engine/layers/recurrent_steps.c engine/layers/options.c engine/layers/initializers.c engine/layers/controls.c "
       .. "engine/ops/activations.c engine/ops/gemm.c engine/core/tensor.c engine/core/bigalloc.c engine/core/error.c engine/core/names.c "
       .. "engine/core/random.c engine/core/parallel.c engine/core/fpmode.c "
       .. "$(pkg-config --cflags --libs openblas) -lm -lpthread"

@@ -117,7 +117,7 @@ describe("model core (C)", function()
       local sources = "specs/c/model_step_test.c engine/train/model.c engine/train/losses.c engine/train/metrics.c "
         .. "engine/train/optimizers.c engine/layers/options.c engine/layers/dense.c engine/layers/layer.c "
         .. "engine/layers/layer_util.c "
-        .. "engine/ops/activations.c engine/core/names.c engine/layers/initializers.c engine/ops/gemm.c engine/core/tensor.c "
+        .. "engine/ops/activations.c engine/core/names.c engine/layers/initializers.c engine/layers/controls.c engine/ops/gemm.c engine/core/tensor.c "
         .. "engine/core/bigalloc.c engine/core/error.c engine/core/random.c engine/core/parallel.c "
         .. "engine/core/fpmode.c $(pkg-config --cflags --libs openblas) -lm -lpthread"
       local out, why = c_program.output("model_step_test", "-O1 " .. sources)

@@ -705,7 +705,7 @@ describe("bad input", function()
     assert.error_matches(function() model:fit(x, train.rows(y, 1, 9), { verbose = 0 }) end,
       "fit: x has 10 samples but y has 9 %(the label count must equal the sample count%)")
     assert.error_matches(function() model:train_on_batch(x, train.rows(y, 1, 9)) end, "train_on_batch: x has 10 samples but y has 9")
-    assert.error_matches(function() model:fit(x, y, { epoch = 3 }) end, "fit: unknown option 'epoch' %(valid: batch_size, callbacks, epochs")
+    assert.error_matches(function() model:fit(x, y, { epoch = 3 }) end, "fit: unknown option 'epoch' %(valid: batch_size, callbacks, class_weight, epochs")
     assert.error_matches(function() model:fit(x, y, { validation_split = 1.5 }) end, "option 'validation_split' must be a number in %[0, 1%)")
     assert.error_matches(function() model:fit(x, y, { batch_size = 0 }) end, "option 'batch_size' expected an integer >= 1, got 0")
   end)

@@ -101,7 +101,7 @@ end)
 
 describe("ember.core.train.optimizer_options", function()
   it("lists an optimizer's declared options and refuses an unknown kind; the core's methods check self", function()
-    assert.same({ "lr", "decay", "epsilon", "rho" }, ember.core.train.optimizer_options("rmsprop"))
+    assert.same({ "lr", "decay", "epsilon", "clipnorm", "clipvalue", "rho" }, ember.core.train.optimizer_options("rmsprop"))
     local ok, err = pcall(ember.core.train.optimizer_options, "adamax")
     assert.is_false(ok)
     assert.matches("unknown optimizer 'adamax' %(valid: sgd, rmsprop, adam%)", err)

@@ -36,6 +36,7 @@ int em_layer_build(em_layer *l, int ndim, const int64_t *in_shape) {
     int out_ndim = 0;
     int64_t out_shape[EM_MAX_DIMS];
     if (l->ops->build(l, ndim, in_shape, &out_ndim, out_shape)) return -1;
+    if (l->controls && em_layer_apply_initializers(l)) return -1;
     l->in_ndim = ndim;
     memcpy(l->in_shape, in_shape, sizeof(int64_t) * (size_t)ndim);
     l->out_ndim = out_ndim;
@@ -143,5 +144,6 @@ void em_layer_free(em_layer *l) {
         em_tensor_release(&l->params[i]);
         em_tensor_release(&l->grads[i]);
     }
+    em_layer_controls_free(l->controls);
     free(l);
 }

@@ -58,6 +58,7 @@
 #define EM_LAYER_MAX_IO 4
 
 typedef struct em_layer em_layer;
+struct em_layer_controls;  /* controls.h */
 
 /* The tensors of one call (views the holder releases) and their mask. */
 typedef struct em_layer_io {
@@ -106,6 +107,9 @@ struct em_layer {
      * 2: training; last_out: that forward's output shape, batch included. */
     int last_mode, last_ndim;
     int64_t last_out[EM_MAX_DIMS];
+    /* Initializers and regularizers chosen as layer options (controls.h);
+     * NULL when none, so a plain layer costs nothing. */
+    struct em_layer_controls *controls;
 };
 
 /* Allocate a layer shell with these ops and state; trainable by default. */
@@ -130,5 +134,11 @@ int em_layer_add_param(em_layer *l, const char *name, int ndim, const int64_t *s
 
 void em_layer_zero_grads(em_layer *l);
 void em_layer_free(em_layer *l);
+
+/* The two controls hooks of the layer's life (defined in controls.c, where
+ * struct em_layer_controls lives): em_layer_build draws the parameters that
+ * have a chosen initializer again; em_layer_free frees the controls. */
+int em_layer_apply_initializers(em_layer *l);
+void em_layer_controls_free(struct em_layer_controls *c);
 
 #endif

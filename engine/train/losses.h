@@ -28,6 +28,14 @@ int em_loss_parse(const char *who, const char *name, em_loss_kind *out);
  * y_pred's shape (contiguous) and overwritten. */
 int em_loss_compute(em_loss_kind kind, const em_tensor *y_pred, const em_tensor *y_true, double *loss, em_tensor *grad);
 
+/* The same loss with one weight per sample (sample_weight: float32 or
+ * int32, shape (N) or (N, 1), finite; NULL: unweighted), as Keras 2.2.4's
+ * weighted_masked_objective: the mean over samples of w_s * loss_s, divided
+ * by the fraction of nonzero weights (so all-zero weights give NaN, as
+ * Keras).  The gradient is weighted the same way. */
+int em_loss_compute_weighted(em_loss_kind kind, const em_tensor *y_pred, const em_tensor *y_true,
+                             const em_tensor *sample_weight, double *loss, em_tensor *grad);
+
 /* Shared with metrics: contiguous float32 copies of predictions / targets
  * in *buf when needed, checking the target count. */
 int em_loss_prepare(const char *who, int sparse, const em_tensor *y_pred, const em_tensor *y_true,

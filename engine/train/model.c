@@ -8,6 +8,7 @@
 
 #include "../core/error.h"
 #include "../core/random.h"
+#include "../layers/controls.h"
 
 struct em_model {
     int n;
@@ -20,12 +21,19 @@ struct em_model {
     em_optimizer *opt;   /* not owned */
     em_model_hook hook;
     void *hook_ctx;
+    em_model_loss_fn loss_fn;  /* NULL: the compiled loss kind */
+    void *loss_ctx;
     em_model_phase phase;
     int64_t first_row;   /* global row of the next step's first sample (dropout masks) */
     int nparams;
     em_tensor **params, **grads;  /* capacity n * EM_MAX_PARAMS */
     em_tensor pred;      /* the last forward's output (a view) */
     em_tensor grad;      /* dLoss/dPredictions, reused */
+    /* Regularizers (layers/controls.h): set when any layer has controls,
+     * so a model without them skips every step below. */
+    int has_controls;
+    double activity_penalty;  /* of the last forward */
+    em_tensor act_buf;        /* a gradient plus an activity penalty's */
 };
 
 em_model *em_model_new(int n, em_layer *const *layers, const char *const *names) {
@@ -42,6 +50,7 @@ em_model *em_model_new(int n, em_layer *const *layers, const char *const *names)
         m->layers[i] = layers[i];
         m->names[i] = strdup(names && names[i] ? names[i] : "");
         ok = m->names[i] != NULL;
+        if (layers[i]->controls) m->has_controls = 1;
     }
     if (!ok) {
         em_model_free(m);
@@ -60,6 +69,7 @@ void em_model_free(em_model *m) {
     free(m->grads);
     em_tensor_release(&m->pred);
     em_tensor_release(&m->grad);
+    em_tensor_release(&m->act_buf);
     free(m);
 }
 
@@ -79,6 +89,13 @@ void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx) {
     m->hook = hook;
     m->hook_ctx = ctx;
 }
+
+void em_model_set_loss_fn(em_model *m, em_model_loss_fn fn, void *ctx) {
+    m->loss_fn = fn;
+    m->loss_ctx = ctx;
+}
+
+const em_tensor *em_model_last_prediction(const em_model *m) { return &m->pred; }
 
 em_model_phase em_model_failed_phase(const em_model *m) { return m->phase; }
 int em_model_layer_count(const em_model *m) { return m->n; }
@@ -117,6 +134,7 @@ int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y
 
 static int forward_chain(em_model *m, const em_tensor *x, int training, em_tensor *y) {
     m->phase = EM_PHASE_NONE;
+    m->activity_penalty = 0;
     em_layer_io cur = {0};
     em_tensor_view(&cur.t[0], x);
     cur.n = 1;
@@ -127,6 +145,12 @@ static int forward_chain(em_model *m, const em_tensor *x, int training, em_tenso
         if (!rc && next.n != 1) {
             em_layer_io_release(&next);
             rc = em_fail("%s: gives %d outputs; a chain of layers passes one", m->layers[i]->ops->type, next.n);
+        }
+        if (!rc && m->has_controls && m->layers[i]->controls) {
+            double penalty;
+            rc = em_layer_activity_forward(m->layers[i], &next.t[0], training, &penalty);
+            m->activity_penalty += penalty;
+            if (rc) em_layer_io_release(&next);
         }
         if (rc) {
             m->phase = EM_PHASE_FORWARD;
@@ -152,6 +176,16 @@ int em_model_backward(em_model *m, const em_tensor *dy) {
     for (int i = m->n - 1; i >= 0; i--) {
         em_layer *l = m->layers[i];
         em_layer_io din;
+        if (m->has_controls && l->controls && (l->controls->act_l1 || l->controls->act_l2)) {
+            em_tensor with_penalty = {0};
+            if (em_layer_activity_backward(l, &cur.t[0], &m->act_buf, &with_penalty)) {
+                em_layer_io_release(&cur);
+                m->phase = EM_PHASE_BACKWARD;
+                return layer_failed(m, i);
+            }
+            em_tensor_release(&cur.t[0]);
+            cur.t[0] = with_penalty;
+        }
         l->no_input_grad = i == 0;
         int rc = em_layer_call_backward(l, &cur, &din);
         l->no_input_grad = 0;
@@ -206,14 +240,24 @@ int em_model_apply(em_model *m, em_optimizer *opt, double lr) {
 
 /* Forward, loss (and its gradient when grad is wanted) and metrics of one
  * batch into r; m->pred keeps the predictions. */
-static int measure(em_model *m, const em_tensor *x, const em_tensor *y, int training, em_step_result *r) {
+static int measure(em_model *m, const em_tensor *x, const em_tensor *y, const em_tensor *sw, int training,
+                   em_step_result *r) {
     if (!m->compiled) {
         m->phase = EM_PHASE_LOSS;
         return em_fail("the model must be compiled first");
     }
     em_tensor_release(&m->pred);
     if (em_model_forward(m, x, training, &m->pred)) return -1;
-    if (em_loss_compute(m->loss, &m->pred, y, &r->loss, training ? &m->grad : NULL)) return fail_in(m, EM_PHASE_LOSS);
+    if (m->loss_fn && sw) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("sample weights need a built-in loss (a loss function gets no per-sample weights)");
+    }
+    if (m->loss_fn ? m->loss_fn(&m->pred, y, &r->loss, training ? &m->grad : NULL, m->loss_ctx)
+                   : em_loss_compute_weighted(m->loss, &m->pred, y, sw, &r->loss, training ? &m->grad : NULL))
+        return fail_in(m, EM_PHASE_LOSS);
+    /* Keras's total_loss: the weighted loss plus every regularization loss
+     * (metrics stay unweighted, as Keras 2.2.4's `metrics` are). */
+    if (m->has_controls) r->loss += m->activity_penalty + em_layers_weight_penalty(m->n, m->layers);
     for (int i = 0; i < m->nmetrics; i++)
         if (em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i])) return fail_in(m, EM_PHASE_METRIC);
     return 0;
@@ -232,20 +276,32 @@ static int sync_and_apply(em_model *m, double lr, em_step_result *r) {
 
 void em_model_set_first_row(em_model *m, int64_t first_row) { m->first_row = first_row; }
 
-static int train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+/* With a hook (MPI) every rank joins it even when its own loss is not
+ * finite, so no rank waits for one that stopped; the weight penalties'
+ * gradients are added before it, so they are reduced with the rest. */
+static int train_step(em_model *m, const em_tensor *x, const em_tensor *y, const em_tensor *sw, double lr,
+                      em_step_result *r) {
     r->applied = 0;
     em_model_zero_grads(m);
-    if (measure(m, x, y, 1, r)) return -1;
+    if (measure(m, x, y, sw, 1, r)) return -1;
     if (!isfinite(r->loss) && !m->hook) return 0;
-    if (isfinite(r->loss) && em_model_backward(m, &m->grad)) return -1;
+    if (isfinite(r->loss)) {
+        if (em_model_backward(m, &m->grad)) return -1;
+        if (m->has_controls) em_layers_add_weight_penalty_grads(m->n, m->layers);
+    }
     return sync_and_apply(m, lr, r);
+}
+
+int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+    return em_model_train_step_weighted(m, x, y, NULL, lr, r);
 }
 
 /* Every step, empty or not, takes one key of the mask stream, so that
  * all ranks (and one process) stay at the same place in it. */
-int em_model_train_step(em_model *m, const em_tensor *x, const em_tensor *y, double lr, em_step_result *r) {
+int em_model_train_step_weighted(em_model *m, const em_tensor *x, const em_tensor *y, const em_tensor *sample_weight,
+                                 double lr, em_step_result *r) {
     em_mask_step_begin(m->first_row);
-    int rc = train_step(m, x, y, lr, r);
+    int rc = train_step(m, x, y, sample_weight, lr, r);
     em_mask_step_end();
     return rc;
 }
@@ -265,5 +321,5 @@ int em_model_empty_step(em_model *m, double lr, em_step_result *r) {
 
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r) {
     r->applied = 0;
-    return measure(m, x, y, 0, r);
+    return measure(m, x, y, NULL, 0, r);
 }

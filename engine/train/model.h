@@ -9,7 +9,16 @@
  *
  *   zero grads -> forward (training) -> loss and dLoss/dPredictions ->
  *   metrics -> [loss not finite: stop, nothing applied] -> backward ->
- *   after-backward hook -> optimizer update.
+ *   regularizers' gradients -> after-backward hook -> optimizer update.
+ *
+ * Regularizers (layers/controls.h) add their penalties to the loss (both in
+ * training and evaluation, as Keras's total_loss) and their gradients to
+ * the parameters' (weights) or to the gradient flowing into a layer's output
+ * (activity); the model notes at creation whether any layer has them, so a
+ * model without them does none of this.  A custom loop calling
+ * em_model_forward / em_model_backward itself gets the activity gradients
+ * (they belong to the chain) but neither the penalties' values nor the
+ * weight penalties' gradients, which are the step's.
  *
  * Ownership: the model does not own its layers or its optimizer (the caller
  * keeps them alive longer than the model: the Lua binding anchors them in
@@ -80,6 +89,11 @@ void em_model_set_first_row(em_model *m, int64_t first_row);
  * the hook's loss is finite.  Without a hook it only zeroes the result. */
 int em_model_empty_step(em_model *m, double lr, em_step_result *r);
 
+/* The same step with one weight per sample (losses.h's
+ * em_loss_compute_weighted; NULL: unweighted). */
+int em_model_train_step_weighted(em_model *m, const em_tensor *x, const em_tensor *y, const em_tensor *sample_weight,
+                                 double lr, em_step_result *r);
+
 /* Forward (inference), loss and metrics. */
 int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_step_result *r);
 
@@ -92,6 +106,20 @@ int em_model_eval_step(em_model *m, const em_tensor *x, const em_tensor *y, em_s
  * only when r->loss is finite after the hook. */
 typedef int (*em_model_hook)(em_model *m, em_step_result *r, void *ctx);
 void em_model_set_after_backward(em_model *m, em_model_hook hook, void *ctx);
+
+/* A loss computed outside the engine (the Lua binding's compile{loss =
+ * {fn = f, grad = g}}): sets *loss and, when grad is not NULL, writes
+ * dLoss/dPredictions into grad (resized to y_pred's shape); 0 or -1 with
+ * em_fail.  Set, it replaces the compiled loss kind in every step; NULL
+ * restores it.  It cannot be combined with sample weights. */
+typedef int (*em_model_loss_fn)(const em_tensor *y_pred, const em_tensor *y_true, double *loss, em_tensor *grad,
+                                void *ctx);
+void em_model_set_loss_fn(em_model *m, em_model_loss_fn fn, void *ctx);
+
+/* The predictions of the last step's forward (a view valid until the next
+ * forward; empty before any step): what metrics computed outside the
+ * engine read. */
+const em_tensor *em_model_last_prediction(const em_model *m);
 
 /* The phase of the last failed call (EM_PHASE_NONE after a success). */
 em_model_phase em_model_failed_phase(const em_model *m);

@@ -21,19 +21,25 @@ const char *const em_optimizer_class_names[] = {"SGD", "RMSprop", "Adam"};
     {.name = "epsilon", .type = EM_OPTION_NUMBER, FIELD(epsilon), .def = 1e-7, .lo = 1e-30, .hi = HUGE_VAL,  \
      .doc = "added to the denominator (Keras's K.epsilon())"}
 
+#define CLIPS                                                                                               \
+    {.name = "clipnorm", .type = EM_OPTION_NUMBER, FIELD(clipnorm), .lo = 0, .hi = HUGE_VAL,                 \
+     .doc = "scale all gradients by clipnorm / norm when their global L2 norm is >= clipnorm (0: off)"},       \
+    {.name = "clipvalue", .type = EM_OPTION_NUMBER, FIELD(clipvalue), .lo = 0, .hi = HUGE_VAL,               \
+     .doc = "clip every gradient element to [-clipvalue, clipvalue] (0: off)"}
+
 static const em_option sgd_options[] = {
-    LR(0.01), DECAY,
+    LR(0.01), DECAY, CLIPS,
     {.name = "momentum", .type = EM_OPTION_NUMBER, FIELD(momentum), .lo = 0, .hi = HUGE_VAL,
      .doc = "velocity kept from step to step"},
     {.name = "nesterov", .type = EM_OPTION_BOOL, FIELD(nesterov), .doc = "Nesterov momentum"},
     {.name = NULL}};
 static const em_option rmsprop_options[] = {
-    LR(0.001), DECAY, EPSILON,
+    LR(0.001), DECAY, EPSILON, CLIPS,
     {.name = "rho", .type = EM_OPTION_RATE, FIELD(rho), .def = 0.9, .lo = 0, .hi = 1,
      .doc = "decay of the squared-gradient average"},
     {.name = NULL}};
 static const em_option adam_options[] = {
-    LR(0.001), DECAY, EPSILON,
+    LR(0.001), DECAY, EPSILON, CLIPS,
     {.name = "beta_1", .type = EM_OPTION_RATE, FIELD(beta_1), .def = 0.9, .lo = 0, .hi = 1,
      .doc = "decay of the first moment"},
     {.name = "beta_2", .type = EM_OPTION_RATE, FIELD(beta_2), .def = 0.999, .lo = 0, .hi = 1,
@@ -155,8 +161,41 @@ static void adam_update(float *p, const float *g, float *m, float *v, int64_t n,
     }
 }
 
+/* Keras 2.2.4 optimizers.py, Optimizer.get_gradients:
+ *   norm = K.sqrt(sum([K.sum(K.square(g)) for g in grads]))
+ *   grads = [clip_norm(g, self.clipnorm, norm) for g in grads]
+ *       (clip_norm: K.switch(K.greater_equal(n, c), g * c / n, g))
+ *   grads = [K.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+ * Sums in double; a non-finite norm leaves the gradients as they are (the
+ * comparison is false), as K.switch would. */
+static void clip_gradients(const em_opt_config *c, int n, em_tensor *const *grads) {
+    if (c->clipnorm > 0) {
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            const float *g = em_f32(grads[i]);
+            for (int64_t k = 0, len = em_numel(grads[i]); k < len; k++) sq += (double)g[k] * g[k];
+        }
+        double norm = sqrt(sq);
+        if (norm >= c->clipnorm) {
+            float scale = (float)(c->clipnorm / norm);
+            for (int i = 0; i < n; i++) {
+                float *g = em_f32(grads[i]);
+                for (int64_t k = 0, len = em_numel(grads[i]); k < len; k++) g[k] *= scale;
+            }
+        }
+    }
+    if (c->clipvalue > 0) {
+        float hi = (float)c->clipvalue, lo = -hi;
+        for (int i = 0; i < n; i++) {
+            float *g = em_f32(grads[i]);
+            for (int64_t k = 0, len = em_numel(grads[i]); k < len; k++) g[k] = g[k] < lo ? lo : g[k] > hi ? hi : g[k];
+        }
+    }
+}
+
 int em_optimizer_step(em_optimizer *o, int n, em_tensor *const *params, em_tensor *const *grads) {
     if (check_args(o, n, params, grads)) return -1;
+    if (o->cfg.clipnorm > 0 || o->cfg.clipvalue > 0) clip_gradients(&o->cfg, n, grads);
     if (!o->nslots && n > 0 && make_state(o, n, params)) return -1;
     const em_opt_config *c = &o->cfg;
     double lr = c->lr;

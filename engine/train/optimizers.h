@@ -7,7 +7,15 @@
  * State buffers (velocity / accumulators / moments) are made on the first
  * step, one per parameter slot, and checked against the parameter shapes on
  * every later step, so an optimizer cannot silently be reused on another model.
- * Updates are dense over every element, as Keras's are. */
+ * Updates are dense over every element, as Keras's are.
+ *
+ * Gradient clipping, before the update, as Keras 2.2.4's
+ * Optimizer.get_gradients (keras/optimizers.py): with clipnorm > 0 every
+ * gradient is scaled by clipnorm / norm when the GLOBAL norm
+ * norm = sqrt(sum over all gradients of sum(g^2)) is >= clipnorm (clip_norm
+ * with n = that one norm); then with clipvalue > 0 every element is clipped
+ * to [-clipvalue, clipvalue].  The gradients are clipped in place.  With both
+ * 0 (the default) nothing is computed. */
 #ifndef EMBER_OPTIMIZERS_H
 #define EMBER_OPTIMIZERS_H
 
@@ -25,6 +33,7 @@ typedef struct {
     double rho;                          /* RMSprop */
     double beta_1, beta_2;               /* Adam */
     double epsilon;                      /* RMSprop, Adam */
+    double clipnorm, clipvalue;          /* every kind; 0: off (Keras 2.2.4's get_gradients) */
 } em_opt_config;
 
 typedef struct em_optimizer {

@@ -221,9 +221,14 @@ end
 function Sequential:_step_core()
   local m = self:core_model()
   if m and not self._core_compiled then
-    local kernels = {}
-    for i, metric in ipairs(self.metrics) do kernels[i] = self:metric_kernel(metric.key) end
-    m:compile(self.loss, kernels, self.optimizer.core)
+    local kernels = {}  -- the built-in metrics; Lua ones (metric.fn) run in training.lua
+    for _, metric in ipairs(self.metrics) do
+      if not metric.fn then kernels[#kernels + 1] = self:metric_kernel(metric.key) end
+    end
+    -- a Lua loss replaces the compiled kind (which is then only a placeholder)
+    local custom = type(self.loss) == "table"
+    m:compile(custom and "mse" or self.loss, kernels, self.optimizer.core)
+    m:set_loss(custom and losses.step_function(self.loss) or nil)
     self._core_compiled = true
   end
   return m
@@ -462,8 +467,8 @@ end
 --- @api Sequential:compile(opts)
 --- Sets the optimizer, loss and metrics.
 --- @opt optimizer: "sgd", "rmsprop", "adam" or an ember.optimizers object
---- @opt loss: a loss name (see ember.losses)
---- @opt metrics: a list such as {"acc"} or {"mae"}
+--- @opt loss: a loss name (see ember.losses), or {fn = f, grad = g}: f(y_true, y_pred) -> the mean loss, g(y_true, y_pred) -> dLoss/dy_pred
+--- @opt metrics: a list such as {"acc"} or {"mae"}; an entry {name = "f1", fn = f} is a metric f(y_true, y_pred) -> number
 
 function Sequential:compile(opts)
   if type(opts) ~= "table" then
@@ -478,23 +483,54 @@ function Sequential:compile(opts)
   if opts.loss == nil then error("Sequential.compile: option 'loss' is required (e.g. \"binary_crossentropy\")", 2) end
   local ok, opt = pcall(optimizers.get, opts.optimizer, "Sequential.compile")
   if not ok then error(calls.strip_position(opt), 2) end
-  local ok2, loss = pcall(losses.get, opts.loss, "Sequential.compile")
-  if not ok2 then error(calls.strip_position(loss), 2) end
+  local okc, loss = pcall(losses.custom, opts.loss, "Sequential.compile")
+  if not okc then error(calls.strip_position(loss), 2) end
+  if not loss then
+    local ok2
+    ok2, loss = pcall(losses.get, opts.loss, "Sequential.compile")
+    if not ok2 then error(calls.strip_position(loss), 2) end
+  end
   local metrics = {}
   local given = opts.metrics or {}
   if type(given) == "string" then given = { given } end
   if type(given) ~= "table" then
     error(("Sequential.compile: option 'metrics' expected a list of names, got %s"):format(type(given)), 2)
   end
+  local taken = {}
   for _, m in ipairs(given) do
     local key = type(m) == "string" and metric_aliases[m]
-    if not key then
+    if type(m) == "table" and getmetatable(m) == nil and m.fn ~= nil then  -- a Lua metric {name = , fn = }
+      for k in pairs(m) do
+        if k ~= "name" and k ~= "fn" then
+          error(require("ember.calls").unknown_option("Sequential.compile: a metric", k, { "name", "fn" }), 2)
+        end
+      end
+      if type(m.fn) ~= "function" then
+        error(("Sequential.compile: a metric's 'fn' expected a function, got %s"):format(type(m.fn)), 2)
+      end
+      if type(m.name) ~= "string" or m.name == "" or m.name:find("^val_") or m.name == "loss" then
+        error(("Sequential.compile: a metric {name = ..., fn = ...} needs a name (a string, not 'loss' nor "
+          .. "starting with 'val_'), got %s"):format(tostring(m.name)), 2)
+      end
+      if metric_aliases[m.name] then
+        error(("Sequential.compile: metric '%s' given twice (a metric {name = ..., fn = ...} cannot take a "
+          .. "built-in metric's name)"):format(m.name), 2)
+      end
+      key = m.name
+    elseif not key then
       error(("Sequential.compile: unknown metric %s (valid: %s)%s"):format(
         type(m) == "string" and ("'" .. m .. "'") or type(m), valid_metrics,
         require("ember.calls").suggestion(m, metric_aliases)), 2)
     end
-    metrics[#metrics + 1] = { key = key, given = m }
+    if (type(m) == "table" and taken[key]) or taken[key] == "lua" then
+      error(("Sequential.compile: metric '%s' given twice"):format(key), 2)
+    end
+    taken[key] = type(m) == "table" and "lua" or true
+    metrics[#metrics + 1] = type(m) == "table" and { key = key, given = key, fn = m.fn } or { key = key, given = m }
   end
+  local nbuiltin = 0
+  for _, m in ipairs(metrics) do if not m.fn then nbuiltin = nbuiltin + 1 end end
+  if nbuiltin > 8 then error(("Sequential.compile: at most 8 built-in metrics, got %d"):format(nbuiltin), 2) end
   -- As Keras: the optimizer's accumulators belong to this compile (a layer
   -- frozen since, or another model, gets fresh ones); its iteration count stays.
   opt.core:reset_state()

@@ -106,11 +106,47 @@ local function buffers(self)
   return self._buf
 end
 
+-- A Lua metric {name = , fn = } on one batch: fn(y_true, y_pred) -> number.
+local function lua_metric(m, y_pred, y_true)
+  local ok, v = pcall(m.fn, y_true, y_pred)
+  if not ok then error(("metric '%s' raised: %s"):format(m.key, calls.strip_position(tostring(v))), 0) end
+  if type(v) ~= "number" then error(("metric '%s' must return a number, got %s"):format(m.key, type(v)), 0) end
+  return v
+end
+
 -- Metric values (list, in compile order) for predictions y on targets t.
 function M._metric_values(self, y, t)
   local values = {}
-  for i, m in ipairs(self.metrics) do values[i] = train.metric(self:metric_kernel(m.key), y, t) end
+  for i, m in ipairs(self.metrics) do
+    values[i] = m.fn and lua_metric(m, y, t) or train.metric(self:metric_kernel(m.key), y, t)
+  end
   return values
+end
+
+-- The model core's values (its built-in metrics, in order) with the Lua
+-- metrics computed on the step's predictions put in their compile places.
+local function with_lua_metrics(self, core_values, core_model, y)
+  local has = false
+  for _, m in ipairs(self.metrics) do if m.fn then has = true end end
+  if not has then return core_values end
+  local pred, out, k = core_model:prediction(), {}, 0
+  for i, m in ipairs(self.metrics) do
+    if m.fn then out[i] = lua_metric(m, pred, y) else k = k + 1; out[i] = core_values[k] end
+  end
+  return out
+end
+
+-- The loss on predictions, built-in or Lua, and its gradient: into grad
+-- for a built-in loss, returned by a Lua one (checked).
+local function loss_of(self, pred, y, grad)
+  if type(self.loss) ~= "table" then return train.loss(self.loss, pred, y, grad) end
+  local v, g = require("ember.losses").step_function(self.loss)(pred, y, grad ~= nil)
+  if grad then
+    local same = g.dtype == "float32" and #g.shape == #pred.shape
+    for i, d in ipairs(pred.shape) do same = same and g.shape[i] == d end
+    if not same then error("the loss gradient must be a float32 tensor of the predictions' shape", 0) end
+  end
+  return v, g
 end
 
 -- {key = value} from a list of metric values in compile order.
@@ -160,15 +196,20 @@ end
 -- first_row (over ranks): x's first row in the global batch, for the
 -- dropout masks (core/random.h); a rank's own batch (fit_generator,
 -- train_on_batch) gets rows of its own, rank * 2^32 on.
-function M._train_batch(self, x, y, where, who, first_row)
+-- sw: one weight per sample (M._sample_weights) or nil.
+function M._train_batch(self, x, y, where, who, first_row, sw)
   who = who or "fit"
-  if distributed() then return M._train_batch_dist(self, x, y, where, who, first_row or dist.rank() << 32) end
+  if distributed() then return M._train_batch_dist(self, x, y, where, who, first_row or dist.rank() << 32, sw) end
   self:ensure_built(x, who)
   local m = self:_step_core()
-  if not m then return M._train_batch_lua(self, x, y, where, who) end
+  if not m then
+    if sw then error(("%s: sample_weight and class_weight need a model of ember's own layers"):format(who), 0) end
+    return M._train_batch_lua(self, x, y, where, who)
+  end
   self:_check_trainable_unchanged(who)
   local values = {}
-  local loss, applied = m:train_step(x, y, self.optimizer:current_lr(who), who, values)
+  local loss, applied = m:train_step(x, y, self.optimizer:current_lr(who), who, values, first_row or 0, sw)
+  values = with_lua_metrics(self, values, m, y)
   if not applied then return M._not_finite(self, loss, values, where, who) end
   return loss, values
 end
@@ -176,7 +217,20 @@ end
 -- The same step on this rank's share of a global batch (x may have no
 -- rows: the rank still joins the all-reduce).  The returned loss and
 -- metrics are those of the whole global batch, equal on every rank.
-function M._train_batch_dist(self, x, y, where, who, first_row)
+function M._train_batch_dist(self, x, y, where, who, first_row, sw)
+  -- Keras's weighted loss divides by the mean of the nonzero weights of the
+  -- whole batch, and a Lua metric sees only this rank's rows: neither is
+  -- reduced over ranks yet, so they are refused rather than silently
+  -- giving other numbers than one process.
+  if sw then
+    error(("%s: sample_weight and class_weight are not supported over several MPI ranks yet"):format(who), 0)
+  end
+  for _, metric in ipairs(self.metrics) do
+    if metric.fn then
+      error(("%s: metric '%s' (a Lua function) is not supported over several MPI ranks yet")
+        :format(who, metric.key), 0)
+    end
+  end
   local rows = x:size(1)
   if rows > 0 or not self.built then self:ensure_built(x, who) end
   local m = self:_step_core()
@@ -209,16 +263,30 @@ function M._not_finite(self, loss, values, where, who)
     :format(who or "fit", tostring(loss), where or "this batch"), 0)
 end
 
+-- Regularizers live in the engine's model step; a model with a layer
+-- written in Lua runs the layers one by one and would drop them silently.
+local function refuse_regularizers(self, who)
+  for _, layer in ipairs(self.layers) do
+    for key in pairs(layer.config or {}) do
+      if type(key) == "string" and key:find("_regularizer$") then
+        error(("%s: layer '%s' has option '%s', but regularizers need a model of ember's own layers (this one has "
+          .. "a layer written in Lua)"):format(who, layer.name, key), 0)
+      end
+    end
+  end
+end
+
 -- The same step for models with layers written in Lua (no model core).
 function M._train_batch_lua(self, x, y, where, who)
   who = who or "fit"
+  refuse_regularizers(self, who)
   local buf = buffers(self)
   self:zero_grads()
   local pred = blame(who .. ": argument 'x'", self.forward, self, x, true)
-  local loss = blame(who .. ": argument 'y'", train.loss, self.loss, pred, y, buf.grad)
+  local loss, lua_grad = blame(who .. ": argument 'y'", loss_of, self, pred, y, buf.grad)
   if not is_finite(loss) then return M._not_finite(self, loss, M._metric_values(self, pred, y), where, who) end
   local values = M._metric_values(self, pred, y)
-  self:backward(buf.grad)
+  self:backward(lua_grad or buf.grad)
   self.optimizer:step(self)
   return loss, values
 end
@@ -228,10 +296,12 @@ function M._test_batch(self, x, y)
   local m = self:_step_core()
   if m then
     local values = {}
-    return m:eval_step(x, y, "evaluate", values), values
+    local loss = m:eval_step(x, y, "evaluate", values)
+    return loss, with_lua_metrics(self, values, m, y)
   end
+  refuse_regularizers(self, "evaluate")
   local pred = blame("evaluate: argument 'x'", self.forward, self, x, false)
-  return blame("evaluate: argument 'y'", train.loss, self.loss, pred, y), M._metric_values(self, pred, y)
+  return blame("evaluate: argument 'y'", loss_of, self, pred, y), M._metric_values(self, pred, y)
 end
 
 -- Mean loss and metrics over arrays, in batches (weighted by batch size).
@@ -369,10 +439,86 @@ local function run_training(self, who, epochs, initial_epoch, verbose, cbs, hist
   return history
 end
 
+-- Keras 2.2.4's standardize_weights (keras/engine/training_utils.py), one
+-- weight per sample: sample_weight as given ((N) or (N, 1), finite), else
+-- class_weight[class of each sample] (class: the argmax of a one-hot row,
+-- or the target itself for (N) / (N, 1) targets; every class present must
+-- have a weight), else nil (unweighted).  Both given: class_weight is
+-- ignored with a warning, as Keras.  Returns a float32 (N) tensor or nil.
+function M._sample_weights(who, y, sample_weight, class_weight, level)
+  level = (level or 1) + 1
+  local n = y:size(1)
+  if sample_weight ~= nil then
+    if not core.is_tensor(sample_weight) then
+      error(("%s: option 'sample_weight' expected a tensor (one weight per sample), got %s")
+        :format(who, type(sample_weight)), level)
+    end
+    local d = sample_weight:dim()
+    if not ((d == 1 or (d == 2 and sample_weight:size(2) == 1)) and sample_weight:size(1) == n) then
+      local dims = {}
+      for i = 1, d do dims[i] = sample_weight:size(i) end
+      error(("%s: option 'sample_weight' has shape {%s} but y has %d samples (expected shape {%d}, one weight "
+        .. "per sample)"):format(who, table.concat(dims, ", "), n, n), level)
+    end
+    local w = sample_weight:float():reshape({ n })
+    for i, v in ipairs(w:totable()) do
+      if not is_finite(v) then
+        error(("%s: option 'sample_weight' has %s at sample %d (weights must be finite)"):format(who, tostring(v), i),
+          level)
+      end
+    end
+    if class_weight ~= nil then
+      io.stderr:write(("Warning: %s: found both sample_weight and class_weight: class_weight is ignored (as Keras)\n")
+        :format(who))
+    end
+    return w
+  end
+  if class_weight == nil then return nil end
+  if type(class_weight) ~= "table" or getmetatable(class_weight) ~= nil then
+    error(("%s: option 'class_weight' expected a table {[class] = weight}, got %s"):format(who, type(class_weight)),
+      level)
+  end
+  for k, v in pairs(class_weight) do
+    if math.type(k) ~= "integer" and not (math.type(k) == "float" and k == math.floor(k)) then
+      error(("%s: option 'class_weight' has key %s; keys are class ids 0, 1, ... (as Keras's)")
+        :format(who, tostring(k)), level)
+    end
+    if type(v) ~= "number" or not is_finite(v) then
+      error(("%s: option 'class_weight' gives class %s the weight %s; weights must be finite numbers")
+        :format(who, tostring(k), tostring(v)), level)
+    end
+  end
+  if y:dim() > 2 then
+    error(("%s: option 'class_weight' is not supported for 3+ dimensional targets (as Keras); give sample_weight")
+      :format(who), level)
+  end
+  local classes
+  if y:dim() == 2 and y:size(2) > 1 then
+    classes = y:argmax(2):reshape({ n }):totable()
+    for i, c in ipairs(classes) do classes[i] = c - 1 end  -- argmax is 1-based, class ids 0-based
+  else
+    classes = y:reshape({ n }):totable()
+  end
+  local weights, missing = {}, {}
+  for i, c in ipairs(classes) do
+    local key = math.tointeger(c)
+    local wv = key and class_weight[key]
+    if wv == nil then missing[#missing + 1] = tostring(key or c) else weights[i] = wv end
+  end
+  if #missing > 0 then
+    local seen, list = {}, {}
+    for _, c in ipairs(missing) do if not seen[c] then seen[c] = true; list[#list + 1] = c end end
+    error(("%s: option 'class_weight' must give every class in the data a weight (as Keras); missing: %s")
+      :format(who, table.concat(list, ", ")), level)
+  end
+  if n == 0 then return core.zeros({ 0 }) end
+  return core.tensor(weights)
+end
+
 -- fit's training and validation arrays: validation_data as given, or the
 -- last validation_split fraction of x, y (Keras: taken before any
 -- shuffling).  Errors are raised at fit's caller.
-local function split_validation(x, y, opts)
+local function split_validation(x, y, opts, sw)
   local split = opts.validation_split or 0
   if type(split) ~= "number" or split < 0 or split >= 1 then
     error(("fit: option 'validation_split' must be a number in [0, 1), got %s"):format(tostring(split)), 3)
@@ -384,14 +530,15 @@ local function split_validation(x, y, opts)
     end
     check_xy("fit: validation_data", vd[1], vd[2], 3)
     if vd[1]:size(1) == 0 then error("fit: option 'validation_data' holds no samples", 3) end
-    return x, y, vd[1], vd[2]
+    return x, y, vd[1], vd[2], sw
   elseif split > 0 then
     local n = x:size(1)
     local split_at = math.floor(n * (1 - split))
     return train.rows(x, 1, split_at), train.rows(y, 1, split_at),
-      train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at)
+      train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at),
+      sw and train.rows(sw, 1, split_at)
   end
-  return x, y, nil, nil
+  return x, y, nil, nil, sw
 end
 
 -- fit(x, y, {epochs = 1, batch_size = 32, verbose = 1, callbacks, validation_split = 0,
@@ -408,11 +555,14 @@ end
 --- @opt validation_data: {x_val, y_val}
 --- @opt shuffle = true: shuffle the samples each epoch
 --- @opt initial_epoch = 0: epoch to start from
+--- @opt sample_weight: a tensor of one weight per sample, multiplying each sample's loss (Keras 2.2.4)
+--- @opt class_weight: {[class id] = weight} (class ids 0-based), the weight of each sample by its class
 
 function M.fit(self, x, y, opts)
   local who = "fit"
   opts = check_opts(who, opts, { epochs = true, batch_size = true, verbose = true, callbacks = true,
-    validation_split = true, validation_data = true, shuffle = true, initial_epoch = true })
+    validation_split = true, validation_data = true, shuffle = true, initial_epoch = true,
+    sample_weight = true, class_weight = true })
   require_compiled(self, who)
   check_xy(who, x, y)
   local epochs = check_int_opt(who, opts, "epochs", 1, 0)
@@ -425,8 +575,9 @@ function M.fit(self, x, y, opts)
     error(("fit: option 'shuffle' expected true or false, got %s"):format(type(shuffle) == "string"
       and ("'" .. shuffle .. "'") or type(shuffle)), 2)
   end
-  local x_val, y_val
-  x, y, x_val, y_val = split_validation(x, y, opts)
+  local x_val, y_val, sw
+  sw = M._sample_weights(who, y, opts.sample_weight, opts.class_weight, 2)
+  x, y, x_val, y_val, sw = split_validation(x, y, opts, sw)
   -- int32 labels become float32 once here, not in every batch's loss call
   if y.dtype ~= "float32" then y = y:float() end
   if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
@@ -457,8 +608,12 @@ function M.fit(self, x, y, opts)
       if distributed() then lo, mine = share(count) end
       train.gather_rows(x, idx, first + lo, mine, buf.x)
       train.gather_rows(y, idx, first + lo, mine, buf.y)
+      if sw then
+        buf.w = buf.w or core.zeros { 0 }
+        train.gather_rows(sw, idx, first + lo, mine, buf.w)
+      end
       local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-      local loss, values = M._train_batch(self, buf.x, buf.y, where, who, lo)
+      local loss, values = M._train_batch(self, buf.x, buf.y, where, who, lo, sw and buf.w)
       add_batch(totals, loss, values, count)
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = batch, count
@@ -571,15 +726,19 @@ end
 
 -- One optimizer step on exactly this batch -> loss, {metric = value}.
 -- Over ranks each rank passes its own share of the batch.
---- @api Sequential:train_on_batch(x, y) -> number
+--- @api Sequential:train_on_batch(x, y[, opts]) -> number
 --- One optimizer step on exactly this batch; returns the loss (and metrics).
 --- @arg x: input batch
 --- @arg y: target batch
+--- @opt sample_weight: a tensor of one weight per sample (as fit's)
+--- @opt class_weight: {[class id] = weight} (as fit's)
 
-function M.train_on_batch(self, x, y)
+function M.train_on_batch(self, x, y, opts)
+  opts = check_opts("train_on_batch", opts, { sample_weight = true, class_weight = true })
   require_compiled(self, "train_on_batch")
   check_xy("train_on_batch", x, y)
-  local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch", "train_on_batch")
+  local sw = M._sample_weights("train_on_batch", y, opts.sample_weight, opts.class_weight, 2)
+  local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch", "train_on_batch", nil, sw)
   if not ok then error((calls.strip_position(tostring(loss)):gsub("^fit: ", "train_on_batch: ")), 2) end
   return loss, metrics_by_key(self, values)
 end

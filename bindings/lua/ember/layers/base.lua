@@ -84,6 +84,50 @@ function base.declared_options(type_name, extra)
   return set
 end
 
+-- Keras's initializer / regularizer options each layer type takes, and the
+-- parameter (by its Keras name) each one sets.  Read by base.define and
+-- handed to the core (engine/layers/controls.h); unset, nothing is added.
+local CONTROLS = {}
+do
+  local dense = {
+    kernel_initializer = "kernel", bias_initializer = "bias",
+    kernel_regularizer = "kernel", bias_regularizer = "bias", activity_regularizer = true,
+  }
+  local rnn = {
+    kernel_initializer = "kernel", recurrent_initializer = "recurrent_kernel", bias_initializer = "bias",
+    kernel_regularizer = "kernel", recurrent_regularizer = "recurrent_kernel", bias_regularizer = "bias",
+    activity_regularizer = true,
+  }
+  CONTROLS.Dense, CONTROLS.Conv1D = dense, dense
+  CONTROLS.SimpleRNN, CONTROLS.LSTM, CONTROLS.GRU = rnn, rnn, rnn
+  CONTROLS.Embedding = { embeddings_initializer = "embeddings", embeddings_regularizer = "embeddings",
+    activity_regularizer = true }
+end
+base.CONTROLS = CONTROLS
+
+-- The controls in config onto the new core; errors name the layer and option.
+local function apply_controls(type_name, controls, config, core_layer)
+  local keys = {}
+  for key in pairs(controls) do if config[key] ~= nil then keys[#keys + 1] = key end end
+  table.sort(keys)  -- the same order every time: the draws follow it
+  for _, key in ipairs(keys) do
+    local v, param = config[key], controls[key]
+    if key:find("_initializer$") then
+      local name, a, b, err = require("ember.initializers")._resolve(v)
+      if not name then error(("%s: option '%s': %s"):format(type_name, key, err), 0) end
+      if name == "orthogonal" and param == "bias" then
+        error(("%s: option '%s' cannot be orthogonal (a bias is 1-D; orthogonal needs a matrix)")
+          :format(type_name, key), 0)
+      end
+      core_layer:set_initializer(param, name, a, b)
+    else
+      local l1, l2, err = require("ember.regularizers")._resolve(v)
+      if not l1 then error(("%s: option '%s': %s"):format(type_name, key, err), 0) end
+      if l1 > 0 or l2 > 0 then core_layer:set_regularizer(param ~= true and param or nil, l1, l2) end
+    end
+  end
+end
+
 -- base.define(type_name, spec) -> constructor
 --   spec.positional: names of positional arguments, e.g. {"units"}
 --   spec.options:    set of accepted option names (input_shape, name,
@@ -96,6 +140,8 @@ function base.define(type_name, spec)
   local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true }
   for _, k in ipairs(spec.positional or {}) do allowed[k] = true end
   for k in pairs(spec.options or {}) do allowed[k] = true end
+  local controls = CONTROLS[type_name] or {}
+  for k in pairs(controls) do allowed[k] = true end
   local function constructor(...)
     local config = collect_args(type_name, spec.positional or {}, ...)
     for key in pairs(config) do
@@ -135,8 +181,15 @@ function base.define(type_name, spec)
       input_shape = config.input_shape,
       built = false,
     }, spec.class or Layer)
-    local ok, core_or_err, extra = pcall(spec.make_core, config)
+    local core_config = config
+    if next(controls) then  -- the C constructor reads only its declared options
+      core_config = {}
+      for k, v in pairs(config) do if not controls[k] then core_config[k] = v end end
+    end
+    local ok, core_or_err, extra = pcall(spec.make_core, core_config)
     if not ok then error(calls.strip_position(core_or_err), 2) end
+    local cok, cerr = pcall(apply_controls, type_name, controls, config, core_or_err)
+    if not cok then error(calls.strip_position(cerr), 2) end
     layer.core = core_or_err
     layer.name = config.name or next_name(type_name)
     if spec.init then spec.init(layer, extra) end

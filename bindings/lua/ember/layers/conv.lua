@@ -15,6 +15,11 @@ local maker, options = base.core_constructor, base.declared_options
 --- @arg filters: output channels
 --- @arg kernel_size: window length
 --- @options layer:Conv1D
+--- @opt kernel_initializer = "glorot_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt bias_initializer = "zeros": the bias's initializer
+--- @opt kernel_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the kernel
+--- @opt bias_regularizer: a penalty on the bias
+--- @opt activity_regularizer: a penalty on the layer's output
 
 conv.Conv1D = base.define("Conv1D", {
   positional = { "filters", "kernel_size" },

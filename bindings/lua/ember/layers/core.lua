@@ -15,6 +15,11 @@ local maker, options = base.core_constructor, base.declared_options
 --- @arg units: output size
 --- @opt input_dim: Keras's shortcut for input_shape = {input_dim}
 --- @options layer:Dense
+--- @opt kernel_initializer = "glorot_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt bias_initializer = "zeros": the bias's initializer
+--- @opt kernel_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the kernel
+--- @opt bias_regularizer: a penalty on the bias
+--- @opt activity_regularizer: a penalty on the layer's output
 
 M.Dense = base.define("Dense", {
   positional = { "units" },
@@ -36,6 +41,9 @@ M.Dense = base.define("Dense", {
 --- @arg input_dim: vocabulary size
 --- @arg output_dim: vector size
 --- @options layer:Embedding
+--- @opt embeddings_initializer = "random_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt embeddings_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the embeddings
+--- @opt activity_regularizer: a penalty on the layer's output
 
 M.Embedding = base.define("Embedding", {
   positional = { "input_dim", "output_dim" },

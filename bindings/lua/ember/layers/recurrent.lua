@@ -17,6 +17,13 @@ local options = base.declared_options
 --- Fully connected recurrent layer: h_t = activation(x_t W + h_{t-1} U + b).
 --- @arg units: size of the state and output
 --- @options layer:SimpleRNN
+--- @opt kernel_initializer = "glorot_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt recurrent_initializer = "orthogonal": the recurrent kernel's initializer
+--- @opt bias_initializer = "zeros": the bias's initializer
+--- @opt kernel_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the kernel
+--- @opt recurrent_regularizer: a penalty on the recurrent kernel
+--- @opt bias_regularizer: a penalty on the bias
+--- @opt activity_regularizer: a penalty on the layer's output
 
 M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
@@ -28,6 +35,13 @@ M.SimpleRNN = base.define("SimpleRNN", {
 --- Long short-term memory layer (Keras 2's LSTM, gate order i, f, c, o).
 --- @arg units: size of the state and output
 --- @options layer:LSTM
+--- @opt kernel_initializer = "glorot_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt recurrent_initializer = "orthogonal": the recurrent kernel's initializer
+--- @opt bias_initializer = "zeros": the bias's initializer
+--- @opt kernel_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the kernel
+--- @opt recurrent_regularizer: a penalty on the recurrent kernel
+--- @opt bias_regularizer: a penalty on the bias
+--- @opt activity_regularizer: a penalty on the layer's output
 
 M.LSTM = base.define("LSTM", {
   positional = { "units" },
@@ -39,6 +53,13 @@ M.LSTM = base.define("LSTM", {
 --- Gated recurrent unit layer (Keras 2's GRU, gate order z, r, h).
 --- @arg units: size of the state and output
 --- @options layer:GRU
+--- @opt kernel_initializer = "glorot_uniform": a Keras initializer name or ember.initializers.X{...}
+--- @opt recurrent_initializer = "orthogonal": the recurrent kernel's initializer
+--- @opt bias_initializer = "zeros": the bias's initializer
+--- @opt kernel_regularizer: ember.regularizers.l1(x), l2(x) or l1_l2{...}: a penalty on the kernel
+--- @opt recurrent_regularizer: a penalty on the recurrent kernel
+--- @opt bias_regularizer: a penalty on the bias
+--- @opt activity_regularizer: a penalty on the layer's output
 
 M.GRU = base.define("GRU", {
   positional = { "units" },
@@ -65,6 +86,13 @@ M.Bidirectional = base.define("Bidirectional", {
     end
     if config.merge_mode ~= nil and type(config.merge_mode) ~= "string" then
       error(("Bidirectional: option 'merge_mode' expected a string, got %s"):format(type(config.merge_mode)), 0)
+    end
+    for _, key in ipairs({ "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+      "activity_regularizer" }) do
+      if layer.config[key] ~= nil then  -- the model step sees only the wrapper's parameters
+        error(("Bidirectional: the wrapped %s has option '%s'; regularizers inside Bidirectional are not "
+          .. "supported yet"):format(layer.type, key), 0)
+      end
     end
     local copy = {}
     for k, v in pairs(layer.config) do copy[k] = v end
