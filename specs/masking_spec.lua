@@ -328,3 +328,79 @@ describe("gradients with masks", function()
     assert.is_true(gradcheck.check(m, x, { check_input = false }))
   end)
 end)
+
+describe("the loss over a masked output (sequence labelling, Keras 2.2's masked objective)", function()
+  local function model()
+    ember.seed(8)
+    local m = ember.Sequential { L.Embedding(V, D, { mask_zero = true }), L.LSTM(4, { return_sequences = true }),
+      L.TimeDistributed(L.Dense(3, { activation = "softmax" })) }
+    m:compile { optimizer = ember.optimizers.SGD { lr = 0.5 }, loss = "sparse_categorical_crossentropy",
+      metrics = { "acc" } }
+    return m
+  end
+  local x = padded(SEQS, false)
+  local function labels(fill)  -- class ids at real steps; `fill` at the padding
+    local rows = {}
+    for i, s in ipairs(SEQS) do
+      rows[i] = {}
+      for t = 1, LEN do rows[i][t] = t <= #s and s[t] % 3 or fill end
+    end
+    return ember.tensor(rows, { dtype = "int32" })
+  end
+
+  it("loss and accuracy cover the unmasked steps only", function()
+    local m = model()
+    local y = labels(2)
+    local p = m:predict(x)
+    local total, n, correct = 0, 0, 0
+    for i, s in ipairs(SEQS) do
+      for t = 1, #s do
+        local cls = s[t] % 3
+        total = total - math.log(p:get(i, t, cls + 1))
+        local best = 1
+        for c = 2, 3 do if p:get(i, t, c) > p:get(i, t, best) then best = c end end
+        correct = correct + (best == cls + 1 and 1 or 0)
+        n = n + 1
+      end
+    end
+    local loss, metrics = m:evaluate(x, y, { verbose = 0, batch_size = 4 })
+    assert.is_true(math.abs(loss - total / n) < 1e-5, ("evaluate %.6f, by hand %.6f"):format(loss, total / n))
+    local acc = metrics.acc or metrics[1]
+    assert.is_true(math.abs(acc - correct / n) < 1e-6, ("acc %s, by hand %s"):format(tostring(acc), correct / n))
+  end)
+
+  it("the targets at padded steps change nothing in training", function()
+    local a, b = model(), model()
+    a:train_on_batch(x, labels(0))
+    b:train_on_batch(x, labels(2))
+    local wa, wb = a:get_weights(), b:get_weights()
+    for i = 1, #wa do assert.are.equal(0, max_abs_diff(wa[i], wb[i])) end
+    -- while without a mask they do
+    ember.seed(8)
+    local c = ember.Sequential { L.Embedding(V, D), L.LSTM(4, { return_sequences = true }),
+      L.TimeDistributed(L.Dense(3, { activation = "softmax" })) }
+    c:compile { optimizer = ember.optimizers.SGD { lr = 0.5 }, loss = "sparse_categorical_crossentropy" }
+    local d = ember.Sequential { L.Embedding(V, D), L.LSTM(4, { return_sequences = true }),
+      L.TimeDistributed(L.Dense(3, { activation = "softmax" })) }
+    d:compile { optimizer = ember.optimizers.SGD { lr = 0.5 }, loss = "sparse_categorical_crossentropy" }
+    d:set_weights(c:get_weights())
+    c:train_on_batch(x, labels(0))
+    d:train_on_batch(x, labels(2))
+    assert.is_true(max_abs_diff(c:get_weights()[1], d:get_weights()[1]) > 0)
+  end)
+
+  it("a masked sequence-labelling model learns", function()
+    local m = model()
+    m:compile { optimizer = ember.optimizers.RMSprop { lr = 0.05 }, loss = "sparse_categorical_crossentropy" }
+    local h = m:fit(x, labels(0), { epochs = 30, verbose = 0 })
+    assert.is_true(h.history.loss[30] < 0.5 * h.history.loss[1],
+      ("loss %.3f -> %.3f"):format(h.history.loss[1], h.history.loss[30]))
+  end)
+
+  it("targets that do not fit the output are still an error naming 'y'", function()
+    local m = model()
+    local ok, err = pcall(m.evaluate, m, x, ember.zeros({ 4, 5 }, { dtype = "int32" }), { verbose = 0 })
+    assert.is_false(ok)
+    assert.matches("argument 'y'", err)
+  end)
+end)

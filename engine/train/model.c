@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "masked_loss.h"
 
 struct em_model {
     int n;
@@ -24,6 +25,8 @@ struct em_model {
     em_tensor **params, **grads;  /* capacity n * EM_MAX_PARAMS */
     em_tensor pred;      /* the last forward's output (a view) */
     em_tensor grad;      /* dLoss/dPredictions, reused */
+    em_tensor out_mask;  /* the mask the last forward's output carries (a view), or empty */
+    em_masked_buffers masked;  /* loss and metrics over the unmasked steps (masked_loss.h) */
 };
 
 em_model *em_model_new(int n, em_layer *const *layers, const char *const *names) {
@@ -58,6 +61,9 @@ void em_model_free(em_model *m) {
     free(m->grads);
     em_tensor_release(&m->pred);
     em_tensor_release(&m->grad);
+    em_tensor_release(&m->out_mask);
+    em_tensor *mb[] = {&m->masked.pred, &m->masked.truth, &m->masked.grad, &m->masked.tmp};
+    for (size_t i = 0; i < sizeof mb / sizeof mb[0]; i++) em_tensor_release(mb[i]);
     free(m);
 }
 
@@ -103,6 +109,7 @@ static int fail_in(em_model *m, em_model_phase phase) {
  * travels on to the next, which takes it, hands it on or refuses it. */
 int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y) {
     m->phase = EM_PHASE_NONE;
+    em_tensor_release(&m->out_mask);
     em_layer_io cur = {0};
     em_tensor_view(&cur.t[0], x);
     cur.n = 1;
@@ -122,6 +129,8 @@ int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y
     }
     *y = cur.t[0];  /* the view moves to the caller */
     cur.t[0] = (em_tensor){0};
+    em_tensor_release(&m->out_mask);
+    if (cur.mask.storage) em_tensor_view(&m->out_mask, &cur.mask);  /* the loss honours it (masked_loss.h) */
     em_layer_io_release(&cur);
     return 0;
 }
@@ -198,9 +207,15 @@ static int measure(em_model *m, const em_tensor *x, const em_tensor *y, int trai
     }
     em_tensor_release(&m->pred);
     if (em_model_forward(m, x, training, &m->pred)) return -1;
-    if (em_loss_compute(m->loss, &m->pred, y, &r->loss, training ? &m->grad : NULL)) return fail_in(m, EM_PHASE_LOSS);
+    int masked = m->out_mask.storage ? em_masked_gather(&m->masked, &m->pred, y, &m->out_mask) : 0;
+    if (masked < 0) return fail_in(m, EM_PHASE_LOSS);
+    if (masked ? em_masked_loss(&m->masked, m->loss, &m->pred, &m->out_mask, &r->loss, training ? &m->grad : NULL)
+               : em_loss_compute(m->loss, &m->pred, y, &r->loss, training ? &m->grad : NULL))
+        return fail_in(m, EM_PHASE_LOSS);
     for (int i = 0; i < m->nmetrics; i++)
-        if (em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i])) return fail_in(m, EM_PHASE_METRIC);
+        if (masked ? em_masked_metric(&m->masked, m->metrics[i], &r->metrics[i])
+                   : em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i]))
+            return fail_in(m, EM_PHASE_METRIC);
     return 0;
 }
 

@@ -11,6 +11,10 @@
  *   metrics -> [loss not finite: stop, nothing applied] -> backward ->
  *   after-backward hook -> optimizer update.
  *
+ * When the chain's output carries a mask (Embedding mask_zero or Masking,
+ * then return_sequences layers), the loss and the metrics cover the
+ * unmasked timesteps only, as Keras 2.2 (masked_loss.h).
+ *
  * Ownership: the model does not own its layers or its optimizer (the caller
  * keeps them alive longer than the model: the Lua binding anchors them in
  * the model's userdata); it owns its buffers and copies of the layer names.
