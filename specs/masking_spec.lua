@@ -404,3 +404,23 @@ describe("the loss over a masked output (sequence labelling, Keras 2.2's masked 
     assert.matches("argument 'y'", err)
   end)
 end)
+
+describe("masked training repeats bit for bit", function()
+  it("on 1 and 2 threads (blocks of rows, as without a mask)", function()
+    local saved = ember.num_threads()
+    local function train(threads)
+      ember.set_num_threads(threads)
+      ember.seed(13)
+      local m = ember.Sequential { L.Embedding(V, D, { mask_zero = true }),
+        L.Bidirectional(L.LSTM(4, { return_sequences = true })), L.GRU(3), L.Dense(1) }
+      m:compile { optimizer = "rmsprop", loss = "mse" }
+      local seqs = {}
+      for i = 1, 40 do seqs[i] = SEQS[(i - 1) % #SEQS + 1] end
+      m:fit(padded(seqs, true), ember.randn { 40, 1 }, { epochs = 2, batch_size = 40, verbose = 0 })
+      return m:get_weights()
+    end
+    local a, b = train(1), train(2)
+    ember.set_num_threads(saved)
+    for i = 1, #a do assert.are.equal(0, max_abs_diff(a[i], b[i])) end
+  end)
+end)
