@@ -18,7 +18,7 @@ describe("layer protocol (C)", function()
     end
     assert.equal("Dense: rc 0, mask passed on yes\n" ..
       "Flatten: rc -1, Flatten: cannot take a mask (a layer before it, e.g. Embedding with mask_zero, makes one)\n" ..
-      "LSTM: rc -1, refused by name\n" ..
+      "LSTM: rc 0, output mask consumed\n" ..
       "Dense with two inputs: rc -1, Dense: takes one input tensor, got 2\n" ..
       "Add2: rc 0, y[0] 3\n" ..
       "Add2 backward: rc 0, 2 gradients\n" ..

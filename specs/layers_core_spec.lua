@@ -150,7 +150,7 @@ describe("Embedding", function()
     assert.error_matches(function() L.Embedding(10, 2, { input_length = 5 }):build({ ember.None, 6 }) end,
       "Embedding: input_length is 5 but the input has shape {None,6}")
     assert.error_matches(function() L.Embedding(0, 2) end, "Embedding: option 'input_dim' must be in")
-    assert.error_matches(function() L.Embedding(10, 2, { mask_zero = true }) end, "mask_zero")
+    assert.error_matches(function() L.Embedding(10, 2, { mask_zero = "yes" }) end, "Embedding: option 'mask_zero'")
   end)
 
   it("accepts integral float ids", function()

@@ -115,7 +115,7 @@ describe("model core (C)", function()
   it("runs the after-backward hook between backward and the update; a failing hook or a NaN loss applies nothing",
     function()
       local sources = "specs/c/model_step_test.c engine/train/model.c engine/train/losses.c engine/train/metrics.c "
-        .. "engine/train/optimizers.c engine/layers/options.c engine/layers/dense.c engine/layers/layer.c "
+        .. "engine/train/masked_loss.c engine/train/optimizers.c engine/layers/options.c engine/layers/dense.c engine/layers/layer.c "
         .. "engine/layers/layer_util.c "
         .. "engine/ops/activations.c engine/core/names.c engine/layers/initializers.c engine/layers/controls.c engine/ops/gemm.c engine/core/tensor.c "
         .. "engine/core/bigalloc.c engine/core/error.c engine/core/random.c engine/core/parallel.c "

@@ -207,8 +207,25 @@ static void bidir_destroy(em_layer *l) {
     free(b);
 }
 
+/* With a mask both halves honour it (the backward half reads it reversed,
+ * with its input: Keras hands the same mask to both); the output keeps it
+ * with return_sequences, as Keras's Bidirectional.compute_mask. */
+static int bidir_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
+    bidir *b = l->self;
+    if (in->n != 1) return em_fail("Bidirectional: takes one input tensor, got %d", in->n);
+    em_rnn_set_mask(b->fwd, &in->mask);
+    em_rnn_set_mask(b->bwd, &in->mask);
+    int rc = em_layer_forward(l, &in->t[0], training, &out->t[0]);
+    em_rnn_set_mask(b->fwd, NULL);
+    em_rnn_set_mask(b->bwd, NULL);
+    if (rc) return -1;
+    out->n = 1;
+    if (in->mask.storage && b->seq) em_tensor_view(&out->mask, &in->mask);
+    return 0;
+}
+
 static const em_layer_ops bidir_ops = {.type = "Bidirectional", .build = bidir_build, .forward = bidir_forward,
-    .backward = bidir_backward, .destroy = bidir_destroy, .flags = 0};
+    .backward = bidir_backward, .destroy = bidir_destroy, .flags = EM_LAYER_TAKES_MASK, .call = bidir_call};
 
 em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_mode mode) {
     const em_rnn_config *cf = em_rnn_layer_config(forward), *cb = em_rnn_layer_config(backward);

@@ -32,6 +32,9 @@ extern const em_option em_dense_options[], em_embedding_options[], em_dropout_op
 em_layer *em_dense_new(int64_t units, em_activation activation, int use_bias);
 /* input_length 0: not given. */
 em_layer *em_embedding_new(int64_t input_dim, int64_t output_dim, int64_t input_length);
+/* The same from a whole config: with mask_zero the layer's em_layer_call
+ * output carries the mask ids != 0 (input of rank 2 only). */
+em_layer *em_embedding_from_config(const em_embedding_config *c);
 em_layer *em_flatten_new(void);
 em_layer *em_dropout_new(double rate);
 em_layer *em_activation_layer_new(em_activation activation);

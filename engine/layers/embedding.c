@@ -23,7 +23,7 @@ const em_option em_embedding_options[] = {
      .doc = "the size of each embedding vector"},
     {.name = "input_length", .type = EM_OPTION_INT, FIELD(input_length), .lo = 1, .hi = INT32_MAX,
      .doc = "the length of the sequences, when fixed (0: not given)"},
-    {.name = "mask_zero", .type = EM_OPTION_BOOL, FIELD(mask_zero), .doc = "id 0 is padding (not supported yet)"},
+    {.name = "mask_zero", .type = EM_OPTION_BOOL, FIELD(mask_zero), .doc = "id 0 is padding: the layer makes a mask (ids != 0) that the layers after it honour or refuse (Keras 2)"},
     {.name = NULL}};
 #undef FIELD
 
@@ -33,6 +33,8 @@ typedef struct {
     em_tensor y;
     em_tensor buf;  /* contiguous copy of a strided float input or gradient (reused) */
     int have_ids;
+    int mask_zero;
+    em_tensor mask;  /* (batch, time) 1 where the id is not 0 (mask_zero) */
 } embedding;
 
 static int embedding_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
@@ -43,6 +45,9 @@ static int embedding_build(em_layer *l, int ndim, const int64_t *in, int *out_nd
                        em_shape_str(buf, sizeof buf, ndim, in));
     if (e->input_length > 0 && ndim == 2 && in[1] >= 0 && in[1] != e->input_length)
         return em_fail("Embedding: input_length is %lld but the input has shape %s", (long long)e->input_length,
+                       em_shape_str(buf, sizeof buf, ndim, in));
+    if (e->mask_zero && ndim != 2)
+        return em_fail("Embedding: mask_zero needs an input of rank 2 (batch, time), got shape %s",
                        em_shape_str(buf, sizeof buf, ndim, in));
     int64_t eshape[2] = {e->input_dim, e->output_dim};
     if (em_layer_add_param(l, "embeddings", 2, eshape)) return -1;
@@ -146,11 +151,34 @@ static void embedding_destroy(em_layer *l) {
     em_tensor_release(&e->ids);
     em_tensor_release(&e->y);
     em_tensor_release(&e->buf);
+    em_tensor_release(&e->mask);
     free(e);
 }
 
+/* Keras 2: with mask_zero the output carries the mask ids != 0; an incoming
+ * mask is refused (ids come from the data, not from a masking layer). */
+static int embedding_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
+    embedding *e = l->self;
+    if (in->n != 1) return em_fail("Embedding: takes one input tensor, got %d", in->n);
+    if (in->mask.storage)
+        return em_fail("Embedding: cannot take a mask (a layer before it, e.g. Masking, makes one)");
+    if (em_layer_forward(l, &in->t[0], training, &out->t[0])) return -1;
+    out->n = 1;
+    if (!e->mask_zero) return 0;
+    const em_tensor *ids = &e->ids;  /* contiguous (batch, time), as checked by build */
+    if (em_tensor_reuse(&e->mask, EM_FLOAT32, 2, ids->shape, NULL)) {
+        em_layer_io_release(out);
+        return -1;
+    }
+    const int32_t *id = em_i32(ids);
+    float *m = em_f32(&e->mask);
+    for (int64_t i = 0, n = em_numel(ids); i < n; i++) m[i] = id[i] != 0;
+    em_tensor_view(&out->mask, &e->mask);
+    return 0;
+}
+
 static const em_layer_ops embedding_ops = {.type = "Embedding", .build = embedding_build, .forward = embedding_forward,
-    .backward = embedding_backward, .destroy = embedding_destroy, .flags = 0};
+    .backward = embedding_backward, .destroy = embedding_destroy, .flags = 0, .call = embedding_call};
 
 em_layer *em_embedding_new(int64_t input_dim, int64_t output_dim, int64_t input_length) {
     if (input_dim < 1 || input_dim > INT32_MAX) {
@@ -166,5 +194,11 @@ em_layer *em_embedding_new(int64_t input_dim, int64_t output_dim, int64_t input_
     e->input_length = input_length;
     em_layer *l = em_layer_new(&embedding_ops, e);
     if (!l) free(e);
+    return l;
+}
+
+em_layer *em_embedding_from_config(const em_embedding_config *c) {
+    em_layer *l = em_embedding_new(c->input_dim, c->output_dim, c->input_length);
+    if (l) ((embedding *)l->self)->mask_zero = c->mask_zero != 0;
     return l;
 }

@@ -15,6 +15,9 @@ typedef struct {
     int have_forward;
     int64_t batch, t_in, chans;
     em_pool_buffers buf; /* y and argmax {batch, chans} */
+    em_tensor mask_in;   /* average: the (batch, time) mask of this call (a view), or empty */
+    int masked;          /* the last forward averaged over unmasked steps only */
+    em_tensor wts;       /* (batch, time) m / count of unmasked steps: each step's weight in the mean */
 } gpool1d;
 
 static int gpool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_t *out) {
@@ -28,6 +31,42 @@ static int gpool_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, 
     out[0] = in[0];
     out[1] = in[2];
     return 0;
+}
+
+/* Keras 2.2 GlobalAveragePooling1D with a mask: sum(x * m) / sum(m) over
+ * time.  A sample with every step masked gives 0 (Keras divides 0 by 0). */
+static int masked_weights(gpool1d *s, const em_tensor *mask) {
+    int64_t B = s->batch, T = s->t_in, shape[2] = {B, T};
+    if (mask->dtype != EM_FLOAT32 || mask->ndim != 2 || mask->shape[0] != B || mask->shape[1] != T) {
+        char got[160];
+        return em_fail("%s: expected a float32 mask of shape {%lld,%lld} (batch, time), got %s %s", s->type,
+                       (long long)B, (long long)T, em_dtype_name(mask->dtype),
+                       em_tensor_shape_str(mask, got, sizeof got));
+    }
+    if (em_tensor_reuse(&s->wts, EM_FLOAT32, 2, shape, NULL)) return -1;
+    const float *m = em_f32(mask);
+    float *w = em_f32(&s->wts);
+    for (int64_t b = 0; b < B; b++) {
+        float count = 0.0f;
+        for (int64_t t = 0; t < T; t++) count += m[b * mask->strides[0] + t * mask->strides[1]] != 0.0f;
+        float inv = count > 0.0f ? 1.0f / count : 0.0f;
+        for (int64_t t = 0; t < T; t++) w[b * T + t] = (m[b * mask->strides[0] + t * mask->strides[1]] != 0.0f) * inv;
+    }
+    return 0;
+}
+
+static void masked_average(gpool1d *s, const float *x, float *y) {
+    int64_t C = s->chans, T = s->t_in;
+    const float *w = em_f32(&s->wts);
+    for (int64_t b = 0; b < s->batch; b++) {
+        float *o = y + b * C;
+        memset(o, 0, sizeof(float) * (size_t)C);
+        for (int64_t t = 0; t < T; t++) {
+            const float *row = x + (b * T + t) * C;
+            float wt = w[b * T + t];
+            for (int64_t c = 0; c < C; c++) o[c] += wt * row[c];
+        }
+    }
 }
 
 /* Each sample is one window over all its timesteps. */
@@ -52,7 +91,10 @@ static int gpool_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     if (s->is_max && em_tensor_reuse(&s->buf.argmax, EM_INT32, 2, shape, x)) return -1;
     const float *xp = em_pool_contiguous(&s->buf.xbuf, x);
     if (!xp) return -1;
-    pool_samples(s, xp, em_f32(&s->buf.y), s->is_max ? em_i32(&s->buf.argmax) : NULL);
+    s->masked = s->mask_in.storage != NULL;
+    if (s->masked && masked_weights(s, &s->mask_in)) return -1;
+    if (s->masked) masked_average(s, xp, em_f32(&s->buf.y));
+    else pool_samples(s, xp, em_f32(&s->buf.y), s->is_max ? em_i32(&s->buf.argmax) : NULL);
     s->have_forward = 1;
     em_tensor_view(y, &s->buf.y);
     return 0;
@@ -80,6 +122,11 @@ static int gpool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
         const int32_t *arg = em_i32(&s->buf.argmax);
         for (int64_t b = 0; b < s->batch; b++)
             for (int64_t c = 0; c < C; c++) d[(b * T + arg[b * C + c]) * C + c] = g[b * C + c];
+    } else if (s->masked) {
+        const float *w = em_f32(&s->wts);
+        for (int64_t b = 0; b < s->batch; b++)
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t c = 0; c < C; c++) d[(b * T + t) * C + c] = g[b * C + c] * w[b * T + t];
     } else {
         float inv = 1.0f / (float)T;
         for (int64_t b = 0; b < s->batch; b++)
@@ -93,13 +140,27 @@ static int gpool_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
 static void gpool_destroy(em_layer *l) {
     gpool1d *s = l->self;
     em_pool_buffers_release(&s->buf);
+    em_tensor_release(&s->mask_in);
+    em_tensor_release(&s->wts);
     free(s);
+}
+
+/* The average honours a mask and consumes it (Keras: no output mask). */
+static int gavg_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
+    gpool1d *s = l->self;
+    if (in->n != 1) return em_fail("%s: takes one input tensor, got %d", s->type, in->n);
+    if (in->mask.storage) em_tensor_view(&s->mask_in, &in->mask);
+    int rc = em_layer_forward(l, &in->t[0], training, &out->t[0]);
+    em_tensor_release(&s->mask_in);
+    if (rc) return -1;
+    out->n = 1;
+    return 0;
 }
 
 static const em_layer_ops gmax_ops = {.type = "GlobalMaxPooling1D", .build = gpool_build, .forward = gpool_forward,
     .backward = gpool_backward, .destroy = gpool_destroy, .flags = 0};
 static const em_layer_ops gavg_ops = {.type = "GlobalAveragePooling1D", .build = gpool_build, .forward = gpool_forward,
-    .backward = gpool_backward, .destroy = gpool_destroy, .flags = 0};
+    .backward = gpool_backward, .destroy = gpool_destroy, .flags = EM_LAYER_TAKES_MASK, .call = gavg_call};
 
 static em_layer *gpool_new(const em_layer_ops *ops, int is_max) {
     gpool1d *s = calloc(1, sizeof *s);

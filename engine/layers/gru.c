@@ -90,9 +90,13 @@ static int gru_prepare_forward(em_layer *l) {
 
 static void gru_forward_block(em_layer *l, const em_rnn_block *k) {
     gru *g = l->self;
+    int64_t BU = k->nb * g->rnn.cfg.units;
+    float *hs = em_rnn_region(&g->rnn.hs, k, g->rnn.time + 1, g->rnn.cfg.units);
     for (int64_t s = 0; s < g->rnn.time; s++) {
         if (g->rnn.cfg.reset_after) gru_step_reset_after(l, g, k, s);
         else gru_step_reset_before(l, g, k, s);
+        const float *m = em_rnn_step_mask(&g->rnn, k, s);
+        if (m) em_rnn_mask_blend(m, hs + (s + 1) * BU, hs + s * BU, k->nb, g->rnn.cfg.units);
     }
 }
 
@@ -180,10 +184,14 @@ static void gru_backward_block(em_layer *l, const em_rnn_block *k, const em_tens
     em_rnn *r = &g->rnn;
     int64_t T = r->time, U = r->cfg.units, GU = 3 * U;
     float *dh = em_f32(&r->dh) + k->b0 * U, *dh_prev = em_f32(&r->dh2) + k->b0 * U;
+    float *carry = r->masked ? em_rnn_carry(r, k, 0) : NULL;
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, k, dy, s, dh);
+        const float *m = em_rnn_step_mask(r, k, s);
+        if (m) em_rnn_mask_split(m, dh, carry, k->nb, U);
         if (r->cfg.reset_after) gru_back_reset_after(l, g, k, s, dh, dh_prev);
         else gru_back_reset_before(l, g, k, s, dh, dh_prev);
+        if (m) for (int64_t j = 0; j < k->nb * U; j++) dh_prev[j] += carry[j];
         float *t = dh;
         dh = dh_prev;
         dh_prev = t;
@@ -222,7 +230,8 @@ static void gru_destroy(em_layer *l) {
 }
 
 static const em_layer_ops gru_ops = {.type = "GRU", .build = em_rnn_build, .forward = gru_forward,
-    .backward = gru_backward, .destroy = gru_destroy, .flags = EM_LAYER_RECURRENT};
+    .backward = gru_backward, .destroy = gru_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
+    .call = em_rnn_call};
 
 em_layer *em_gru_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c->reset_after ? 2 : 1, em_gru_options, c);

@@ -77,6 +77,11 @@ static void lstm_forward_block(em_layer *l, const em_rnn_block *k) {
             if (fast) lstm_row_forward_fast(U, z + b * GU, cp, cn, a, h);
             else lstm_row_forward(&r->cfg, U, z + b * GU, cp, cn, a, h);
         }
+        const float *m = em_rnn_step_mask(r, k, s);
+        if (m) {  /* ac keeps a(c_new): backward differentiates the update itself */
+            em_rnn_mask_blend(m, cs + (s + 1) * BU, cs + s * BU, nb, U);
+            em_rnn_mask_blend(m, hs + (s + 1) * BU, hs + s * BU, nb, U);
+        }
     }
 }
 
@@ -129,14 +134,28 @@ static void lstm_backward_block(em_layer *l, const em_rnn_block *k, const em_ten
     float *dz = em_rnn_region(&r->dz, k, T, GU), *dh = em_f32(&r->dh) + k->b0 * U, *dc = em_f32(&st->dc) + k->b0 * U;
     memset(dc, 0, sizeof(float) * (size_t)BU);
     int fast = lstm_default_activations(&r->cfg);
+    float *carry_h = r->masked ? em_rnn_carry(r, k, 0) : NULL, *carry_c = r->masked ? em_rnn_carry(r, k, 1) : NULL;
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, k, dy, s, dh);
+        const float *m = em_rnn_step_mask(r, k, s);
+        if (m) {
+            em_rnn_mask_split(m, dh, carry_h, nb, U);
+            em_rnn_mask_split(m, dc, carry_c, nb, U);
+        }
         for (int64_t b = 0; b < nb; b++) {
             const float *z = zx + (s * nb + b) * GU, *cp = cs + s * BU + b * U, *a = ac + s * BU + b * U;
             if (fast) lstm_row_backward_fast(U, z, cp, a, dh + b * U, dc + b * U, dz + (s * nb + b) * GU);
             else lstm_row_backward(&r->cfg, U, z, cp, a, dh + b * U, dc + b * U, dz + (s * nb + b) * GU);
         }
-        if (s > 0) em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 0.0f);
+        if (m) {  /* the carried parts go straight to the previous states */
+            for (int64_t j = 0; j < BU; j++) dc[j] += carry_c[j];
+            if (s > 0) {
+                memcpy(dh, carry_h, sizeof(float) * (size_t)BU);
+                em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 1.0f);
+            }
+        } else if (s > 0) {
+            em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 0.0f);
+        }
     }
     if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, GU, 0, 4, 1);
 }
@@ -162,7 +181,8 @@ static void lstm_destroy(em_layer *l) {
 }
 
 static const em_layer_ops lstm_ops = {.type = "LSTM", .build = em_rnn_build, .forward = lstm_forward,
-    .backward = lstm_backward, .destroy = lstm_destroy, .flags = EM_LAYER_RECURRENT};
+    .backward = lstm_backward, .destroy = lstm_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
+    .call = em_rnn_call};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, 1, em_lstm_options, c);

@@ -58,6 +58,14 @@ const em_rnn_config *em_rnn_layer_config(const em_layer *l);
  * order.  l must be a built SimpleRNN, LSTM or GRU. */
 int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training);
 
+/* The mask the NEXT forward of l (a SimpleRNN, LSTM or GRU) honours: a
+ * (batch, time) float32 tensor, nonzero = a real step (Keras 2.2: a masked
+ * step keeps the previous state and repeats the previous output); NULL or
+ * an empty tensor: none.  l keeps a view until em_rnn_set_mask(l, NULL);
+ * Bidirectional sets it on both halves (the go_backwards half reads it
+ * reversed, as its input). */
+int em_rnn_set_mask(em_layer *l, const em_tensor *mask);
+
 /* Blocks of batch rows a recurrent layer splits a batch of B into (the
  * unit of parallel work; depends on B only, see recurrent_cell.h). */
 int64_t em_rnn_block_count(int64_t batch);

@@ -40,7 +40,8 @@ em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates,
 
 void em_rnn_release(em_rnn *r) {
     em_tensor *bufs[] = {&r->x_tm, &r->in_mask, &r->rec_mask, &r->zx, &r->hs, &r->dz, &r->dh, &r->dh2, &r->urec_t,
-                         &r->step_tmp, &r->scratch, &r->dx_tm, &r->partials, &r->y, &r->dx};
+                         &r->step_tmp, &r->scratch, &r->dx_tm, &r->partials, &r->y, &r->dx, &r->mask_in,
+                         &r->smask, &r->carry};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
 }
 
@@ -196,6 +197,18 @@ static int prepare_forward(em_rnn *r, const em_tensor *x, int training) {
         em_tensor_reuse(&r->scratch, EM_FLOAT32, 1, s_scr, NULL) ||
         em_tensor_reuse(&r->y, EM_FLOAT32, r->cfg.return_sequences ? 3 : 2, s_y, NULL))
         return -1;
+    r->masked = 0;
+    if (r->mask_in.storage) {
+        const em_tensor *m = &r->mask_in;
+        if (m->dtype != EM_FLOAT32 || m->ndim != 2 || m->shape[0] != B || m->shape[1] != T) {
+            char got[160];
+            return em_fail("%s: expected a float32 mask of shape {%lld,%lld} (batch, time), got %s %s", r->type,
+                           (long long)B, (long long)T, em_dtype_name(m->dtype), em_tensor_shape_str(m, got, sizeof got));
+        }
+        int64_t s_tb[1] = {T * B};
+        if (em_tensor_reuse(&r->smask, EM_FLOAT32, 1, s_tb, NULL)) return -1;
+        r->masked = 1;
+    }
     r->batch = B;
     r->time = T;
     r->block_rows = em_rnn_block_rows(B);
@@ -226,6 +239,15 @@ static void block_copy_input(em_rnn *r, const em_rnn_block *k, const em_tensor *
         }
     }
     memset(em_rnn_region(&r->hs, k, T + 1, r->cfg.units), 0, sizeof(float) * (size_t)(nb * r->cfg.units));
+    if (r->masked) {  /* the block's (T, nb) step masks, 0 or 1, in processing order */
+        const em_tensor *m = &r->mask_in;
+        const float *mp = em_f32(m);
+        float *sm = em_f32(&r->smask) + T * k->b0;
+        for (int64_t s = 0; s < T; s++) {
+            int64_t t = r->cfg.go_backwards ? T - 1 - s : s;
+            for (int64_t i = 0; i < nb; i++) sm[s * nb + i] = mp[(k->b0 + i) * m->strides[0] + t * m->strides[1]] != 0.0f;
+        }
+    }
 }
 
 /* zx of the block = its inputs (per-gate masked) @ W + input bias: one GEMM
@@ -297,6 +319,48 @@ int em_rnn_forward(em_layer *l, const em_rnn_cell_ops *cell, const em_tensor *x,
     return 0;
 }
 
+/* ---- masks ---------------------------------------------------------------------- */
+
+int em_rnn_set_mask(em_layer *l, const em_tensor *mask) {
+    if (!em_rnn_layer_config(l)) return em_fail("%s: not a recurrent cell layer; it cannot take a mask", l->ops->type);
+    em_rnn *r = l->self;
+    if (mask && mask->storage) em_tensor_view(&r->mask_in, mask);
+    else em_tensor_release(&r->mask_in);
+    return 0;
+}
+
+int em_rnn_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
+    em_rnn *r = l->self;
+    if (in->n != 1) return em_fail("%s: takes one input tensor, got %d", l->ops->type, in->n);
+    em_rnn_set_mask(l, &in->mask);
+    int rc = em_layer_forward(l, &in->t[0], training, &out->t[0]);
+    em_rnn_set_mask(l, NULL);  /* the step masks of this forward stay in smask for backward */
+    if (rc) return -1;
+    out->n = 1;
+    if (in->mask.storage && r->cfg.return_sequences) em_tensor_view(&out->mask, &in->mask);
+    return 0;
+}
+
+void em_rnn_mask_blend(const float *m, float *next, const float *prev, int64_t nb, int64_t U) {
+    for (int64_t i = 0; i < nb; i++) {
+        float keep = m[i], old = 1.0f - keep;
+        float *n = next + i * U;
+        const float *p = prev + i * U;
+        for (int64_t j = 0; j < U; j++) n[j] = keep * n[j] + old * p[j];
+    }
+}
+
+void em_rnn_mask_split(const float *m, float *d, float *carry, int64_t nb, int64_t U) {
+    for (int64_t i = 0; i < nb; i++) {
+        float keep = m[i], old = 1.0f - keep;
+        float *dr = d + i * U, *c = carry + i * U;
+        for (int64_t j = 0; j < U; j++) {
+            c[j] = old * dr[j];
+            dr[j] *= keep;
+        }
+    }
+}
+
 /* ---- backward ----------------------------------------------------------------- */
 
 /* Checks dy, sizes the pass's buffers, transposes the recurrent kernel. */
@@ -319,6 +383,8 @@ static int prepare_backward(em_layer *l, em_rnn *r, const em_tensor *dy) {
         em_tensor_reuse(&r->partials, EM_FLOAT32, 3, s_part, NULL) ||
         em_tensor_reuse(&r->dx_tm, EM_FLOAT32, 3, s_tbf, NULL) || em_tensor_reuse(&r->dx, EM_FLOAT32, 3, s_btf, NULL))
         return -1;
+    int64_t s_carry[3] = {2, B, U};
+    if (r->masked && em_tensor_reuse(&r->carry, EM_FLOAT32, 3, s_carry, NULL)) return -1;
     const float *u = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *ut = em_f32(&r->urec_t);
     for (int64_t j = 0; j < U; j++)

@@ -57,6 +57,11 @@ typedef struct em_rnn {
     em_tensor dx_tm;     /* (T, B, F) */
     em_tensor partials;  /* (blocks, F + U + bias_rows, G*U) each block's weight gradients */
     em_tensor y, dx;     /* outputs handed back as views */
+    /* Masking (see "Masks" below). */
+    em_tensor mask_in;   /* (B, T) mask for the next forward (a view, set by em_rnn_set_mask), or empty */
+    int masked;          /* the last forward honoured a mask */
+    em_tensor smask;     /* (T, B) 0/1 per step and row in processing order, block-major */
+    em_tensor carry;     /* (2, B, U) the running gradients that skip masked steps (h, then c) */
 } em_rnn;
 
 /* One block of rows of the current batch. */
@@ -134,6 +139,35 @@ void em_rnn_recurrent_dh(em_rnn *r, const em_rnn_block *k, const float *dr, int6
  * (T*nb, U); masked = 0 when H already carries its mask. */
 void em_rnn_recurrent_kernel_grad(em_rnn *r, const em_rnn_block *k, const float *h, const float *dr, int64_t ldr,
                                   int g0, int g1, int masked);
+
+/* Masks (Keras 2.2's K.rnn).  A masked step keeps the previous states and
+ * outputs the previous output: each cell computes the step for every row,
+ * then blends state = m*new + (1-m)*old with the row's 0/1 mask m (one
+ * multiply-add per element, no per-row branch).  Backward splits each
+ * running state gradient d into m*d (what flows through the step's
+ * update) and (1-m)*d (the carry, straight to the previous state), so a
+ * masked step's gates get no gradient and its input a zero one.  Without
+ * a mask em_rnn_step_mask is NULL and the cells skip all of it. */
+
+/* Block k's 0/1 mask of processing step s (nb floats), NULL without a mask. */
+static inline const float *em_rnn_step_mask(const em_rnn *r, const em_rnn_block *k, int64_t s) {
+    return r->masked ? em_f32(&r->smask) + r->time * k->b0 + s * k->nb : NULL;
+}
+
+/* next (nb, U) = m*next + (1-m)*prev, row by row. */
+void em_rnn_mask_blend(const float *m, float *next, const float *prev, int64_t nb, int64_t U);
+
+/* carry (nb, U) = (1-m)*d, then d *= m. */
+void em_rnn_mask_split(const float *m, float *d, float *carry, int64_t nb, int64_t U);
+
+/* Block k's rows of the carry buffer for the state of index which (0 h, 1 c). */
+static inline float *em_rnn_carry(const em_rnn *r, const em_rnn_block *k, int which) {
+    return em_f32(&r->carry) + (which * r->batch + k->b0) * r->cfg.units;
+}
+
+/* The call hook of the cells (layer.h): honours the io's mask and hands it
+ * on with return_sequences (Keras: the output mask is the input mask). */
+int em_rnn_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out);
 
 /* Column sums of m (rows x n, row stride ld) added into out. */
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld);

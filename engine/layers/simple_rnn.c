@@ -18,6 +18,8 @@ static void srnn_forward_block(em_layer *l, const em_rnn_block *k) {
         float *z = zx + s * BU;
         if (s > 0) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 1, z, U, 1.0f);
         em_act_forward(r->cfg.activation, hs + (s + 1) * BU, z, 1, BU);
+        const float *m = em_rnn_step_mask(r, k, s);
+        if (m) em_rnn_mask_blend(m, hs + (s + 1) * BU, hs + s * BU, nb, U);
     }
 }
 
@@ -26,10 +28,18 @@ static void srnn_backward_block(em_layer *l, const em_rnn_block *k, const em_ten
     int64_t nb = k->nb, T = r->time, U = r->cfg.units, BU = nb * U;
     const float *hs = em_rnn_region(&r->hs, k, T + 1, U);
     float *dz = em_rnn_region(&r->dz, k, T, U), *dh = em_f32(&r->dh) + k->b0 * U;
+    float *carry = r->masked ? em_rnn_carry(r, k, 0) : NULL;
     for (int64_t s = T - 1; s >= 0; s--) {
         em_rnn_add_dy(r, k, dy, s, dh);
+        const float *m = em_rnn_step_mask(r, k, s);
+        if (m) em_rnn_mask_split(m, dh, carry, nb, U);
         em_act_backward(r->cfg.activation, dz + s * BU, dh, hs + (s + 1) * BU, 1, BU);
-        if (s > 0) em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 0.0f);
+        if (s > 0 && m) {  /* dh_prev = carry + dz.U^T */
+            memcpy(dh, carry, sizeof(float) * (size_t)BU);
+            em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 1.0f);
+        } else if (s > 0) {
+            em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 0.0f);
+        }
     }
     /* step 0 sees h = 0: its rows of hs contribute nothing but are harmless */
     if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, U, 0, 1, 1);
@@ -52,7 +62,8 @@ static void srnn_destroy(em_layer *l) {
 }
 
 static const em_layer_ops simple_rnn_ops = {.type = "SimpleRNN", .build = em_rnn_build, .forward = srnn_forward,
-    .backward = srnn_backward, .destroy = srnn_destroy, .flags = EM_LAYER_RECURRENT};
+    .backward = srnn_backward, .destroy = srnn_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
+    .call = em_rnn_call};
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, 1, em_simple_rnn_options, c);

@@ -9,6 +9,7 @@
 #include "../core/error.h"
 #include "../core/random.h"
 #include "../layers/controls.h"
+#include "masked_loss.h"
 
 struct em_model {
     int n;
@@ -34,6 +35,8 @@ struct em_model {
     int has_controls;
     double activity_penalty;  /* of the last forward */
     em_tensor act_buf;        /* a gradient plus an activity penalty's */
+    em_tensor out_mask;  /* the mask the last forward's output carries (a view), or empty */
+    em_masked_buffers masked;  /* loss and metrics over the unmasked steps (masked_loss.h) */
 };
 
 em_model *em_model_new(int n, em_layer *const *layers, const char *const *names) {
@@ -70,6 +73,9 @@ void em_model_free(em_model *m) {
     em_tensor_release(&m->pred);
     em_tensor_release(&m->grad);
     em_tensor_release(&m->act_buf);
+    em_tensor_release(&m->out_mask);
+    em_tensor *mb[] = {&m->masked.pred, &m->masked.truth, &m->masked.grad, &m->masked.tmp};
+    for (size_t i = 0; i < sizeof mb / sizeof mb[0]; i++) em_tensor_release(mb[i]);
     free(m);
 }
 
@@ -135,6 +141,7 @@ int em_model_forward(em_model *m, const em_tensor *x, int training, em_tensor *y
 static int forward_chain(em_model *m, const em_tensor *x, int training, em_tensor *y) {
     m->phase = EM_PHASE_NONE;
     m->activity_penalty = 0;
+    em_tensor_release(&m->out_mask);
     em_layer_io cur = {0};
     em_tensor_view(&cur.t[0], x);
     cur.n = 1;
@@ -160,6 +167,8 @@ static int forward_chain(em_model *m, const em_tensor *x, int training, em_tenso
     }
     *y = cur.t[0];  /* the view moves to the caller */
     cur.t[0] = (em_tensor){0};
+    em_tensor_release(&m->out_mask);
+    if (cur.mask.storage) em_tensor_view(&m->out_mask, &cur.mask);  /* the loss honours it (masked_loss.h) */
     em_layer_io_release(&cur);
     return 0;
 }
@@ -252,14 +261,25 @@ static int measure(em_model *m, const em_tensor *x, const em_tensor *y, const em
         m->phase = EM_PHASE_LOSS;
         return em_fail("sample weights need a built-in loss (a loss function gets no per-sample weights)");
     }
-    if (m->loss_fn ? m->loss_fn(&m->pred, y, &r->loss, training ? &m->grad : NULL, m->loss_ctx)
-                   : em_loss_compute_weighted(m->loss, &m->pred, y, sw, &r->loss, training ? &m->grad : NULL))
-        return fail_in(m, EM_PHASE_LOSS);
-    /* Keras's total_loss: the weighted loss plus every regularization loss
-     * (metrics stay unweighted, as Keras 2.2.4's `metrics` are). */
+    int masked = m->out_mask.storage ? em_masked_gather(&m->masked, &m->pred, y, &m->out_mask) : 0;
+    if (masked < 0) return fail_in(m, EM_PHASE_LOSS);
+    if (masked && (sw || m->loss_fn)) {
+        m->phase = EM_PHASE_LOSS;
+        return em_fail("a masked output (mask_zero or Masking up to the last layer) takes neither sample weights "
+                       "nor a Lua loss yet");
+    }
+    int rc = masked      ? em_masked_loss(&m->masked, m->loss, &m->pred, &m->out_mask, &r->loss,
+                                          training ? &m->grad : NULL)
+             : m->loss_fn ? m->loss_fn(&m->pred, y, &r->loss, training ? &m->grad : NULL, m->loss_ctx)
+                          : em_loss_compute_weighted(m->loss, &m->pred, y, sw, &r->loss, training ? &m->grad : NULL);
+    if (rc) return fail_in(m, EM_PHASE_LOSS);
+    /* Keras's total_loss: the (weighted or masked) loss plus every
+     * regularization loss (metrics stay unweighted, as Keras 2.2.4's are). */
     if (m->has_controls) r->loss += m->activity_penalty + em_layers_weight_penalty(m->n, m->layers);
     for (int i = 0; i < m->nmetrics; i++)
-        if (em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i])) return fail_in(m, EM_PHASE_METRIC);
+        if (masked ? em_masked_metric(&m->masked, m->metrics[i], &r->metrics[i])
+                   : em_metric_compute(m->metrics[i], &m->pred, y, &r->metrics[i]))
+            return fail_in(m, EM_PHASE_METRIC);
     return 0;
 }
 

@@ -20,6 +20,10 @@
  * (they belong to the chain) but neither the penalties' values nor the
  * weight penalties' gradients, which are the step's.
  *
+ * When the chain's output carries a mask (Embedding mask_zero or Masking,
+ * then return_sequences layers), the loss and the metrics cover the
+ * unmasked timesteps only, as Keras 2.2 (masked_loss.h).
+ *
  * Ownership: the model does not own its layers or its optimizer (the caller
  * keeps them alive longer than the model: the Lua binding anchors them in
  * the model's userdata); it owns its buffers and copies of the layer names.

@@ -174,6 +174,7 @@ function Sequential:chain()
   local cores, names = {}, {}
   for i, layer in ipairs(self.layers) do
     if layer.core == nil or layer.forward ~= base.Layer.forward or layer.backward ~= base.Layer.backward then
+      self:_refuse_lost_mask(layer)
       self._chain = false
       return nil
     end
@@ -181,6 +182,17 @@ function Sequential:chain()
   end
   self._chain = { cores = cores, names = names }
   return self._chain
+end
+
+-- Masks travel only through the engine's chain: with a custom (Lua) layer
+-- the layers run one by one and a mask would be silently dropped.
+function Sequential:_refuse_lost_mask(custom)
+  for _, layer in ipairs(self.layers) do
+    if layer.type == "Masking" or (layer.type == "Embedding" and layer.config.mask_zero) then
+      error(("Sequential: %s (%s) makes a mask, which only flows between Ember's built-in layers; %s is a custom "
+        .. "layer"):format(layer.name, layer.type, tostring(custom.name or custom.type or "a layer")), 0)
+    end
+  end
 end
 
 -- The engine's model core over the layers' cores (nil when a layer is not a

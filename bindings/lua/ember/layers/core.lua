@@ -87,4 +87,44 @@ M.Activation = base.define("Activation", {
   make_core = maker(core.layers.Activation),
 })
 
+--- @api ember.layers.Masking([opts]) -> Layer
+--- Marks the timesteps whose features all equal mask_value as padding (Keras 2's Masking).
+--- Input (batch, time, features); the masked steps' features become 0 and the layers after
+--- it get the mask: recurrent layers skip those steps, GlobalAveragePooling1D ignores them,
+--- Dense, Dropout, Activation and TimeDistributed pass the mask on, and a layer that cannot
+--- take a mask (Flatten, Conv1D, pooling) raises an error naming it.
+--- @options layer:Masking
+
+M.Masking = base.define("Masking", {
+  options = options("Masking"),
+  make_core = maker(core.layers.Masking),
+})
+
+--- @api ember.layers.TimeDistributed(layer[, opts]) -> Layer
+--- Applies a layer to every timestep of a (batch, time, ...) input (Keras 2's TimeDistributed).
+--- The weights are the wrapped layer's (saved as time_distributed_1/kernel, as Keras names
+--- them); a mask passes through. With return_sequences recurrent layers below and a loss
+--- over every timestep it labels sequences.
+--- @arg layer: a layer that maps one timestep, e.g. ember.layers.Dense(10), not built nor wrapped yet
+
+M.TimeDistributed = base.define("TimeDistributed", {
+  positional = { "layer" },
+  make_core = function(config)
+    local layer = config.layer
+    if not base.is_layer(layer) or layer.core == nil then
+      error(("TimeDistributed: argument 'layer' expected a layer, got %s")
+        :format(base.is_layer(layer) and layer.type or type(layer)), 0)
+    end
+    if layer.built or layer.core:is_built() then
+      error(("TimeDistributed: argument 'layer' (%s) is already built; wrap a new layer"):format(layer.name), 0)
+    end
+    if layer.input_shape ~= nil and config.input_shape == nil then
+      error(("TimeDistributed: give input_shape (with the time dimension) to the TimeDistributed layer, "
+        .. "not to the wrapped %s"):format(layer.name), 0)
+    end
+    return maker(core.layers.TimeDistributed)(layer.core), layer
+  end,
+  init = function(self, inner) self.layer = inner end,
+})
+
 return M
