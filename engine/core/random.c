@@ -3,7 +3,7 @@
 #include <math.h>
 #include <time.h>
 
-static uint64_t state[4];
+static em_rng global;  /* the one seeded generator */
 static int seeded;
 static int have_spare;
 static double spare;
@@ -23,8 +23,7 @@ static int64_t step_first_row;
 static int in_step;
 
 void em_seed(uint64_t seed) {
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++) state[i] = splitmix64(&x);
+    em_rng_seed(&global, seed);
     seeded = 1;
     have_spare = 0;
     uint64_t y = seed ^ 0x6d61736b73747265ULL;  /* "maskstre": apart from the generator's states */
@@ -34,17 +33,11 @@ void em_seed(uint64_t seed) {
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
+static uint64_t rng_next(em_rng *r);
+
 uint64_t em_rand_u64(void) {
     if (!seeded) em_seed((uint64_t)time(NULL) ^ (uint64_t)clock());
-    uint64_t result = rotl(state[1] * 5, 7) * 9;
-    uint64_t t = state[1] << 17;
-    state[2] ^= state[0];
-    state[3] ^= state[1];
-    state[1] ^= state[2];
-    state[0] ^= state[3];
-    state[2] ^= t;
-    state[3] = rotl(state[3], 45);
-    return result;
+    return rng_next(&global);
 }
 
 float em_rand_uniform(void) { return (float)(em_rand_u64() >> 40) * (1.0f / 16777216.0f); }
@@ -114,6 +107,7 @@ void em_rng_seed(em_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
 }
 
+/* xoshiro256** (Blackman & Vigna), for the global generator and private ones. */
 static uint64_t rng_next(em_rng *r) {
     uint64_t *st = r->s;
     uint64_t result = rotl(st[1] * 5, 7) * 9;
