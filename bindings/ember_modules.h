@@ -13,6 +13,7 @@
  *   lua_tensor_shape.c     views and shape ops: narrow, transpose, cat, ...
  *   lua_io.c               ember.save / ember.load (.npy, .npz)
  *   lua_h5.c               Keras HDF5 weight files (core.h5_save / core.h5_load)
+ *   lua_json.c             JSON text -> Lua values (core.json_decode; ember.json is its face)
  *   lua_layer.c            the generic core-layer userdata, ember.None
  *   lua_layers_*.c         layer constructors (core.layers table, made by
  *                          ember_open_layers in lua_ember.c)
@@ -37,6 +38,7 @@ void ember_open_tensor_matmul(lua_State *L);
 void ember_open_tensor_shape(lua_State *L);
 void ember_open_io(lua_State *L);
 void ember_open_h5(lua_State *L);
+void ember_open_json(lua_State *L);
 void ember_open_layer(lua_State *L);
 void ember_open_layers(lua_State *L);            /* lua_ember.c: the four below */
 void ember_open_layers_core(lua_State *L);       /* Dense, Embedding, Flatten, Dropout, Activation */

@@ -103,6 +103,7 @@ int luaopen_ember_core(lua_State *L) {
     ember_open_tensor_shape(L);
     ember_open_io(L);
     ember_open_h5(L);
+    ember_open_json(L);
     ember_open_layer(L);
     ember_open_layers(L);
     ember_open_train(L);

@@ -137,6 +137,38 @@ static int l_opt_lr(lua_State *L) {
     return 1;
 }
 
+/* opt:get_state() -> iterations, {s1 copies}, {s2 copies} (s2 empty but
+ * for Adam; both empty before the first step). */
+static int l_opt_get_state(lua_State *L) {
+    em_optimizer *o = ember_check_optimizer(L, 1, "get_state", "self");
+    lua_pushinteger(L, (lua_Integer)o->iterations);
+    for (int list = 0; list < 2; list++) {
+        em_tensor *slots = list == 0 ? o->s1 : o->s2;
+        lua_createtable(L, slots ? o->nslots : 0, 0);
+        for (int i = 0; slots && i < o->nslots; i++) {
+            em_tensor *t = lt_new(L);
+            if (em_tensor_clone(t, &slots[i])) return lt_raise(L);
+            lua_rawseti(L, -2, i + 1);
+        }
+    }
+    return 3;
+}
+
+/* opt:set_state(iterations, s1, s2): the whole state at once (copies). */
+static int l_opt_set_state(lua_State *L) {
+    em_optimizer *o = ember_check_optimizer(L, 1, "set_state", "self");
+    int64_t iterations = lt_check_int(L, 2, "set_state", "iterations", 0, INT64_MAX);
+    lua_settop(L, 4);
+    int n1, n2;
+    em_tensor **s1 = tensor_list(L, 3, "set_state", "s1", &n1);
+    em_tensor **s2 = tensor_list(L, 4, "set_state", "s2", &n2);
+    if (o->kind == EM_OPT_ADAM ? n2 != n1 : n2 != 0)
+        return luaL_error(L, "set_state: %d first-slot tensors but %d second-slot ones", n1, n2);
+    if (em_optimizer_set_state(o, iterations, n1, (const em_tensor *const *)s1, (const em_tensor *const *)s2))
+        return lt_raise(L);
+    return 0;
+}
+
 static int l_opt_iterations(lua_State *L) {
     lua_pushinteger(L, ember_check_optimizer(L, 1, "iterations", "self")->iterations);
     return 1;
@@ -228,6 +260,7 @@ static void push_names(lua_State *L, const char *const *names, const char *field
 void ember_open_train(lua_State *L) {
     static const luaL_Reg opt_methods[] = {{"step", l_opt_step}, {"iterations", l_opt_iterations},
                                                 {"lr", l_opt_lr}, {"reset_state", l_opt_reset_state},
+                                                {"get_state", l_opt_get_state}, {"set_state", l_opt_set_state},
                                                 {NULL, NULL}};
     luaL_newmetatable(L, OPTIMIZER_MT);
     lua_pushcfunction(L, opt_gc);

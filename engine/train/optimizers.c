@@ -86,6 +86,42 @@ static void free_state(em_optimizer *o) {
 
 void em_optimizer_reset_state(em_optimizer *o) { free_state(o); }
 
+int em_optimizer_set_state(em_optimizer *o, int64_t iterations, int n, const em_tensor *const *s1,
+                           const em_tensor *const *s2) {
+    const char *who = em_optimizer_class_names[o->kind];
+    int need2 = o->kind == EM_OPT_ADAM;
+    if (iterations < 0) return em_fail("%s.set_state: iterations must be >= 0, got %lld", who, (long long)iterations);
+    if (n < 0) return em_fail("%s.set_state: negative slot count", who);
+    if (n > 0 && need2 && !s2) return em_fail("%s.set_state: Adam needs both moment lists", who);
+    for (int i = 0; i < n; i++) {
+        if (s1[i]->dtype != EM_FLOAT32 || (need2 && (s2[i]->dtype != EM_FLOAT32 || !em_same_shape(s1[i], s2[i]))))
+            return em_fail("%s.set_state: slot %d: expected float32 tensors of one shape", who, i + 1);
+    }
+    em_optimizer fresh = {.kind = o->kind, .cfg = o->cfg};
+    if (n > 0) {
+        fresh.s1 = calloc((size_t)n, sizeof(em_tensor));
+        fresh.s2 = need2 ? calloc((size_t)n, sizeof(em_tensor)) : NULL;
+        if (!fresh.s1 || (need2 && !fresh.s2)) {
+            free(fresh.s1);
+            free(fresh.s2);
+            return em_fail("%s.set_state: out of memory", who);
+        }
+        fresh.nslots = n;
+        for (int i = 0; i < n; i++) {
+            if (em_tensor_clone(&fresh.s1[i], s1[i]) || (need2 && em_tensor_clone(&fresh.s2[i], s2[i]))) {
+                free_state(&fresh);
+                return -1;
+            }
+        }
+    }
+    free_state(o);
+    o->s1 = fresh.s1;
+    o->s2 = fresh.s2;
+    o->nslots = fresh.nslots;
+    o->iterations = iterations;
+    return 0;
+}
+
 void em_optimizer_free(em_optimizer *o) {
     if (!o) return;
     free_state(o);

@@ -62,6 +62,13 @@ void em_optimizer_free(em_optimizer *o);
  * same optimizer (its accumulators belong to the training function). */
 void em_optimizer_reset_state(em_optimizer *o);
 
+/* Replaces the whole state: the iteration count and n slots (s2 only for
+ * Adam; n == 0 leaves no slots, as a fresh optimizer).  The tensors are
+ * copied (float32, contiguous); on any failure the state is unchanged.
+ * Used to resume training from a saved model (ember.load_model). */
+int em_optimizer_set_state(em_optimizer *o, int64_t iterations, int n, const em_tensor *const *s1,
+                           const em_tensor *const *s2);
+
 /* The learning rate of the next steps (>= 0, finite). */
 int em_optimizer_set_lr(em_optimizer *o, double lr);
 

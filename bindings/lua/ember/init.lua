@@ -6,7 +6,7 @@ local core = require "ember.core"
 -- The core's halves of Lua-half functions stay under ember.core only: dist
 -- is public as ember.distributed, net and h5_* are reached through
 -- ember.utils.get_file and save_weights / load_weights.
-local CORE_ONLY = { dist = true, net = true, h5_load = true, h5_save = true }
+local CORE_ONLY = { dist = true, net = true, h5_load = true, h5_save = true, json_decode = true }
 
 local ember = {}
 for k, v in pairs(core) do
@@ -19,6 +19,8 @@ ember.layers = require "ember.layers"
 local models = require "ember.models"
 ember.Sequential = models.Sequential
 ember.models = models
+ember.model_from_json = models.model_from_json
+ember.load_model = models.load_model
 ember.optimizers = require "ember.optimizers"
 ember.regularizers = require "ember.regularizers"
 ember.initializers = require "ember.initializers"
@@ -29,6 +31,7 @@ ember.Sequences = ember.preprocessing.Sequences
 ember.datasets = require "ember.datasets"
 ember.data = require "ember.data"
 ember.io = require "ember.io"
+ember.json = require "ember.json"
 ember.utils = require "ember.utils"
 ember.permutation = ember.utils.permutation
 ember.fs = require "ember.fs"

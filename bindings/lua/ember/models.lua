@@ -587,6 +587,12 @@ for _, name in ipairs { "fit", "evaluate", "predict", "train_on_batch", "test_on
   Sequential[name] = training[name]
 end
 require("ember.weights_io").install(Sequential)
+-- get_config / to_json / save (ember.model_files, ember.model_config)
+local model_files = require "ember.model_files"
+model_files.install(Sequential)
+M.model_from_json = model_files.model_from_json
+M.model_from_config = model_files.model_from_config
+M.load_model = model_files.load_model
 
 -- model.fit(x, y) with a dot (a Python habit) passes x as the model: every
 -- public method checks its self and says to use a colon.  A tail call, so
