@@ -280,6 +280,31 @@ describe("training over mpirun", function()
       1, true), out)
   end)
 
+  it("saves a whole model on rank 0 only; a failed save fails on every rank", function()
+    if not need_mpirun() then return end
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p '" .. dir .. "'"))
+    local script = tmpscript(([[
+      ember.seed(5)
+      local m = ember.Sequential { ember.layers.Dense(2, { input_shape = { 3 } }) }
+      m:compile { optimizer = "adam", loss = "mse" }
+      m:fit(ember.randn { 8, 3 }, ember.randn { 8, 2 }, { verbose = 0, epochs = 2 })
+      m:save("%s/model.npz")
+      local back = ember.load_model("%s/model.npz")
+      print(("same %%d %%s"):format(ember.distributed.rank(), tostring(tostring(back.layers[1]:get_weights()[1]) == tostring(m.layers[1]:get_weights()[1]))))
+      local ok, err = pcall(m.save, m, "%s/missing/model.npz")
+      print(("failed %%d %%s"):format(ember.distributed.rank(), tostring(not ok and err:find("^save: ") ~= nil)))
+    ]]):format(dir, dir, dir))
+    local out, code = mpirun(2, script, 60)
+    os.execute("rm -rf '" .. dir .. "'")
+    assert.equal(0, code, out)
+    for rank = 0, 1 do
+      assert.truthy(out:find("same " .. rank .. " true", 1, true), out)
+      assert.truthy(out:find("failed " .. rank .. " true", 1, true), out)
+    end
+  end)
+
   local TRAIN_FOREVER = [[
     local d = ember.distributed
     local m = ember.Sequential { ember.layers.Dense(16, { input_shape = { 8 } }), ember.layers.Dense(1) }

@@ -239,11 +239,7 @@ function M.install(Class)
     if require("ember.weights_h5").is_h5_path(path) then
       error("save: whole-model .h5 files are not written yet; use an .npz path (save_weights writes Keras .h5 weights)", 2)
     end
-    local ok, err = pcall(save_model, self, path)
-    if not ok then
-      err = strip(err)
-      error(err:find("^save: ") and err or "save: " .. err, 2)
-    end
+    require("ember.weights_io").write_on_rank0("save", path, function() save_model(self, path) end)
   end
 
   --- @api Sequential:get_config() -> table

@@ -131,6 +131,25 @@ local function check_target(model, who, path)
   if not model.built then error(who .. ": the model is not built yet", 3) end
 end
 
+-- Runs write() (which writes path) on rank 0 only when the model is
+-- trained over MPI ranks (they hold the same weights), and tells every rank
+-- whether it worked, so they fail or go on together and the file is
+-- complete before any rank returns.  Errors are raised as "<who>: ..." at
+-- the user's line (level 3: the caller of the method that called this).
+function M.write_on_rank0(who, path, write)
+  local dist = core.dist
+  local ok, err = true, nil
+  if dist.rank() == 0 then ok, err = pcall(write) end
+  if dist.size() > 1 then
+    local failed = dist._reduce_numbers({ ok and 0 or 1 }, "max")[1]
+    if failed > 0 and ok then error(("%s: rank 0 could not write %s (see its error)"):format(who, path), 3) end
+  end
+  if not ok then
+    err = calls.strip_position(tostring(err))
+    error(err:find("^" .. who .. ": ") and err or who .. ": " .. err, 3)
+  end
+end
+
 function M.install(Sequential)
   --- @api Sequential:save_weights(path)
   --- Saves every layer's weights to path, atomically (temp file, fsync, rename).
@@ -151,22 +170,7 @@ function M.install(Sequential)
       -- a temp file beside the target, fsync, rename, fsync of the folder.
       ember_io("save")(path, tbl)
     end
-    -- Over MPI ranks only rank 0 writes (the ranks hold the same weights);
-    -- all ranks learn whether it worked, so they fail or go on together,
-    -- and the file is complete before any rank returns (load_weights next).
-    local dist = core.dist
-    local ok, err = true, nil
-    if dist.rank() == 0 then ok, err = pcall(write) end
-    if dist.size() > 1 then
-      local failed = dist._reduce_numbers({ ok and 0 or 1 }, "max")[1]
-      if failed > 0 and ok then
-        error(("save_weights: rank 0 could not write %s (see its error)"):format(path), 2)
-      end
-    end
-    if not ok then
-      err = calls.strip_position(tostring(err))
-      error(err:find("^save_weights: ") and err or "save_weights: " .. err, 2)
-    end
+    M.write_on_rank0("save_weights", path, write)
   end
 
   --- @api Sequential:load_weights(path[, opts])
