@@ -129,7 +129,8 @@ static void read_io(lua_State *L, int idx, int n, const char *fn, const char *ar
     if (n < 1 || n > EM_LAYER_MAX_IO) luaL_error(L, "%s: argument '%s' expected 1 to %d tensors, got %d", fn, arg, EM_LAYER_MAX_IO, n);
     for (int i = 0; i < n; i++) {  /* every entry checked before any view is taken */
         lua_geti(L, idx, i + 1);
-        ts[i] = empties && !lua_toboolean(L, -1) ? NULL : lt_check(L, -1, fn, arg);
+        if (empties && !lua_toboolean(L, -1)) ts[i] = NULL;
+        else ts[i] = empties ? lt_check_dtype(L, -1, fn, arg, EM_FLOAT32) : lt_check(L, -1, fn, arg);
         lua_pop(L, 1);
     }
     em_layer_io empty = {0};
@@ -151,14 +152,17 @@ static int push_io(lua_State *L, em_layer_io *out) {
     return n;
 }
 
-/* core:call({x, ...}, n, training) -> y, ... : em_layer_call (several
- * inputs: a recurrent layer's initial states; several outputs: its states). */
+/* core:call({x, ...}, n, training[, mask]) -> y, ... : em_layer_call
+ * (several inputs: a recurrent layer's initial states; several outputs:
+ * its states; mask: (batch, time) float32 of 0/1). */
 static int l_call(lua_State *L) {
     em_layer *l = ember_check_layer(L, 1, "call");
     int n = (int)luaL_checkinteger(L, 3);
     int training = lua_toboolean(L, 4);
+    em_tensor *mask = lua_isnoneornil(L, 5) ? NULL : lt_check_dtype(L, 5, l->ops->type, "mask", EM_FLOAT32);
     em_layer_io in, out;
     read_io(L, 2, n, l->ops->type, "inputs", 0, &in);
+    if (mask) em_tensor_view(&in.mask, mask);
     int rc = em_layer_call(l, &in, training, &out);
     em_layer_io_release(&in);
     if (rc) return lt_raise(L);
