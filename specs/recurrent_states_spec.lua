@@ -428,9 +428,16 @@ describe("recurrent states: errors name the layer and the argument", function()
     local bi = L.Bidirectional(L.LSTM(2, { stateful = true }), { batch_input_shape = { 4, 5, 2 }, name = "bis" })
     ember.Sequential { bi }
     assert.matches("bis%.reset_states: argument 'states' expected 4 tensors", err_of(bi.reset_states, bi, { ember.zeros { 4, 2 } }))
-    -- the backward half's value is wrong: the forward half is left unchanged too
-    local before = m:predict(ember.ones { 4, 5, 2 }, { batch_size = 4 })
-    assert.is_not_nil(before)
+    -- the backward half's value is wrong: the forward half is left unchanged too (nothing half-applied)
+    local mb = ember.Sequential { bi }
+    local v = { ember.randn { 4, 2 }, ember.randn { 4, 2 }, ember.randn { 4, 2 }, ember.randn { 4, 2 } }
+    local x4 = ember.randn { 4, 5, 2 }
+    bi:reset_states(v)
+    local before = mb:predict(x4, { batch_size = 4 })
+    bi:reset_states(v)
+    assert.matches("bis%.reset_states: argument 'states' entry 1 expected shape {4,2} %(batch, units%), got {4,3}",
+      err_of(bi.reset_states, bi, { ember.zeros { 4, 2 }, ember.zeros { 4, 2 }, ember.zeros { 4, 3 }, ember.zeros { 4, 2 } }))
+    close(mb:predict(x4, { batch_size = 4 }), before, 0, "states after a refused reset_states")
   end)
 
   it("batch_size option: a positive integer, with input_shape, not with batch_input_shape", function()

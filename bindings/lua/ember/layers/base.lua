@@ -240,14 +240,12 @@ end
 --- The layer's output for a batch (custom training loops).
 --- A recurrent layer with return_state = true also returns its final states: y, h (LSTM: y, h, c;
 --- Bidirectional: y, then the forward half's states, then the backward half's), as Keras's layer call.
+--- With initial_state (Keras's), backward also returns the initial states' gradients.
 --- @arg x: a tensor (batch first)
 --- @arg training = false: dropout active (may also be given as opts.training, opts then second)
 --- @opt training = false: dropout active
---- @opt initial_state: recurrent layers: the states to start from, a list of {batch, units} tensors ({h};
---- LSTM {h, c}; Bidirectional: the forward half's, then the backward half's), as Keras's initial_state;
---- backward then also returns their gradients
---- @opt mask: a {batch, time} float32 tensor of 1 (a real step) and 0 (padding) for a layer that takes a mask
---- (recurrent layers), as Keras's mask argument
+--- @opt initial_state: recurrent layers: the states to start from ({h}; LSTM {h, c}; Bidirectional: both halves'), each {batch, units}
+--- @opt mask: a {batch, time} float32 tensor of 1 (a real step) and 0 (padding), for recurrent layers (Keras's mask)
 
 function Layer:forward(x, training, opts)
   if type(training) == "table" and not core.is_tensor(training) then opts, training = training, nil end
@@ -322,8 +320,7 @@ end
 --- Back-propagates dy through the last forward: accumulates weight gradients, returns dx.
 --- After a forward with initial_state it also returns the initial states' gradients (dx, dh0[, dc0...]).
 --- @arg dy: gradient of the loss with respect to the output (nil: none, when state_grads gives some)
---- @arg state_grads: return_state layers: a list of the gradients of the returned states, in their order (nil
---- entries: none)
+--- @arg state_grads: return_state layers: the gradients of the returned states, in their order (nil entries: none)
 
 function Layer:backward(dy, state_grads)
   if state_grads == nil and not self._io_last then
@@ -359,8 +356,7 @@ end
 
 --- @api Layer:reset_states([states])
 --- Stateful recurrent layers: sets the states carried from batch to batch to 0, or to the given values (Keras).
---- @arg states: a list of {batch, units} float32 tensors, one per state ({h}; LSTM {h, c}; Bidirectional: the
---- forward half's, then the backward half's); default 0
+--- @arg states: one {batch, units} float32 tensor per state ({h}; LSTM {h, c}; Bidirectional: both halves'); default 0
 
 function Layer:reset_states(states)
   if not self.stateful then
