@@ -152,11 +152,10 @@ describe("stateful recurrent layers", function()
     local want = p:forward(x, { initial_state = { h, c } }):clone()
     close(s:forward(x), want, 1e-6, "reset_states(values)")
     -- the next forward continues from that one's final states
-    local _, h1, c1 = L.LSTM(3, { return_state = true }), nil, nil
     local r = L.LSTM(3, { return_state = true })
     r:forward(x)
     r:set_weights(s:get_weights())
-    _, h1, c1 = r:forward(x, { initial_state = { h, c } })
+    local _, h1, c1 = r:forward(x, { initial_state = { h, c } })
     h1, c1 = h1:clone(), c1:clone()
     close(s:forward(x), p:forward(x, { initial_state = { h1, c1 } }), 1e-6, "carried")
     -- a given initial_state wins over the carried one (Keras)
