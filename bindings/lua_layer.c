@@ -121,6 +121,66 @@ static int l_backward(lua_State *L) {
     return 1;
 }
 
+/* The io protocol (layer.h) from Lua: entries 1..n of the table at idx,
+ * nil/false giving an empty tensor when `empties` (gradients). */
+static void read_io(lua_State *L, int idx, int n, const char *fn, const char *arg, int empties, em_layer_io *io) {
+    em_tensor *ts[EM_LAYER_MAX_IO];
+    luaL_checktype(L, idx, LUA_TTABLE);
+    if (n < 1 || n > EM_LAYER_MAX_IO) luaL_error(L, "%s: argument '%s' expected 1 to %d tensors, got %d", fn, arg, EM_LAYER_MAX_IO, n);
+    for (int i = 0; i < n; i++) {  /* every entry checked before any view is taken */
+        lua_geti(L, idx, i + 1);
+        if (empties && !lua_toboolean(L, -1)) ts[i] = NULL;
+        else ts[i] = empties ? lt_check_dtype(L, -1, fn, arg, EM_FLOAT32) : lt_check(L, -1, fn, arg);
+        lua_pop(L, 1);
+    }
+    em_layer_io empty = {0};
+    *io = empty;
+    for (int i = 0; i < n; i++)
+        if (ts[i]) em_tensor_view(&io->t[i], ts[i]);
+    io->n = n;
+}
+
+/* Pushes out's tensors (views) and releases out; returns how many. */
+static int push_io(lua_State *L, em_layer_io *out) {
+    int n = out->n;
+    luaL_checkstack(L, n, "layer outputs");
+    for (int i = 0; i < n; i++) {
+        if (out->t[i].storage) lt_push_view(L, &out->t[i]);
+        else lua_pushnil(L);
+    }
+    em_layer_io_release(out);
+    return n;
+}
+
+/* core:call({x, ...}, n, training[, mask]) -> y, ... : em_layer_call
+ * (several inputs: a recurrent layer's initial states; several outputs:
+ * its states; mask: (batch, time) float32 of 0/1). */
+static int l_call(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "call");
+    int n = (int)luaL_checkinteger(L, 3);
+    int training = lua_toboolean(L, 4);
+    em_tensor *mask = lua_isnoneornil(L, 5) ? NULL : lt_check_dtype(L, 5, l->ops->type, "mask", EM_FLOAT32);
+    em_layer_io in, out;
+    read_io(L, 2, n, l->ops->type, "inputs", 0, &in);
+    if (mask) em_tensor_view(&in.mask, mask);
+    int rc = em_layer_call(l, &in, training, &out);
+    em_layer_io_release(&in);
+    if (rc) return lt_raise(L);
+    return push_io(L, &out);
+}
+
+/* core:call_backward({dy or false, ...}, n) -> dx, ... */
+static int l_call_backward(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "call_backward");
+    int n = (int)luaL_checkinteger(L, 3);
+    em_layer_io dout, din;
+    read_io(L, 2, n, l->ops->type, "gradients", 1, &dout);
+    int rc = em_layer_call_backward(l, &dout, &din);
+    em_layer_io_release(&dout);
+    if (rc) return lt_raise(L);
+    return push_io(L, &din);
+}
+
 static int l_params(lua_State *L) {
     em_layer *l = ember_check_layer(L, 1, "params");
     lua_createtable(L, l->nparams, 0);
@@ -194,7 +254,7 @@ void ember_open_layer(lua_State *L) {
         {"build", l_build}, {"forward", l_forward}, {"backward", l_backward}, {"params", l_params},
         {"zero_grads", l_zero_grads}, {"set_trainable", l_set_trainable}, {"type", l_type},
         {"is_built", l_is_built}, {"set_initializer", l_set_initializer},
-        {"set_regularizer", l_set_regularizer}, {NULL, NULL}};
+        {"set_regularizer", l_set_regularizer}, {"call", l_call}, {"call_backward", l_call_backward}, {NULL, NULL}};
     luaL_newmetatable(L, EMBER_LAYER_MT);
     lua_pushcfunction(L, layer_gc);
     lua_setfield(L, -2, "__gc");

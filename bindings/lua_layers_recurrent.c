@@ -44,9 +44,41 @@ static int l_bidirectional(lua_State *L) {
     return 1;
 }
 
+/* state_count(core) -> integer: 1 or 2 for a cell, both halves' for
+ * Bidirectional, 0 for any other layer. */
+static int l_state_count(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "state_count");
+    lua_pushinteger(L, em_rnn_layer_config(l) ? em_rnn_state_count(l) : em_bidirectional_state_count(l));
+    return 1;
+}
+
+/* reset_states(core[, {tensor...}]): the Lua half (layers/recurrent.lua)
+ * has checked the argument is a list; the engine checks the rest. */
+static int l_reset_states(lua_State *L) {
+    em_layer *l = ember_check_layer(L, 1, "reset_states");
+    em_tensor values[4];
+    int n = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_Integer len = luaL_len(L, 2);
+        if (len > 4) return luaL_error(L, "%s: reset_states: argument 'states' expected at most 4 tensors, got %I",
+                                       l->ops->type, len);
+        n = (int)len;
+        for (int i = 0; i < n; i++) {
+            lua_geti(L, 2, i + 1);
+            values[i] = *lt_check(L, -1, "reset_states", "states");  /* a shallow copy: no reference taken */
+            lua_pop(L, 1);  /* still referenced by the table at 2 */
+        }
+    }
+    int rc = em_rnn_layer_config(l) ? em_rnn_reset_states(l, n, values) : em_bidirectional_reset_states(l, n, values);
+    if (rc) return lt_raise(L);
+    return 0;
+}
+
 void ember_open_layers_recurrent(lua_State *L) {
     static const luaL_Reg fns[] = {{"SimpleRNN", l_simple_rnn}, {"LSTM", l_lstm}, {"GRU", l_gru},
-                                   {"Bidirectional", l_bidirectional}, {NULL, NULL}};
+                                   {"Bidirectional", l_bidirectional}, {"state_count", l_state_count},
+                                   {"reset_states", l_reset_states}, {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     lt_register_options(L, "SimpleRNN", em_simple_rnn_options);
     lt_register_options(L, "LSTM", em_lstm_options);

@@ -392,7 +392,7 @@ describe("Conv1D bad input", function()
     assert.has_error(function() L.Conv1D(4, 3, { strides = 2, dilation_rate = 2 }) end,
       "Conv1D: strides > 1 cannot be combined with dilation_rate > 1 (got strides 2, dilation_rate 2)")
     assert.error_matches(function() L.Conv1D(4, 3, { kernel = 3 }) end,
-      "Conv1D: unknown option 'kernel' (valid: activation, activity_regularizer, batch_input_shape, bias_initializer,", 1, true)
+      "Conv1D: unknown option 'kernel' (valid: activation, activity_regularizer, batch_input_shape, batch_size, bias_initializer,", 1, true)
   end)
 
   it("rejects a kernel longer than the valid-padded sequence at build and at forward", function()

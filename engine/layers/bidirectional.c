@@ -29,24 +29,50 @@ typedef struct {
     em_tensor y;          /* merged output */
     em_tensor dyf, dyb;   /* gradients for each half (dyb in the backward layer's order) */
     em_tensor dx;
+    /* Masks and states through the io hooks (recurrent.h "states"): views
+     * set by bidir_call / bidir_call_backward for the pass they start, the
+     * forward half's states first, then the backward half's. */
+    int nhalf;              /* states per half: 1, or 2 for LSTM */
+    em_tensor mask;         /* the next forward's mask, or empty */
+    em_tensor init[4];      /* the next forward's initial states, or empty */
+    em_tensor dstate[4];    /* the next backward's gradients of the returned states, or empty */
+    em_tensor states[4];    /* the last forward's final states (return_state) */
+    em_tensor dinit[4];     /* the last backward's initial-state gradients */
+    int init_given;         /* the last forward got initial states */
+    em_tensor dy_zero;      /* a zero output gradient, when only the states get one */
 } bidir;
 
 /* ---- running the two halves -------------------------------------------------- */
 
 typedef struct {
     em_layer *layer;
-    const em_tensor *in;  /* x for forward, dy for backward */
+    em_layer_io in;   /* x, mask, initial states forward; dy, state gradients backward (views) */
     int training, backward;
-    em_tensor out;
+    em_layer_io out;  /* y, final states forward; dx, initial-state gradients backward */
     int rc;
     char err[512];  /* em_fail messages are per thread: carried back here */
 } half_job;
 
+/* Through the halves' io hooks, which honour the mask and the states. */
 static void run_half(void *p) {
     half_job *j = p;
-    j->rc = j->backward ? em_layer_backward(j->layer, j->in, &j->out)
-                        : em_layer_forward(j->layer, j->in, j->training, &j->out);
+    j->rc = j->backward ? em_layer_call_backward(j->layer, &j->in, &j->out)
+                        : em_layer_call(j->layer, &j->in, j->training, &j->out);
+    em_layer_io_release(&j->in);
     if (j->rc) snprintf(j->err, sizeof j->err, "%s", em_error());
+}
+
+/* A half's io: t0, then its `n` tensors of extra[] (empty ones allowed). */
+static void half_io(em_layer_io *io, const em_tensor *t0, const em_tensor *extra, int n, const em_tensor *mask) {
+    em_layer_io empty = {0};
+    *io = empty;
+    em_tensor_view(&io->t[0], t0);
+    io->n = 1;
+    for (int i = 0; i < n; i++) {
+        if (extra[i].storage) em_tensor_view(&io->t[io->n], &extra[i]);
+        io->n++;
+    }
+    if (mask && mask->storage) em_tensor_view(&io->mask, mask);
 }
 
 /* Run both halves; on failure releases both outputs and reports the first
@@ -65,8 +91,8 @@ static int run_both(half_job *a, half_job *b, int64_t batch) {
         run_half(b);
     }
     if (a->rc == 0 && b->rc == 0) return 0;
-    em_tensor_release(&a->out);
-    em_tensor_release(&b->out);
+    em_layer_io_release(&a->out);
+    em_layer_io_release(&b->out);
     return em_fail("%s", a->rc ? a->err : b->err);
 }
 
@@ -116,14 +142,23 @@ static int bidir_forward(em_layer *l, const em_tensor *x, int training, em_tenso
     if (x->ndim == 3 && x->shape[0] > 0)
         if (em_rnn_predraw_masks(b->fwd, x->shape[0], training) || em_rnn_predraw_masks(b->bwd, x->shape[0], training))
             return -1;
-    half_job jf = {.layer = b->fwd, .in = x, .training = training}, jb = {.layer = b->bwd, .in = x, .training = training};
+    half_job jf = {.layer = b->fwd, .training = training}, jb = {.layer = b->bwd, .training = training};
+    int given = b->init[0].storage != NULL, n = given ? b->nhalf : 0;
+    half_io(&jf.in, x, b->init, n, &b->mask);
+    half_io(&jb.in, x, b->init + b->nhalf, n, &b->mask);
     if (run_both(&jf, &jb, batch)) return -1;
-    em_tensor yf = jf.out, yb = jb.out;
-    int64_t B = x->shape[0], T = x->shape[1], U = yf.shape[yf.ndim - 1];
+    em_tensor *yf = &jf.out.t[0], *yb = &jb.out.t[0];
+    int64_t B = x->shape[0], T = x->shape[1], U = yf->shape[yf->ndim - 1];
     b->batch = B; b->time = T; b->units = U;
-    int rc = keep_half(&b->yf, &yf, 0, B, T, U, b->seq) || keep_half(&b->yb, &yb, 1, B, T, U, b->seq);
-    em_tensor_release(&yf);
-    em_tensor_release(&yb);
+    b->init_given = given;
+    for (int i = 0; i < 4; i++) em_tensor_release(&b->states[i]);
+    for (int i = 1; i < jf.out.n && i <= b->nhalf; i++) {  /* return_state: the halves' final states */
+        em_tensor_view(&b->states[i - 1], &jf.out.t[i]);
+        em_tensor_view(&b->states[b->nhalf + i - 1], &jb.out.t[i]);
+    }
+    int rc = keep_half(&b->yf, yf, 0, B, T, U, b->seq) || keep_half(&b->yb, yb, 1, B, T, U, b->seq);
+    em_layer_io_release(&jf.out);
+    em_layer_io_release(&jb.out);
     if (rc) return -1;
     int64_t rows = b->seq ? B * T : B, out_u = b->mode == EM_MERGE_CONCAT ? 2 * U : U;
     int64_t shape[3] = {B, b->seq ? T : out_u, out_u};
@@ -182,17 +217,26 @@ static int bidir_backward(em_layer *l, const em_tensor *dy, em_tensor *dx) {
     split_grad(b, dy, em_f32(&b->dyf), em_f32(&b->dyb));
     b->fwd->trainable = l->trainable;
     b->bwd->trainable = l->trainable;
-    half_job jf = {.layer = b->fwd, .in = &b->dyf, .backward = 1}, jb = {.layer = b->bwd, .in = &b->dyb, .backward = 1};
+    half_job jf = {.layer = b->fwd, .backward = 1}, jb = {.layer = b->bwd, .backward = 1};
+    int ns = em_rnn_layer_config(b->fwd)->return_state ? b->nhalf : 0;
+    half_io(&jf.in, &b->dyf, b->dstate, ns, NULL);
+    half_io(&jb.in, &b->dyb, b->dstate + b->nhalf, ns, NULL);
     if (run_both(&jf, &jb, b->batch)) return -1;
     /* dy was consumed by split_grad: no self-feeding guard needed */
-    int rc = em_tensor_reuse(&b->dx, EM_FLOAT32, jf.out.ndim, jf.out.shape, NULL);
+    em_tensor *df = &jf.out.t[0], *dk = &jb.out.t[0];
+    int rc = em_tensor_reuse(&b->dx, EM_FLOAT32, df->ndim, df->shape, NULL);
     if (!rc) {
         float *o = em_f32(&b->dx);
-        const float *f = em_f32(&jf.out), *k = em_f32(&jb.out);  /* inner dx buffers are contiguous */
+        const float *f = em_f32(df), *k = em_f32(dk);  /* inner dx buffers are contiguous */
         for (int64_t i = 0, n = em_numel(&b->dx); i < n; i++) o[i] = f[i] + k[i];
     }
-    em_tensor_release(&jf.out);
-    em_tensor_release(&jb.out);
+    for (int i = 0; i < 4; i++) em_tensor_release(&b->dinit[i]);
+    for (int i = 1; !rc && i < jf.out.n && i <= b->nhalf; i++) {  /* the initial states' gradients */
+        em_tensor_view(&b->dinit[i - 1], &jf.out.t[i]);
+        em_tensor_view(&b->dinit[b->nhalf + i - 1], &jb.out.t[i]);
+    }
+    em_layer_io_release(&jf.out);
+    em_layer_io_release(&jb.out);
     if (rc) return -1;
     em_tensor_view(dx, &b->dx);
     return 0;
@@ -202,7 +246,13 @@ static void bidir_destroy(em_layer *l) {
     bidir *b = l->self;
     em_layer_free(b->fwd);
     em_layer_free(b->bwd);
-    em_tensor *bufs[] = {&b->yf, &b->yb, &b->y, &b->dyf, &b->dyb, &b->dx};
+    em_tensor *bufs[] = {&b->yf, &b->yb, &b->y, &b->dyf, &b->dyb, &b->dx, &b->mask, &b->dy_zero};
+    for (int i = 0; i < 4; i++) {
+        em_tensor_release(&b->init[i]);
+        em_tensor_release(&b->dstate[i]);
+        em_tensor_release(&b->states[i]);
+        em_tensor_release(&b->dinit[i]);
+    }
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
     free(b);
 }
@@ -212,20 +262,71 @@ static void bidir_destroy(em_layer *l) {
  * with return_sequences, as Keras's Bidirectional.compute_mask. */
 static int bidir_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
     bidir *b = l->self;
-    if (in->n != 1) return em_fail("Bidirectional: takes one input tensor, got %d", in->n);
-    em_rnn_set_mask(b->fwd, &in->mask);
-    em_rnn_set_mask(b->bwd, &in->mask);
+    int ns = 2 * b->nhalf;
+    if (in->n != 1 && in->n != 1 + ns)
+        return em_fail("Bidirectional: takes the input then, optionally, its %d initial states (initial_state: the "
+                       "forward layer's %s, then the backward layer's), got %d tensors", ns,
+                       b->nhalf == 2 ? "h and c" : "h", in->n);
+    for (int i = 0; i < in->n - 1; i++) {
+        if (!in->t[1 + i].storage) return em_fail("Bidirectional: argument 'initial_state' entry %d is empty", i + 1);
+        em_tensor_view(&b->init[i], &in->t[1 + i]);
+    }
+    if (in->mask.storage) em_tensor_view(&b->mask, &in->mask);
     int rc = em_layer_forward(l, &in->t[0], training, &out->t[0]);
-    em_rnn_set_mask(b->fwd, NULL);
-    em_rnn_set_mask(b->bwd, NULL);
+    em_tensor_release(&b->mask);
+    for (int i = 0; i < 4; i++) em_tensor_release(&b->init[i]);
     if (rc) return -1;
     out->n = 1;
+    for (int i = 0; b->states[0].storage && i < ns; i++) em_tensor_view(&out->t[out->n++], &b->states[i]);
     if (in->mask.storage && b->seq) em_tensor_view(&out->mask, &in->mask);
     return 0;
 }
 
+static int bidir_call_backward(em_layer *l, const em_layer_io *dout, em_layer_io *din) {
+    bidir *b = l->self;
+    int outputs = 1 + (em_rnn_layer_config(b->fwd)->return_state ? 2 * b->nhalf : 0);
+    if (dout->n != 1 && dout->n != outputs)
+        return em_fail("Bidirectional: expected %d gradient tensors (the output's%s), got %d", outputs,
+                       outputs > 1 ? " then the returned states'" : "", dout->n);
+    em_tensor dy = {0};
+    if (dout->t[0].storage) {
+        em_tensor_view(&dy, &dout->t[0]);
+    } else {  /* only the states get a gradient */
+        if (!l->built || l->last_mode == 0) return em_fail("Bidirectional: backward called before forward");
+        if (em_tensor_reuse(&b->dy_zero, EM_FLOAT32, l->last_ndim, l->last_out, NULL)) return -1;
+        em_tensor_fill(&b->dy_zero, 0.0);
+        em_tensor_view(&dy, &b->dy_zero);
+    }
+    for (int i = 1; i < dout->n; i++)
+        if (dout->t[i].storage) em_tensor_view(&b->dstate[i - 1], &dout->t[i]);
+    int rc = em_layer_backward(l, &dy, &din->t[0]);
+    em_tensor_release(&dy);
+    for (int i = 0; i < 4; i++) em_tensor_release(&b->dstate[i]);
+    if (rc) return -1;
+    din->n = 1;
+    for (int i = 0; b->init_given && i < 2 * b->nhalf; i++) em_tensor_view(&din->t[din->n++], &b->dinit[i]);
+    return 0;
+}
+
+int em_bidirectional_state_count(const em_layer *l) {
+    return l->ops->call == bidir_call ? 2 * ((const bidir *)l->self)->nhalf : 0;
+}
+
+/* Both halves' values checked before either changes. */
+int em_bidirectional_reset_states(em_layer *l, int n, const em_tensor *values) {
+    if (l->ops->call != bidir_call) return em_fail("%s: reset_states: not a recurrent layer", l->ops->type);
+    bidir *b = l->self;
+    if (n != 0 && n != 2 * b->nhalf)
+        return em_fail("Bidirectional: reset_states: argument 'states' expected %d tensors (the forward layer's "
+                       "states, then the backward layer's), got %d", 2 * b->nhalf, n);
+    int half = n / 2;
+    if (em_rnn_check_states(b->fwd, half, values) || em_rnn_check_states(b->bwd, half, values + half)) return -1;
+    return em_rnn_reset_states(b->fwd, half, values) || em_rnn_reset_states(b->bwd, half, values + half);
+}
+
 static const em_layer_ops bidir_ops = {.type = "Bidirectional", .build = bidir_build, .forward = bidir_forward,
-    .backward = bidir_backward, .destroy = bidir_destroy, .flags = EM_LAYER_TAKES_MASK, .call = bidir_call};
+    .backward = bidir_backward, .destroy = bidir_destroy, .flags = EM_LAYER_TAKES_MASK, .call = bidir_call,
+    .call_backward = bidir_call_backward};
 
 em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_mode mode) {
     const em_rnn_config *cf = em_rnn_layer_config(forward), *cb = em_rnn_layer_config(backward);
@@ -234,7 +335,7 @@ em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_m
     if (forward->built || backward->built)
         return em_fail("Bidirectional: the wrapped layer must not be built yet"), NULL;
     if (cf->go_backwards == cb->go_backwards || cf->return_sequences != cb->return_sequences ||
-        cf->units != cb->units)
+        cf->units != cb->units || cf->stateful != cb->stateful || cf->return_state != cb->return_state)
         return em_fail("Bidirectional: the backward copy must have the same config with go_backwards flipped"), NULL;
     bidir *b = calloc(1, sizeof *b);
     if (!b) return em_fail("Bidirectional: out of memory"), NULL;
@@ -242,6 +343,7 @@ em_layer *em_bidirectional_new(em_layer *forward, em_layer *backward, em_merge_m
     b->bwd = backward;
     b->mode = mode;
     b->seq = cf->return_sequences;
+    b->nhalf = em_rnn_state_count(forward);
     em_layer *l = em_layer_new(&bidir_ops, b);
     if (!l) free(b);
     return l;

@@ -35,7 +35,7 @@ static void gru_step_reset_before(em_layer *l, gru *g, const em_rnn_block *k, in
     float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *hs = em_rnn_region(&r->hs, k, T + 1, U);
     float *rh = em_rnn_region(&g->rh, k, T, U) + s * BU;
     const float *h = hs + s * BU, *mask_h = em_rnn_mask(r, &r->rec_mask, k, 2, U);
-    if (s > 0) em_rnn_recurrent_gemm(r, k, urec, h, 0, 2, z, GU, 1.0f);
+    if (s > 0 || r->init_live) em_rnn_recurrent_gemm(r, k, urec, h, 0, 2, z, GU, 1.0f);
     for (int64_t b = 0; b < B; b++) {
         float *zr = z + b * GU;
         em_act_forward(c->recurrent_activation, zr, zr, 1, 2 * U);
@@ -46,7 +46,7 @@ static void gru_step_reset_before(em_layer *l, gru *g, const em_rnn_block *k, in
         else
             for (int64_t j = 0; j < U; j++) rhb[j] = rg[j] * hb[j];
     }
-    if (s > 0)
+    if (s > 0 || r->init_live)
         em_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)U, (int)U, 1.0f, rh, (int)U,
                     urec + 2 * U, (int)GU, 1.0f, z + 2 * U, (int)GU);
     for (int64_t b = 0; b < B; b++) {
@@ -64,7 +64,7 @@ static void gru_step_reset_after(em_layer *l, gru *g, const em_rnn_block *k, int
     float *z = em_rnn_region(&r->zx, k, T, GU) + s * B * GU, *hs = em_rnn_region(&r->hs, k, T + 1, U);
     float *rec = em_rnn_region(&g->rec, k, T, GU) + s * B * GU;
     const float *h = hs + s * BU;
-    if (s > 0) em_rnn_recurrent_gemm(r, k, urec, h, 0, 3, rec, GU, 0.0f);
+    if (s > 0 || r->init_live) em_rnn_recurrent_gemm(r, k, urec, h, 0, 3, rec, GU, 0.0f);
     else memset(rec, 0, sizeof(float) * (size_t)(B * GU));
     const float *rb = c->use_bias ? em_f32(&l->params[EM_RNN_BIAS]) + GU : NULL;
     for (int64_t b = 0; b < B; b++) {
@@ -196,6 +196,7 @@ static void gru_backward_block(em_layer *l, const em_rnn_block *k, const em_tens
         dh = dh_prev;
         dh_prev = t;
     }
+    em_rnn_block_initial_grad(r, k, 0, dh);  /* dh now holds dL/dh0 */
     if (!l->trainable) return;
     const float *hs = em_rnn_region(&r->hs, k, T + 1, U), *dz = em_rnn_region(&r->dz, k, T, GU);
     if (r->cfg.reset_after) {
@@ -231,7 +232,7 @@ static void gru_destroy(em_layer *l) {
 
 static const em_layer_ops gru_ops = {.type = "GRU", .build = em_rnn_build, .forward = gru_forward,
     .backward = gru_backward, .destroy = gru_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
-    .call = em_rnn_call};
+    .call = em_rnn_call, .call_backward = em_rnn_call_backward};
 
 em_layer *em_gru_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&gru_ops, sizeof(gru), 3, c->reset_after ? 2 : 1, em_gru_options, c);

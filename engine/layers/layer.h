@@ -55,7 +55,7 @@
 
 #define EM_MAX_PARAMS 8
 
-#define EM_LAYER_MAX_IO 4
+#define EM_LAYER_MAX_IO 8  /* Bidirectional(LSTM): x and 4 initial states in, y and 4 states out */
 
 typedef struct em_layer em_layer;
 struct em_layer_controls;  /* controls.h */

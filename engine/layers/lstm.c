@@ -66,11 +66,11 @@ static void lstm_forward_block(em_layer *l, const em_rnn_block *k) {
     const float *urec = em_f32(&l->params[EM_RNN_RECURRENT_KERNEL]);
     float *zx = em_rnn_region(&r->zx, k, T, GU), *hs = em_rnn_region(&r->hs, k, T + 1, U);
     float *cs = em_rnn_region(&st->cs, k, T + 1, U), *ac = em_rnn_region(&st->ac, k, T, U);
-    memset(cs, 0, sizeof(float) * (size_t)BU);
+    em_rnn_block_initial_state(r, k, 1, cs);
     int fast = lstm_default_activations(&r->cfg);
     for (int64_t s = 0; s < T; s++) {
         float *z = zx + s * nb * GU;
-        if (s > 0) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
+        if (s > 0 || r->init_live) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 4, z, GU, 1.0f);
         for (int64_t b = 0; b < nb; b++) {
             float *cp = cs + s * BU + b * U, *cn = cs + (s + 1) * BU + b * U, *a = ac + s * BU + b * U,
                   *h = hs + (s + 1) * BU + b * U;
@@ -83,6 +83,7 @@ static void lstm_forward_block(em_layer *l, const em_rnn_block *k) {
             em_rnn_mask_blend(m, hs + (s + 1) * BU, hs + s * BU, nb, U);
         }
     }
+    em_rnn_block_final_state(r, k, 1, cs + T * BU);
 }
 
 /* dz (4U) for one row from dh, the running dc (updated to dL/dc_prev). */
@@ -132,7 +133,7 @@ static void lstm_backward_block(em_layer *l, const em_rnn_block *k, const em_ten
     const float *zx = em_rnn_region(&r->zx, k, T, GU), *hs = em_rnn_region(&r->hs, k, T + 1, U);
     const float *cs = em_rnn_region(&st->cs, k, T + 1, U), *ac = em_rnn_region(&st->ac, k, T, U);
     float *dz = em_rnn_region(&r->dz, k, T, GU), *dh = em_f32(&r->dh) + k->b0 * U, *dc = em_f32(&st->dc) + k->b0 * U;
-    memset(dc, 0, sizeof(float) * (size_t)BU);
+    em_rnn_block_state_grad(r, k, 1, dc);
     int fast = lstm_default_activations(&r->cfg);
     float *carry_h = r->masked ? em_rnn_carry(r, k, 0) : NULL, *carry_c = r->masked ? em_rnn_carry(r, k, 1) : NULL;
     for (int64_t s = T - 1; s >= 0; s--) {
@@ -149,14 +150,16 @@ static void lstm_backward_block(em_layer *l, const em_rnn_block *k, const em_ten
         }
         if (m) {  /* the carried parts go straight to the previous states */
             for (int64_t j = 0; j < BU; j++) dc[j] += carry_c[j];
-            if (s > 0) {
+            if (s > 0 || r->init_given) {
                 memcpy(dh, carry_h, sizeof(float) * (size_t)BU);
                 em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 1.0f);
             }
-        } else if (s > 0) {
+        } else if (s > 0 || r->init_given) {  /* dL/dh0 only for given initial states */
             em_rnn_recurrent_dh(r, k, dz + s * nb * GU, GU, 0, 4, dh, 0.0f);
         }
     }
+    em_rnn_block_initial_grad(r, k, 0, dh);
+    em_rnn_block_initial_grad(r, k, 1, dc);
     if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, GU, 0, 4, 1);
 }
 
@@ -182,7 +185,7 @@ static void lstm_destroy(em_layer *l) {
 
 static const em_layer_ops lstm_ops = {.type = "LSTM", .build = em_rnn_build, .forward = lstm_forward,
     .backward = lstm_backward, .destroy = lstm_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
-    .call = em_rnn_call};
+    .call = em_rnn_call, .call_backward = em_rnn_call_backward};
 
 em_layer *em_lstm_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&lstm_ops, sizeof(lstm), 4, 1, em_lstm_options, c);

@@ -21,7 +21,12 @@
     {.name = "recurrent_dropout", .type = EM_OPTION_RATE, FIELD(recurrent_dropout), .lo = 0, .hi = 1,            \
      .doc = "fraction of the recurrent state dropped (training only)"},                                         \
     {.name = "unroll", .type = EM_OPTION_BOOL, FIELD(unroll),                                                     \
-     .doc = "Keras's unroll: accepted, no effect (Ember's time loop is compiled C either way)"}
+     .doc = "Keras's unroll: accepted, no effect (Ember's time loop is compiled C either way)"},                 \
+    {.name = "stateful", .type = EM_OPTION_BOOL, FIELD(stateful),                                                 \
+     .doc = "each batch starts from the previous batch's final states (row i continues row i); needs a fixed "   \
+            "batch size (batch_input_shape or batch_size)"},                                                    \
+    {.name = "return_state", .type = EM_OPTION_BOOL, FIELD(return_state),                                         \
+     .doc = "layer:forward also returns the final states (h; LSTM: h, c)"}
 #define RNN_RECURRENT_ACTIVATION                                                                              \
     {.name = "recurrent_activation", .type = EM_OPTION_ACTIVATION, FIELD(recurrent_activation),                 \
      .def = EM_ACT_SIGMOID, .doc = "activation of the gates"}

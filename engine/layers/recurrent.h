@@ -29,6 +29,8 @@ typedef struct em_rnn_config {
     int unit_forget_bias;                /* LSTM: forget-gate bias starts at 1 */
     int reset_after;                     /* GRU: cuDNN/PyTorch variant */
     int unroll;                          /* Keras's unroll: accepted, no effect */
+    int stateful;                        /* each batch starts from the last batch's final states (row i from row i) */
+    int return_state;                    /* the io call also returns the final states (h, and c for LSTM) */
 } em_rnn_config;
 
 /* Each cell's options, declared once (options.h): names, defaults, ranges.
@@ -65,6 +67,41 @@ int em_rnn_predraw_masks(em_layer *l, int64_t batch, int training);
  * Bidirectional sets it on both halves (the go_backwards half reads it
  * reversed, as its input). */
 int em_rnn_set_mask(em_layer *l, const em_tensor *mask);
+
+/* ---- states (Keras 2.2's return_state, initial_state, stateful) ----------
+ *
+ * A cell has 1 state (h) or 2 (LSTM: h, c), each (batch, units).  Through
+ * the io protocol (layer.h) its call takes the input then, optionally, one
+ * tensor per state (initial_state) and returns the output then, with
+ * return_state, the final states; call_backward takes the output's
+ * gradient then, optionally, one per returned state (an empty tensor: no
+ * gradient, also accepted for the output itself) and returns dx then, when
+ * the forward got initial states, their gradients.  Bidirectional does the
+ * same with the forward half's states then the backward half's (Keras).
+ *
+ * stateful: the layer keeps its final states and the next forward starts
+ * from them, row i from row i (given initial states win, as in Keras); the
+ * batch size is fixed when the layer is built (an unknown batch dimension
+ * is an error) and every batch must have it.  Nothing is differentiated
+ * across batches (truncated BPTT, as Keras).  The states change only at a
+ * forward and at em_rnn_reset_states. */
+
+/* How many states a cell has: 1, or 2 for LSTM; 0 for any other layer. */
+int em_rnn_state_count(const em_layer *l);
+
+/* Set the states of a stateful cell: n = 0 sets them to 0, else n must be
+ * the state count and each value a float32 (batch, units) tensor;
+ * everything is checked before anything changes.  Fails when the layer is
+ * not a stateful cell or not built. */
+int em_rnn_reset_states(em_layer *l, int n, const em_tensor *values);
+
+/* The checks of em_rnn_reset_states alone, changing nothing (a cell). */
+int em_rnn_check_states(const em_layer *l, int n, const em_tensor *values);
+
+/* The two above for Bidirectional (both halves' states, the forward
+ * half's first; 0 / an error for any other layer). */
+int em_bidirectional_state_count(const em_layer *l);
+int em_bidirectional_reset_states(em_layer *l, int n, const em_tensor *values);
 
 /* Blocks of batch rows a recurrent layer splits a batch of B into (the
  * unit of parallel work; depends on B only, see recurrent_cell.h). */

@@ -33,6 +33,7 @@ em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates,
     r->type = ops->type;
     r->gates = gates;
     r->bias_rows = bias_rows;
+    r->nstates = gates == 4 ? 2 : 1;  /* LSTM: h and c */
     em_layer *l = em_layer_new(ops, r);
     if (!l) free(r);
     return l;
@@ -41,7 +42,9 @@ em_layer *em_rnn_layer_new(const em_layer_ops *ops, size_t self_size, int gates,
 void em_rnn_release(em_rnn *r) {
     em_tensor *bufs[] = {&r->x_tm, &r->in_mask, &r->rec_mask, &r->zx, &r->hs, &r->dz, &r->dh, &r->dh2, &r->urec_t,
                          &r->step_tmp, &r->scratch, &r->dx_tm, &r->partials, &r->y, &r->dx, &r->mask_in,
-                         &r->smask, &r->carry};
+                         &r->smask, &r->carry, &r->init_in[0], &r->init_in[1], &r->dstate_in[0],
+                         &r->dstate_in[1], &r->carried[0], &r->carried[1], &r->final[0], &r->final[1],
+                         &r->dinit[0], &r->dinit[1], &r->dy_zero};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) em_tensor_release(bufs[i]);
 }
 
@@ -57,6 +60,17 @@ int em_rnn_build(em_layer *l, int ndim, const int64_t *in, int *out_ndim, int64_
         return em_fail("%s: the features dimension of the input must be known, got shape %s", r->type,
                        em_shape_str(buf, sizeof buf, ndim, in));
     int64_t U = r->cfg.units, GU = r->gates * U;
+    if (r->cfg.stateful && in[0] <= 0)
+        return em_fail("%s: If a RNN is stateful, it needs to know its batch size. Specify the batch size of your "
+                       "input tensors: give the first layer of the model batch_input_shape = {batch, timesteps, "
+                       "features}, or batch_size = n with input_shape (got input shape %s)",
+                       r->type, em_shape_str(buf, sizeof buf, ndim, in));
+    if (r->cfg.stateful) {
+        int64_t s_bu[2] = {in[0], U};
+        for (int i = 0; i < r->nstates; i++)
+            if (em_tensor_alloc(&r->carried[i], EM_FLOAT32, 2, s_bu)) return -1;  /* zero-filled */
+        r->fixed_batch = in[0];
+    }
     r->features = in[2];
     int64_t kshape[2] = {in[2], GU}, rshape[2] = {U, GU}, bshape[2] = {r->bias_rows, GU};
     if (em_layer_add_param(l, "kernel", 2, kshape)) return -1;
@@ -176,6 +190,36 @@ static void run_blocks(em_rnn *r, em_range_fn fn, void *ctx) {
 
 /* ---- forward ------------------------------------------------------------------ */
 
+/* The initial states given for this forward (checked here: count, dtype,
+ * shape), the stateful batch size, the final-state buffers. */
+static int prepare_states(em_rnn *r, int64_t B) {
+    int64_t U = r->cfg.units, s_bu[2] = {B, U};
+    int given = 0;
+    for (int i = 0; i < r->nstates; i++) given += r->init_in[i].storage != NULL;
+    if (given && given != r->nstates)
+        return em_fail("%s: argument 'initial_state' expected %d tensors (%s), got %d", r->type, r->nstates,
+                       r->nstates == 2 ? "h and c" : "h", given);
+    for (int i = 0; given && i < r->nstates; i++) {
+        const em_tensor *t = &r->init_in[i];
+        char got[160];
+        if (t->dtype != EM_FLOAT32)
+            return em_fail("%s: argument 'initial_state' entry %d expected a float32 tensor, got %s", r->type, i + 1,
+                           em_dtype_name(t->dtype));
+        if (t->ndim != 2 || t->shape[0] != B || t->shape[1] != U)
+            return em_fail("%s: argument 'initial_state' entry %d expected shape {%lld,%lld} (batch, units), got %s",
+                           r->type, i + 1, (long long)B, (long long)U, em_tensor_shape_str(t, got, sizeof got));
+    }
+    if (r->cfg.stateful && B != r->fixed_batch)
+        return em_fail("%s: stateful with a batch size of %lld (fixed when it was built), got a batch of %lld: every "
+                       "batch of a stateful layer must have that size (predict and evaluate too; drop or pad the "
+                       "last partial batch)", r->type, (long long)r->fixed_batch, (long long)B);
+    for (int i = 0; r->cfg.return_state && i < r->nstates; i++)
+        if (em_tensor_reuse(&r->final[i], EM_FLOAT32, 2, s_bu, NULL)) return -1;
+    r->init_given = given > 0;
+    r->init_live = given > 0 || r->cfg.stateful;
+    return 0;
+}
+
 /* Checks x, sizes every buffer of the pass, draws the masks. */
 static int prepare_forward(em_rnn *r, const em_tensor *x, int training) {
     char buf[160];
@@ -209,6 +253,7 @@ static int prepare_forward(em_rnn *r, const em_tensor *x, int training) {
         if (em_tensor_reuse(&r->smask, EM_FLOAT32, 1, s_tb, NULL)) return -1;
         r->masked = 1;
     }
+    if (prepare_states(r, B)) return -1;
     r->batch = B;
     r->time = T;
     r->block_rows = em_rnn_block_rows(B);
@@ -223,7 +268,7 @@ static int prepare_forward(em_rnn *r, const em_tensor *x, int training) {
 }
 
 /* The block's rows of x (B, T, F), any strides, into its time-major region
- * in processing order; its states start at 0. */
+ * in processing order; its h starts at the initial state. */
 static void block_copy_input(em_rnn *r, const em_rnn_block *k, const em_tensor *x) {
     int64_t T = r->time, F = r->features, nb = k->nb;
     const float *src = em_f32(x);
@@ -238,7 +283,7 @@ static void block_copy_input(em_rnn *r, const em_rnn_block *k, const em_tensor *
             else for (int64_t f = 0; f < F; f++) out[f] = row[f * sf];
         }
     }
-    memset(em_rnn_region(&r->hs, k, T + 1, r->cfg.units), 0, sizeof(float) * (size_t)(nb * r->cfg.units));
+    em_rnn_block_initial_state(r, k, 0, em_rnn_region(&r->hs, k, T + 1, r->cfg.units));
     if (r->masked) {  /* the block's (T, nb) step masks, 0 or 1, in processing order */
         const em_tensor *m = &r->mask_in;
         const float *mp = em_f32(m);
@@ -305,6 +350,8 @@ static void forward_blocks(void *p, int64_t lo, int64_t hi) {
         block_copy_input(r, &k, ps->in);
         block_project_input(ps->l, r, &k);
         ps->cell->forward_block(ps->l, &k);
+        em_rnn_block_final_state(r, &k, 0, em_rnn_region(&r->hs, &k, r->time + 1, r->cfg.units) +
+                                               r->time * k.nb * r->cfg.units);
         block_write_output(r, &k);
     }
 }
@@ -331,13 +378,130 @@ int em_rnn_set_mask(em_layer *l, const em_tensor *mask) {
 
 int em_rnn_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out) {
     em_rnn *r = l->self;
-    if (in->n != 1) return em_fail("%s: takes one input tensor, got %d", l->ops->type, in->n);
+    if (in->n != 1 && in->n != 1 + r->nstates)
+        return em_fail("%s: takes the input then, optionally, its %d initial state%s (initial_state: %s), got %d "
+                       "tensors", l->ops->type, r->nstates, r->nstates == 2 ? "s" : "",
+                       r->nstates == 2 ? "h and c" : "h", in->n);
+    for (int i = 0; i < in->n - 1; i++) {
+        if (!in->t[1 + i].storage)
+            return em_fail("%s: argument 'initial_state' entry %d is empty", l->ops->type, i + 1);
+        em_tensor_view(&r->init_in[i], &in->t[1 + i]);
+    }
     em_rnn_set_mask(l, &in->mask);
     int rc = em_layer_forward(l, &in->t[0], training, &out->t[0]);
     em_rnn_set_mask(l, NULL);  /* the step masks of this forward stay in smask for backward */
+    for (int i = 0; i < 2; i++) em_tensor_release(&r->init_in[i]);  /* read by the blocks, done */
     if (rc) return -1;
     out->n = 1;
+    for (int i = 0; r->cfg.return_state && i < r->nstates; i++) em_tensor_view(&out->t[out->n++], &r->final[i]);
     if (in->mask.storage && r->cfg.return_sequences) em_tensor_view(&out->mask, &in->mask);
+    return 0;
+}
+
+int em_rnn_call_backward(em_layer *l, const em_layer_io *dout, em_layer_io *din) {
+    em_rnn *r = l->self;
+    int outputs = 1 + (r->cfg.return_state ? r->nstates : 0);
+    if (dout->n != 1 && dout->n != outputs)
+        return em_fail("%s: expected %d gradient tensors (the output's%s), got %d", l->ops->type, outputs,
+                       outputs > 1 ? " then the returned states'" : "", dout->n);
+    em_tensor dy = {0};
+    if (dout->t[0].storage) {
+        em_tensor_view(&dy, &dout->t[0]);
+    } else {  /* only the states get a gradient */
+        if (!l->built || l->last_mode == 0) return em_fail("%s: backward called before forward", l->ops->type);
+        if (em_tensor_reuse(&r->dy_zero, EM_FLOAT32, l->last_ndim, l->last_out, NULL)) return -1;
+        em_tensor_fill(&r->dy_zero, 0.0);
+        em_tensor_view(&dy, &r->dy_zero);
+    }
+    for (int i = 1; i < dout->n; i++)
+        if (dout->t[i].storage) em_tensor_view(&r->dstate_in[i - 1], &dout->t[i]);
+    int rc = em_layer_backward(l, &dy, &din->t[0]);
+    em_tensor_release(&dy);
+    for (int i = 0; i < 2; i++) em_tensor_release(&r->dstate_in[i]);
+    if (rc) return -1;
+    din->n = 1;
+    for (int i = 0; r->init_given && i < r->nstates; i++) em_tensor_view(&din->t[din->n++], &r->dinit[i]);
+    return 0;
+}
+
+/* ---- states ------------------------------------------------------------------ */
+
+/* Block k's rows of a (B, U) tensor of any strides into dst (nb, U). */
+static void copy_rows_out(float *dst, const em_tensor *t, const em_rnn_block *k, int64_t U) {
+    const float *src = em_f32(t);
+    for (int64_t i = 0; i < k->nb; i++) {
+        const float *row = src + (k->b0 + i) * t->strides[0];
+        if (t->strides[1] == 1) memcpy(dst + i * U, row, sizeof(float) * (size_t)U);
+        else for (int64_t j = 0; j < U; j++) dst[i * U + j] = row[j * t->strides[1]];
+    }
+}
+
+void em_rnn_block_initial_state(const em_rnn *r, const em_rnn_block *k, int which, float *dst) {
+    int64_t U = r->cfg.units;
+    if (r->init_given) copy_rows_out(dst, &r->init_in[which], k, U);
+    else if (r->cfg.stateful) memcpy(dst, em_f32(&r->carried[which]) + k->b0 * U, sizeof(float) * (size_t)(k->nb * U));
+    else memset(dst, 0, sizeof(float) * (size_t)(k->nb * U));
+}
+
+void em_rnn_block_final_state(em_rnn *r, const em_rnn_block *k, int which, const float *src) {
+    int64_t U = r->cfg.units;
+    size_t bytes = sizeof(float) * (size_t)(k->nb * U);
+    if (r->cfg.return_state) memcpy(em_f32(&r->final[which]) + k->b0 * U, src, bytes);
+    if (r->cfg.stateful) memcpy(em_f32(&r->carried[which]) + k->b0 * U, src, bytes);
+}
+
+void em_rnn_block_state_grad(const em_rnn *r, const em_rnn_block *k, int which, float *dst) {
+    if (r->dstate_in[which].storage) copy_rows_out(dst, &r->dstate_in[which], k, r->cfg.units);
+    else memset(dst, 0, sizeof(float) * (size_t)(k->nb * r->cfg.units));
+}
+
+void em_rnn_block_initial_grad(em_rnn *r, const em_rnn_block *k, int which, const float *src) {
+    if (!r->init_given) return;
+    int64_t U = r->cfg.units;
+    memcpy(em_f32(&r->dinit[which]) + k->b0 * U, src, sizeof(float) * (size_t)(k->nb * U));
+}
+
+int em_rnn_state_count(const em_layer *l) {
+    const em_rnn_config *c = em_rnn_layer_config(l);
+    return c ? ((const em_rnn *)l->self)->nstates : 0;
+}
+
+/* Checks the values against the states' shapes (all before any change). */
+static int check_state_values(const em_rnn *r, int n, const em_tensor *values) {
+    if (!r->cfg.stateful)
+        return em_fail("%s: reset_states: the layer is not stateful (create it with stateful = true)", r->type);
+    if (!r->carried[0].storage)
+        return em_fail("%s: reset_states: the layer is not built yet (its batch size is not known)", r->type);
+    if (n == 0) return 0;
+    if (n != r->nstates)
+        return em_fail("%s: reset_states: argument 'states' expected %d tensors (%s), got %d", r->type, r->nstates,
+                       r->nstates == 2 ? "h and c" : "h", n);
+    for (int i = 0; i < n; i++) {
+        char got[160];
+        if (values[i].dtype != EM_FLOAT32)
+            return em_fail("%s: reset_states: argument 'states' entry %d expected a float32 tensor, got %s", r->type,
+                           i + 1, em_dtype_name(values[i].dtype));
+        if (values[i].ndim != 2 || values[i].shape[0] != r->fixed_batch || values[i].shape[1] != r->cfg.units)
+            return em_fail("%s: reset_states: argument 'states' entry %d expected shape {%lld,%lld} (batch, units), "
+                           "got %s", r->type, i + 1, (long long)r->fixed_batch, (long long)r->cfg.units,
+                           em_tensor_shape_str(&values[i], got, sizeof got));
+    }
+    return 0;
+}
+
+int em_rnn_check_states(const em_layer *l, int n, const em_tensor *values) {
+    if (!em_rnn_layer_config(l)) return em_fail("%s: reset_states: not a recurrent layer", l->ops->type);
+    return check_state_values(l->self, n, values);
+}
+
+int em_rnn_reset_states(em_layer *l, int n, const em_tensor *values) {
+    if (!em_rnn_layer_config(l)) return em_fail("%s: reset_states: not a recurrent cell layer", l->ops->type);
+    em_rnn *r = l->self;
+    if (check_state_values(r, n, values)) return -1;
+    for (int i = 0; i < r->nstates; i++) {
+        if (n == 0) em_tensor_fill(&r->carried[i], 0.0);
+        else if (em_tensor_copy(&r->carried[i], &values[i])) return -1;  /* checked: cannot fail */
+    }
     return 0;
 }
 
@@ -469,7 +633,7 @@ static void backward_blocks(void *p, int64_t lo, int64_t hi) {
     int64_t U = r->cfg.units, GU = r->gates * U;
     for (int64_t i = lo; i < hi; i++) {
         em_rnn_block k = block_at(r, i);
-        memset(em_f32(&r->dh) + k.b0 * U, 0, sizeof(float) * (size_t)(k.nb * U));
+        em_rnn_block_state_grad(r, &k, 0, em_f32(&r->dh) + k.b0 * U);
         if (l->trainable)  /* bias partials are sums: start them at 0 */
             memset(em_rnn_partial(r, &k, EM_RNN_BIAS), 0, sizeof(float) * (size_t)(r->bias_rows * GU));
         ps->cell->backward_block(l, &k, ps->in);
@@ -498,6 +662,17 @@ static void add_partials(em_layer *l, em_rnn *r) {
 int em_rnn_backward(em_layer *l, const em_rnn_cell_ops *cell, const em_tensor *dy, em_tensor *dx) {
     em_rnn *r = l->self;
     if (prepare_backward(l, r, dy)) return -1;
+    int64_t s_bu[2] = {r->batch, r->cfg.units};
+    for (int i = 0; r->init_given && i < r->nstates; i++)
+        if (em_tensor_reuse(&r->dinit[i], EM_FLOAT32, 2, s_bu, NULL)) return -1;
+    for (int i = 0; i < r->nstates; i++) {
+        const em_tensor *d = &r->dstate_in[i];
+        char got[160];
+        if (d->storage && (d->dtype != EM_FLOAT32 || d->ndim != 2 || d->shape[0] != r->batch || d->shape[1] != r->cfg.units))
+            return em_fail("%s: the gradient of returned state %d expected a float32 tensor of shape {%lld,%lld}, got "
+                           "%s %s", r->type, i + 1, (long long)r->batch, (long long)r->cfg.units,
+                           em_dtype_name(d->dtype), em_tensor_shape_str(d, got, sizeof got));
+    }
     if (cell->prepare_backward && cell->prepare_backward(l)) return -1;
     pass ps = {l, cell, dy};
     run_blocks(r, backward_blocks, &ps);

@@ -62,6 +62,17 @@ typedef struct em_rnn {
     int masked;          /* the last forward honoured a mask */
     em_tensor smask;     /* (T, B) 0/1 per step and row in processing order, block-major */
     em_tensor carry;     /* (2, B, U) the running gradients that skip masked steps (h, then c) */
+    /* States (recurrent.h, and "States" below).  Index 0 is h, 1 is c (LSTM). */
+    int nstates;             /* 1, or 2 for LSTM */
+    int64_t fixed_batch;     /* stateful: the batch size fixed at build */
+    em_tensor init_in[2];    /* views: the next forward's initial states, or empty */
+    em_tensor dstate_in[2];  /* views: the next backward's gradients of the final states, or empty */
+    em_tensor carried[2];    /* stateful: (B, U) where the next batch starts */
+    em_tensor final[2];      /* return_state: (B, U) the last forward's final states, handed out as views */
+    em_tensor dinit[2];      /* (B, U) gradients of the given initial states, handed out as views */
+    em_tensor dy_zero;       /* a zero output gradient, when only the states get one */
+    int init_given;          /* the last forward started from init_in: backward fills dinit */
+    int init_live;           /* its initial states may be nonzero: step 0 runs the recurrent product */
 } em_rnn;
 
 /* One block of rows of the current batch. */
@@ -168,6 +179,31 @@ static inline float *em_rnn_carry(const em_rnn *r, const em_rnn_block *k, int wh
 /* The call hook of the cells (layer.h): honours the io's mask and hands it
  * on with return_sequences (Keras: the output mask is the input mask). */
 int em_rnn_call(em_layer *l, const em_layer_io *in, int training, em_layer_io *out);
+
+/* States.  Each block reads its rows of the initial states when it starts
+ * and writes its rows of the final states when it ends, so a stateful
+ * layer's rows follow the rows exactly whatever the threads (a block reads
+ * and writes only its own rows).  Without initial states (init_live 0)
+ * step 0 skips its recurrent product, as h is 0 there. */
+
+/* dst (nb, U) = block k's rows of the initial state `which`: the given one,
+ * else the carried one (stateful), else 0. */
+void em_rnn_block_initial_state(const em_rnn *r, const em_rnn_block *k, int which, float *dst);
+
+/* Block k's rows of the final state `which` (src, nb x U) into final[which]
+ * (return_state) and carried[which] (stateful). */
+void em_rnn_block_final_state(em_rnn *r, const em_rnn_block *k, int which, const float *src);
+
+/* dst (nb, U) = block k's rows of the gradient reaching final state `which`
+ * (0 when none was given). */
+void em_rnn_block_state_grad(const em_rnn *r, const em_rnn_block *k, int which, float *dst);
+
+/* Block k's rows of dL/d(initial state `which`) (src, nb x U) into dinit,
+ * when the forward got initial states. */
+void em_rnn_block_initial_grad(em_rnn *r, const em_rnn_block *k, int which, const float *src);
+
+/* The cells' call_backward hook (layer.h). */
+int em_rnn_call_backward(em_layer *l, const em_layer_io *dout, em_layer_io *din);
 
 /* Column sums of m (rows x n, row stride ld) added into out. */
 void em_rnn_colsum_add(float *out, const float *m, int64_t rows, int64_t n, int64_t ld);

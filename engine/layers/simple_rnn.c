@@ -16,7 +16,7 @@ static void srnn_forward_block(em_layer *l, const em_rnn_block *k) {
     float *zx = em_rnn_region(&r->zx, k, T, U), *hs = em_rnn_region(&r->hs, k, T + 1, U);
     for (int64_t s = 0; s < T; s++) {
         float *z = zx + s * BU;
-        if (s > 0) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 1, z, U, 1.0f);
+        if (s > 0 || r->init_live) em_rnn_recurrent_gemm(r, k, urec, hs + s * BU, 0, 1, z, U, 1.0f);
         em_act_forward(r->cfg.activation, hs + (s + 1) * BU, z, 1, BU);
         const float *m = em_rnn_step_mask(r, k, s);
         if (m) em_rnn_mask_blend(m, hs + (s + 1) * BU, hs + s * BU, nb, U);
@@ -34,14 +34,16 @@ static void srnn_backward_block(em_layer *l, const em_rnn_block *k, const em_ten
         const float *m = em_rnn_step_mask(r, k, s);
         if (m) em_rnn_mask_split(m, dh, carry, nb, U);
         em_act_backward(r->cfg.activation, dz + s * BU, dh, hs + (s + 1) * BU, 1, BU);
-        if (s > 0 && m) {  /* dh_prev = carry + dz.U^T */
+        int prev = s > 0 || r->init_given;  /* dL/dh0 only for given initial states */
+        if (prev && m) {  /* dh_prev = carry + dz.U^T */
             memcpy(dh, carry, sizeof(float) * (size_t)BU);
             em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 1.0f);
-        } else if (s > 0) {
+        } else if (prev) {
             em_rnn_recurrent_dh(r, k, dz + s * BU, U, 0, 1, dh, 0.0f);
         }
     }
-    /* step 0 sees h = 0: its rows of hs contribute nothing but are harmless */
+    em_rnn_block_initial_grad(r, k, 0, dh);
+    /* step 0's rows of hs are the initial state (0 without one) */
     if (l->trainable) em_rnn_recurrent_kernel_grad(r, k, hs, dz, U, 0, 1, 1);
 }
 
@@ -63,7 +65,7 @@ static void srnn_destroy(em_layer *l) {
 
 static const em_layer_ops simple_rnn_ops = {.type = "SimpleRNN", .build = em_rnn_build, .forward = srnn_forward,
     .backward = srnn_backward, .destroy = srnn_destroy, .flags = EM_LAYER_RECURRENT | EM_LAYER_TAKES_MASK,
-    .call = em_rnn_call};
+    .call = em_rnn_call, .call_backward = em_rnn_call_backward};
 
 em_layer *em_simple_rnn_new(const em_rnn_config *c) {
     return em_rnn_layer_new(&simple_rnn_ops, sizeof(simple_rnn), 1, 1, em_simple_rnn_options, c);

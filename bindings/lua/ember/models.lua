@@ -121,6 +121,11 @@ function Sequential:add(layer)
       error(("Sequential.add: the model already has a layer named '%s'; layer names must be unique"):format(layer.name), 2)
     end
   end
+  if layer.return_state then  -- Keras: a Sequential passes one tensor from layer to layer
+    error(("Sequential.add: %s (%s) has return_state = true and gives several tensors; a Sequential model passes "
+      .. "one tensor from layer to layer (call the layer itself, layer:forward, to get the states)")
+      :format(layer.name, layer.type), 2)
+  end
   if #self.layers == 0 then
     local shape = declared_input_shape(layer)
     if shape then
@@ -291,6 +296,15 @@ function Sequential:backward(dy)
       error(("%s (%s): returns no input gradient, so it can only be the first layer"):format(layer.name, layer.type), 2)
     end
     dy = dx
+  end
+end
+
+--- @api Sequential:reset_states()
+--- Sets the carried states of every stateful recurrent layer to 0 (Keras's model.reset_states()).
+
+function Sequential:reset_states()
+  for _, layer in ipairs(self.layers) do
+    if layer.stateful then layer:reset_states() end
   end
 end
 

@@ -128,6 +128,25 @@ local function apply_controls(type_name, controls, config, core_layer)
   end
 end
 
+-- Keras's batch_size: with input_shape it makes batch_input_shape =
+-- {batch_size, input_shape...} (what a stateful model's first layer needs).
+local function apply_batch_size(type_name, config)
+  local n = config.batch_size
+  if n == nil then return end
+  if math.type(n) ~= "integer" or n < 1 then
+    error(("%s: option 'batch_size' expected a positive integer, got %s"):format(type_name, tostring(n)), 3)
+  end
+  if config.batch_input_shape ~= nil then
+    error(("%s: options 'batch_size' and 'batch_input_shape' both give the batch size; give one"):format(type_name), 3)
+  end
+  if config.input_shape == nil then
+    error(("%s: option 'batch_size' needs input_shape (the batch size of the first layer's input)"):format(type_name), 3)
+  end
+  local shape = { n }
+  for i, d in ipairs(config.input_shape) do shape[i + 1] = d end
+  config.batch_input_shape = shape
+end
+
 -- base.define(type_name, spec) -> constructor
 --   spec.positional: names of positional arguments, e.g. {"units"}
 --   spec.options:    set of accepted option names (input_shape, name,
@@ -137,7 +156,7 @@ end
 --   spec.init(layer, extra)  optional: extra Lua-side setup, given make_core's extra
 -- Unknown options raise an error naming the layer and the option.
 function base.define(type_name, spec)
-  local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true }
+  local allowed = { input_shape = true, name = true, trainable = true, batch_input_shape = true, batch_size = true }
   for _, k in ipairs(spec.positional or {}) do allowed[k] = true end
   for k in pairs(spec.options or {}) do allowed[k] = true end
   local controls = CONTROLS[type_name] or {}
@@ -174,6 +193,7 @@ function base.define(type_name, spec)
           :format(type_name, tostring(i), tostring(d)), 2)
       end
     end
+    apply_batch_size(type_name, config)
     local layer = setmetatable({
       type = type_name,
       config = config,
@@ -216,13 +236,28 @@ function Layer:build(input_shape)
   return out
 end
 
---- @api Layer:forward(x[, training]) -> Tensor
+--- @api Layer:forward(x[, training][, opts]) -> Tensor
 --- The layer's output for a batch (custom training loops).
+--- A recurrent layer with return_state = true also returns its final states: y, h (LSTM: y, h, c;
+--- Bidirectional: y, then the forward half's states, then the backward half's), as Keras's layer call.
+--- With initial_state (Keras's), backward also returns the initial states' gradients.
 --- @arg x: a tensor (batch first)
---- @arg training = false: dropout active
+--- @arg training = false: dropout active (may also be given as opts.training, opts then second)
+--- @opt training = false: dropout active
+--- @opt initial_state: recurrent layers: the states to start from ({h}; LSTM {h, c}; Bidirectional: both halves'), each {batch, units}
+--- @opt mask: a {batch, time} float32 tensor of 1 (a real step) and 0 (padding), for recurrent layers (Keras's mask)
 
-function Layer:forward(x, training)
+function Layer:forward(x, training, opts)
+  if type(training) == "table" and not core.is_tensor(training) then opts, training = training, nil end
+  if opts ~= nil then
+    opts = calls.check_options(self.name .. ".forward", opts, { "training", "initial_state", "mask" }, 2)
+    if opts.training ~= nil then training = opts.training end
+  end
   self.core:set_trainable(self.trainable ~= false)
+  if (opts and (opts.initial_state ~= nil or opts.mask ~= nil)) or self.return_state then
+    return self:_forward_states(x, training, opts and opts.initial_state, opts and opts.mask)
+  end
+  self._io_last = nil
   local y = calls.at(2, self.core.forward, self.core, x, training)
   if not self.built then
     self.built = true
@@ -230,12 +265,123 @@ function Layer:forward(x, training)
   return y
 end
 
---- @api Layer:backward(dy) -> Tensor
---- Back-propagates dy through the last forward: accumulates weight gradients, returns dx.
---- @arg dy: gradient of the loss with respect to the output
+-- "name (Type): message" for an error of the io path (the model's style).
+local function io_error(self, err, level)
+  local msg = calls.strip_position(tostring(err))
+  local rest = msg:sub(1, #self.type + 2) == self.type .. ": " and msg:sub(#self.type + 3) or msg
+  error(("%s (%s): %s"):format(self.name, self.type, rest), level + 1)
+end
 
-function Layer:backward(dy)
-  return calls.at(2, self.core.backward, self.core, dy)
+-- The forward through the io protocol (layer.h): x and the initial states
+-- in, the output and (return_state) the final states out.
+function Layer:_forward_states(x, training, initial_state, mask)
+  local inputs = { x }
+  if initial_state ~= nil then
+    local n = core.layers.state_count(self.core)
+    if n == 0 then
+      io_error(self, ("option 'initial_state' is for recurrent layers (SimpleRNN, LSTM, GRU, Bidirectional), not %s")
+        :format(self.type), 3)
+    end
+    if core.is_tensor(initial_state) then initial_state = { initial_state } end  -- Keras: one state may be bare
+    if type(initial_state) ~= "table" then
+      io_error(self, ("argument 'initial_state' expected a list of %d tensors, got %s"):format(n, type(initial_state)), 3)
+    end
+    local count = 0
+    for k in pairs(initial_state) do
+      if math.type(k) ~= "integer" or k < 1 then
+        io_error(self, ("argument 'initial_state' expected a list of tensors, got a key %s"):format(tostring(k)), 3)
+      end
+      count = math.max(count, k)
+    end
+    if count ~= n then
+      io_error(self, ("argument 'initial_state' expected %d tensors (%s), got %d"):format(n,
+        n == 1 and "h" or n == 2 and self.type == "LSTM" and "h and c" or "the forward half's states, then the backward half's",
+        count), 3)
+    end
+    for i = 1, n do
+      if not core.is_tensor(initial_state[i]) then
+        io_error(self, ("argument 'initial_state' entry %d expected a tensor, got %s"):format(i, type(initial_state[i])), 3)
+      end
+      inputs[i + 1] = initial_state[i]
+    end
+  end
+  if not core.is_tensor(x) then io_error(self, ("argument 'x' expected a tensor, got %s"):format(type(x)), 3) end
+  if mask ~= nil and not core.is_tensor(mask) then
+    io_error(self, ("option 'mask' expected a tensor, got %s"):format(type(mask)), 3)
+  end
+  local r = table.pack(pcall(self.core.call, self.core, inputs, #inputs, training and true or false, mask))
+  if not r[1] then io_error(self, r[2], 3) end
+  self._io_last = true
+  self.built = true
+  return table.unpack(r, 2, r.n)
+end
+
+--- @api Layer:backward(dy[, state_grads]) -> Tensor
+--- Back-propagates dy through the last forward: accumulates weight gradients, returns dx.
+--- After a forward with initial_state it also returns the initial states' gradients (dx, dh0[, dc0...]).
+--- @arg dy: gradient of the loss with respect to the output (nil: none, when state_grads gives some)
+--- @arg state_grads: return_state layers: the gradients of the returned states, in their order (nil entries: none)
+
+function Layer:backward(dy, state_grads)
+  if state_grads == nil and not self._io_last then
+    return calls.at(2, self.core.backward, self.core, dy)
+  end
+  local grads, count = { dy or false }, 1
+  if state_grads ~= nil then
+    if not self.return_state then
+      io_error(self, "argument 'state_grads' is for a recurrent layer with return_state = true", 2)
+    end
+    if type(state_grads) ~= "table" or core.is_tensor(state_grads) then
+      io_error(self, ("argument 'state_grads' expected a list of tensors, got %s"):format(
+        core.is_tensor(state_grads) and "a tensor (wrap it in a table)" or type(state_grads)), 2)
+    end
+    local n = core.layers.state_count(self.core)
+    for k, v in pairs(state_grads) do
+      if math.type(k) ~= "integer" or k < 1 or k > n then
+        io_error(self, ("argument 'state_grads' expected at most %d tensors (one per returned state), got a key %s")
+          :format(n, tostring(k)), 2)
+      end
+      if v ~= false and not core.is_tensor(v) then
+        io_error(self, ("argument 'state_grads' entry %d expected a tensor, got %s"):format(k, type(v)), 2)
+      end
+    end
+    for i = 1, n do grads[i + 1] = state_grads[i] or false end
+    count = n + 1
+  end
+  if dy == nil and count == 1 then io_error(self, "argument 'dy' expected a tensor, got nil", 2) end
+  local r = table.pack(pcall(self.core.call_backward, self.core, grads, count))
+  if not r[1] then io_error(self, r[2], 2) end
+  return table.unpack(r, 2, r.n)
+end
+
+--- @api Layer:reset_states([states])
+--- Stateful recurrent layers: sets the states carried from batch to batch to 0, or to the given values (Keras).
+--- @arg states: one {batch, units} float32 tensor per state ({h}; LSTM {h, c}; Bidirectional: both halves'); default 0
+
+function Layer:reset_states(states)
+  if not self.stateful then
+    error(("%s.reset_states: the layer is not stateful (only SimpleRNN, LSTM, GRU and Bidirectional created with "
+      .. "stateful = true carry states)"):format(self.name), 2)
+  end
+  if core.is_tensor(states) then states = { states } end
+  if states ~= nil and type(states) ~= "table" then
+    error(("%s.reset_states: argument 'states' expected a list of tensors, got %s"):format(self.name, type(states)), 2)
+  end
+  for k, v in pairs(states or {}) do
+    if math.type(k) ~= "integer" or not core.is_tensor(v) then
+      error(("%s.reset_states: argument 'states' entry %s expected a tensor, got %s")
+        :format(self.name, tostring(k), type(v)), 2)
+    end
+  end
+  if not self.core:is_built() then
+    if states == nil then return end  -- nothing carried yet: a new layer starts from 0
+    error(("%s.reset_states: the layer is not built yet (its batch size is not known)"):format(self.name), 2)
+  end
+  local ok, err = pcall(core.layers.reset_states, self.core, states)
+  if not ok then
+    local msg = calls.strip_position(tostring(err)):gsub("^%w+: reset_states: ", "")
+    error(("%s.reset_states: %s"):format(self.name, msg), 2)
+  end
 end
 
 -- Parameters and their gradients (views), with Keras weight names.

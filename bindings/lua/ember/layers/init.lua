@@ -3,6 +3,7 @@
 --- Keras layer constructors. Every layer also takes these options:
 --- @opt input_shape: shape without the batch dimension, e.g. {ember.None, 14}
 --- @opt batch_input_shape: shape with the batch dimension
+--- @opt batch_size: with input_shape, the batch dimension (batch_input_shape = {batch_size, ...}), for stateful layers
 --- @opt name: the layer's name (default: type_N, as Keras)
 --- @opt trainable = true: whether fit updates its weights
 

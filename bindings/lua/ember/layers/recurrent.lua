@@ -13,6 +13,13 @@ local maker = base.core_constructor
 -- (engine/layers/recurrent.c); units is positional as in Keras.
 local options = base.declared_options
 
+-- The Lua fields base.Layer reads for states (forward, backward,
+-- reset_states) and Sequential:add (which refuses return_state).
+local function state_fields(self)
+  self.stateful = self.config.stateful == true
+  self.return_state = self.config.return_state == true
+end
+
 --- @api ember.layers.SimpleRNN(units[, opts]) -> Layer
 --- Fully connected recurrent layer: h_t = activation(x_t W + h_{t-1} U + b).
 --- @arg units: size of the state and output
@@ -29,6 +36,7 @@ M.SimpleRNN = base.define("SimpleRNN", {
   positional = { "units" },
   options = options("SimpleRNN"),
   make_core = maker(core.layers.SimpleRNN),
+  init = state_fields,
 })
 
 --- @api ember.layers.LSTM(units[, opts]) -> Layer
@@ -47,6 +55,7 @@ M.LSTM = base.define("LSTM", {
   positional = { "units" },
   options = options("LSTM"),
   make_core = maker(core.layers.LSTM),
+  init = state_fields,
 })
 
 --- @api ember.layers.GRU(units[, opts]) -> Layer
@@ -65,6 +74,7 @@ M.GRU = base.define("GRU", {
   positional = { "units" },
   options = options("GRU"),
   make_core = maker(core.layers.GRU),
+  init = state_fields,
 })
 
 -- Bidirectional(layer, {merge_mode = "concat"}): `layer` is the forward
@@ -97,7 +107,7 @@ M.Bidirectional = base.define("Bidirectional", {
     local copy = {}
     for k, v in pairs(layer.config) do copy[k] = v end
     copy.go_backwards = not layer.config.go_backwards
-    copy.input_shape = nil
+    copy.input_shape, copy.batch_input_shape, copy.batch_size = nil, nil, nil
     copy.name = "backward_" .. layer.name
     local backward = call_core(M[layer.type], copy)
     local bidirectional = call_core(core.layers.Bidirectional, layer.core, backward.core, { merge_mode = config.merge_mode })
@@ -106,6 +116,9 @@ M.Bidirectional = base.define("Bidirectional", {
   init = function(self, halves)
     self.forward_layer, self.backward_layer = halves.forward, halves.backward
     self.input_shape = self.input_shape or self.forward_layer.input_shape
+    local fc = self.forward_layer.config
+    self.config.batch_input_shape = self.config.batch_input_shape or fc.batch_input_shape
+    self.stateful, self.return_state = fc.stateful == true, fc.return_state == true
   end,
 })
 
