@@ -9,7 +9,7 @@
 
 static int reduce(lua_State *L, em_reduce_op op) {
     const char *fn = em_reduce_name(op);
-    em_tensor *a = lt_check(L, 1, fn, "self");
+    em_tensor *a = lt_check_any(L, 1, fn, "self");
     int is_arg = op == EM_RED_ARGMAX || op == EM_RED_ARGMIN;
     if (lua_isnoneornil(L, 2)) {
         double r;
