@@ -876,24 +876,25 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 
 /// @api ember.tensor(x[, opts]) -> Tensor
 /// A tensor from nested Lua tables, a number (0-d) or a tensor (a converted copy).
+/// Into "uint8" every value must be an integer in 0 .. 255, into "bool" 0 or 1 (else an error naming it).
 /// @arg x: nested tables of numbers (booleans become 1/0), a number or a tensor
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.zeros(shape[, opts]) -> Tensor
 /// A new tensor filled with 0.
 /// @arg shape: the sizes, a table such as {2, 3}
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.ones(shape[, opts]) -> Tensor
 /// A new tensor filled with 1.
 /// @arg shape: the sizes, a table such as {2, 3}
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.full(shape, value[, opts]) -> Tensor
 /// A new tensor filled with value.
 /// @arg shape: the sizes, a table such as {2, 3}
 /// @arg value: the fill value (a number)
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.rand(shape) -> Tensor
 /// Uniform random float32 numbers in [0, 1).
@@ -937,7 +938,12 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 /// @arg src: a list of tensors of the same shapes and dtypes
 
 /// @api Tensor
-/// Ember's n-dimensional array (float32 or int32); fields `shape` and `dtype`, 1-based indices.
+/// Ember's n-dimensional array (float32, int32 or uint8); fields `shape` and `dtype`, 1-based indices.
+/// uint8 (also made by dtype "bool") stores one-hot data and masks in a quarter of float32's memory.
+/// It takes creation, conversion, element access, copies, views, cat/stack, printing, save/load,
+/// comparisons (uint8 0/1 results) and sum/max/min/argmax/argmin/mean/std (sum, max, min give int32);
+/// arithmetic and math functions refuse it ("convert with :float()"); fit, evaluate, predict and
+/// layers convert uint8 inputs to float32 (fit one batch at a time).
 
 /// @api Tensor:get(i, ...) -> number
 /// The element at the given indices (one per dimension; negative counts from the end).
@@ -968,6 +974,12 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 
 /// @api Tensor:int() -> Tensor
 /// An int32 copy, truncating toward zero.
+
+/// @api Tensor:byte() -> Tensor
+/// A uint8 copy; every value must be an integer in 0 .. 255 (else an error naming the first that is not).
+
+/// @api Tensor:uint8() -> Tensor
+/// The same as Tensor:byte(): a uint8 copy of values that are integers in 0 .. 255.
 
 /// @api Tensor:clone() -> Tensor
 /// A contiguous copy with its own storage.

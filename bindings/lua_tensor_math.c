@@ -168,7 +168,7 @@ static void register_operators(lua_State *L) {
 /// @arg hi: upper bound (nil: none)
 
 /// @api Tensor:eq(b) -> Tensor
-/// Elementwise a == b as a 0/1 tensor (a's dtype).
+/// Elementwise a == b as a 0/1 tensor: float32, or uint8 (numpy's bool) when a or b is uint8.
 /// @arg b: a tensor or a number
 /// @alias ember.eq
 
