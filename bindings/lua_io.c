@@ -92,7 +92,7 @@ static int l_save(lua_State *L) {
     lua_settop(L, 2);
     em_tensor *t = lt_test(L, 2);
     if (t) {
-        if (em_npy_save(path, lt_check(L, 2, "save", "data"), "save")) return lt_raise(L);
+        if (em_npy_save(path, lt_check_any(L, 2, "save", "data"), "save")) return lt_raise(L);
         return 0;
     }
     if (!lua_istable(L, 2)) return lt_argerror(L, 2, "save", "data", "a tensor or a table of named tensors");

@@ -105,7 +105,7 @@ static int l_build(lua_State *L) {
 
 static int l_forward(lua_State *L) {
     em_layer *l = ember_check_layer(L, 1, "forward");
-    em_tensor *x = lt_check(L, 2, l->ops->type, "input");
+    em_tensor *x = lt_check_input(L, 2, l->ops->type, "input");  /* uint8 arrives as float32 */
     int training = lua_toboolean(L, 3);
     em_tensor *y = lt_new(L);
     if (em_layer_forward(l, x, training, y)) return lt_raise(L);

@@ -176,8 +176,8 @@ static int l_prediction(lua_State *L) {
 /* m:train_step(x, y, lr, who, values[, first_row[, sample_weight]]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check(L, 2, "train_step", "x");
-    em_tensor *y = lt_check(L, 3, "train_step", "y");
+    em_tensor *x = lt_check_input(L, 2, "train_step", "x");
+    em_tensor *y = lt_check_input(L, 3, "train_step", "y");
     double lr = lt_check_number(L, 4, "train_step", "lr");
     const char *who = luaL_optstring(L, 5, "train_step");
     luaL_checktype(L, 6, LUA_TTABLE);
@@ -234,8 +234,8 @@ static int l_allreduce_time(lua_State *L) {
 /* m:eval_step(x, y, who, values) -> loss */
 static int l_eval_step(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check(L, 2, "eval_step", "x");
-    em_tensor *y = lt_check(L, 3, "eval_step", "y");
+    em_tensor *x = lt_check_input(L, 2, "eval_step", "x");
+    em_tensor *y = lt_check_input(L, 3, "eval_step", "y");
     const char *who = luaL_optstring(L, 4, "eval_step");
     luaL_checktype(L, 5, LUA_TTABLE);
     em_step_result r;
@@ -251,7 +251,7 @@ static int l_eval_step(lua_State *L) {
 
 static int l_forward(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check(L, 2, "forward", "x");
+    em_tensor *x = lt_check_input(L, 2, "forward", "x");
     int training = lua_toboolean(L, 3);
     em_tensor *out = lt_new(L);
     if (em_model_forward(m, x, training, out)) return lt_raise(L);

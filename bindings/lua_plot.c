@@ -102,8 +102,11 @@ static void tensor_values(const em_tensor *t, double *out) {
         } else {
             for (int64_t i = 0; i < n; i++) out[i] = src[i * stride];
         }
-    } else {
+    } else if (t->dtype == EM_INT32) {
         const int32_t *src = em_i32(t);
+        for (int64_t i = 0; i < n; i++) out[i] = src[i * stride];
+    } else {
+        const uint8_t *src = em_u8(t);
         for (int64_t i = 0; i < n; i++) out[i] = src[i * stride];
     }
 }

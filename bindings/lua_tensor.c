@@ -69,18 +69,35 @@ int lt_argerror(lua_State *L, int idx, const char *fn, const char *arg, const ch
     return luaL_error(L, "%s: argument '%s' expected %s, got %s", fn, arg, expected, describe(L, idx));
 }
 
-em_tensor *lt_check(lua_State *L, int idx, const char *fn, const char *arg) {
+em_tensor *lt_check_any(lua_State *L, int idx, const char *fn, const char *arg) {
     em_tensor *t = lt_test(L, idx);
     if (!t) lt_argerror(L, idx, fn, arg, "a tensor");
     if (!t->storage) luaL_error(L, "%s: argument '%s' is an empty tensor", fn, arg);
     return t;
 }
 
+em_tensor *lt_check(lua_State *L, int idx, const char *fn, const char *arg) {
+    em_tensor *t = lt_check_any(L, idx, fn, arg);
+    if (t->dtype == EM_UINT8)
+        luaL_error(L, "%s: uint8 tensors are not supported (argument '%s'); convert with :float()", fn, arg);
+    return t;
+}
+
+em_tensor *lt_check_input(lua_State *L, int idx, const char *fn, const char *arg) {
+    em_tensor *t = lt_check_any(L, idx, fn, arg);
+    if (t->dtype != EM_UINT8) return t;
+    idx = lua_absindex(L, idx);
+    em_tensor *f = lt_new(L);
+    if (em_tensor_convert(f, t, EM_FLOAT32)) lt_raise(L);
+    lua_replace(L, idx);  /* the float32 copy takes the argument's place (and stays alive there) */
+    return f;
+}
+
 em_tensor *lt_check_dtype(lua_State *L, int idx, const char *fn, const char *arg, em_dtype dtype) {
     em_tensor *t = lt_test(L, idx);
     if (!t || t->dtype != dtype)
-        lt_argerror(L, idx, fn, arg, dtype == EM_INT32 ? "an int32 tensor" : "a float32 tensor");
-    return lt_check(L, idx, fn, arg);
+        lt_argerror(L, idx, fn, arg, dtype == EM_INT32 ? "an int32 tensor" : dtype == EM_UINT8 ? "a uint8 tensor" : "a float32 tensor");
+    return lt_check_any(L, idx, fn, arg);
 }
 
 int lt_raise(lua_State *L) { return luaL_error(L, "%s", em_error()); }
@@ -113,8 +130,22 @@ int32_t lt_check_int32(lua_State *L, const char *fn, double v) {
     return (int32_t)v;
 }
 
+/* The one rule for a Lua number going into a uint8 tensor (ember.tensor,
+ * full, set, fill_, t[i] = v): an integer in 0 .. 255 (NaN, -1, 256 and 0.5
+ * refused); with only_01 (dtype "bool") 0 or 1. */
+uint8_t lt_check_uint8(lua_State *L, const char *fn, double v, int only_01) {
+    if (only_01 && v != 0 && v != 1) luaL_error(L, "%s: value %f is not 0 or 1 (a bool tensor holds 0 and 1)", fn, v);
+    if (!(v >= 0 && v <= 255)) luaL_error(L, "%s: value %f does not fit in uint8 (integers 0 .. 255)", fn, v);
+    if (v != floor(v)) luaL_error(L, "%s: value %f is not an integer (a uint8 tensor holds integers 0 .. 255)", fn, v);
+    return (uint8_t)v;
+}
+
 static void check_value(lua_State *L, const char *fn, const em_tensor *t, double v) {
-    if (t->dtype == EM_INT32) lt_check_int32(L, fn, v);
+    switch (t->dtype) {
+    case EM_INT32: lt_check_int32(L, fn, v); break;
+    case EM_UINT8: lt_check_uint8(L, fn, v, 0); break;
+    case EM_FLOAT32: break;
+    }
 }
 
 const char *lt_check_path(lua_State *L, int idx, const char *fn, const char *arg) {
@@ -235,6 +266,13 @@ em_dtype lt_opt_dtype(lua_State *L, int idx, const char *fn, em_dtype def) {
     return (em_dtype)lt_opt_choice(L, idx, fn, "dtype", def == EM_INT32 ? "int32" : "float32", names);
 }
 
+em_dtype lt_opt_dtype_u8(lua_State *L, int idx, const char *fn, em_dtype def, int *is_bool) {
+    static const char *const names[] = {"float32", "int32", "uint8", "bool", NULL};
+    int k = lt_opt_choice(L, idx, fn, "dtype", em_dtype_name(def), names);
+    if (is_bool) *is_bool = k == 3;
+    return k == 3 ? EM_UINT8 : (em_dtype)k;
+}
+
 /* ---- construction ---- */
 
 /* Walk a nested Lua table once to find its shape; every row must agree. */
@@ -253,7 +291,7 @@ static void table_shape(lua_State *L, int idx, const char *fn, int depth, int *n
     lua_pop(L, 1);
 }
 
-static void table_fill(lua_State *L, int idx, const char *fn, em_tensor *t, int depth, int64_t *pos) {
+static void table_fill(lua_State *L, int idx, const char *fn, em_tensor *t, int depth, int64_t *pos, int only_01) {
     lua_Integer n = luaL_len(L, idx);
     if (n != t->shape[depth])
         luaL_error(L, "%s: ragged nested table: a row of length %I where %I was expected", fn, n, (lua_Integer)t->shape[depth]);
@@ -261,34 +299,53 @@ static void table_fill(lua_State *L, int idx, const char *fn, em_tensor *t, int 
         lua_geti(L, idx, i);
         if (depth + 1 < t->ndim) {
             if (!lua_istable(L, -1)) luaL_error(L, "%s: ragged nested table: expected a row, got %s", fn, luaL_typename(L, -1));
-            table_fill(L, lua_gettop(L), fn, t, depth + 1, pos);
+            table_fill(L, lua_gettop(L), fn, t, depth + 1, pos, only_01);
         } else {
             if (lua_type(L, -1) != LUA_TNUMBER && lua_type(L, -1) != LUA_TBOOLEAN)
                 luaL_error(L, "%s: table entries must be numbers, got %s", fn, luaL_typename(L, -1));
             double v = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
-            if (t->dtype == EM_FLOAT32) em_f32(t)[*pos] = (float)v;
-            else em_i32(t)[*pos] = lt_check_int32(L, fn, v);
+            switch (t->dtype) {
+            case EM_FLOAT32: em_f32(t)[*pos] = (float)v; break;
+            case EM_INT32: em_i32(t)[*pos] = lt_check_int32(L, fn, v); break;
+            case EM_UINT8: em_u8(t)[*pos] = lt_check_uint8(L, fn, v, only_01); break;
+            }
             (*pos)++;
         }
         lua_pop(L, 1);
     }
 }
 
+/* Push src converted to dt.  Into uint8 every value must already be an
+ * integer in 0 .. 255 (0 or 1 with only_01, the "bool" dtype): the first
+ * one that is not is named, rather than wrapped or clamped in silence. */
+static int push_converted(lua_State *L, const char *fn, const em_tensor *src, em_dtype dt, int only_01) {
+    if (dt == EM_UINT8 && (src->dtype != EM_UINT8 || only_01)) {
+        int64_t at;
+        double bad;
+        if (em_tensor_find_outside(src, 0, only_01 ? 1 : 255, &at, &bad))
+            return luaL_error(L, "%s: value %f at flat position %I is not %s", fn, bad, (lua_Integer)at + 1,
+                              only_01 ? "0 or 1 (a bool tensor holds 0 and 1)" : "an integer in 0 .. 255 (uint8)");
+    }
+    em_tensor *t = lt_new(L);
+    if (em_tensor_convert(t, src, dt)) return lt_raise(L);
+    return 1;
+}
+
 /* ember.tensor(nested_table | number | tensor, {dtype = ...}) */
 static int l_tensor(lua_State *L) {
     const char *fn = "tensor";
     em_tensor *src = lt_test(L, 1);
+    int only_01 = 0;
     if (src) {
-        em_dtype dt = lt_opt_dtype(L, 2, fn, src->dtype);
-        em_tensor *t = lt_new(L);
-        if (em_tensor_convert(t, lt_check(L, 1, fn, "data"), dt)) return lt_raise(L);
-        return 1;
+        em_dtype dt = lt_opt_dtype_u8(L, 2, fn, src->dtype, &only_01);
+        return push_converted(L, fn, lt_check_any(L, 1, fn, "data"), dt, only_01);
     }
-    em_dtype dt = lt_opt_dtype(L, 2, fn, EM_FLOAT32);
+    em_dtype dt = lt_opt_dtype_u8(L, 2, fn, EM_FLOAT32, &only_01);
     if (lua_type(L, 1) == LUA_TNUMBER) {
         em_tensor *t = lt_new(L);
         if (em_tensor_alloc(t, dt, 0, NULL)) return lt_raise(L);
         check_value(L, fn, t, lua_tonumber(L, 1));
+        if (only_01) lt_check_uint8(L, fn, lua_tonumber(L, 1), 1);
         em_tensor_fill(t, lua_tonumber(L, 1));
         return 1;
     }
@@ -299,25 +356,25 @@ static int l_tensor(lua_State *L) {
     em_tensor *t = lt_new(L);
     if (em_tensor_alloc(t, dt, ndim, shape)) return lt_raise(L);
     int64_t pos = 0;
-    table_fill(L, 1, fn, t, 0, &pos);
+    table_fill(L, 1, fn, t, 0, &pos, only_01);
     return 1;
 }
 
 /* Shared front of zeros/ones/full/rand/randn: shape at idx, options at idx+1. */
-static em_tensor *new_shaped(lua_State *L, const char *fn, int idx, em_dtype def) {
+static em_tensor *new_shaped(lua_State *L, const char *fn, int idx, em_dtype def, int *only_01) {
     int ndim;
     int64_t shape[EM_MAX_DIMS];
     lt_check_shape(L, idx, fn, "shape", &ndim, shape);
-    em_dtype dt = lt_opt_dtype(L, idx + 1, fn, def);
+    em_dtype dt = lt_opt_dtype_u8(L, idx + 1, fn, def, only_01);
     em_tensor *t = lt_new(L);
     if (em_tensor_alloc(t, dt, ndim, shape)) lt_raise(L);
     return t;
 }
 
-static int l_zeros(lua_State *L) { new_shaped(L, "zeros", 1, EM_FLOAT32); return 1; }
+static int l_zeros(lua_State *L) { new_shaped(L, "zeros", 1, EM_FLOAT32, NULL); return 1; }
 
 static int l_ones(lua_State *L) {
-    em_tensor *t = new_shaped(L, "ones", 1, EM_FLOAT32);
+    em_tensor *t = new_shaped(L, "ones", 1, EM_FLOAT32, NULL);
     em_tensor_fill(t, 1.0);
     return 1;
 }
@@ -326,14 +383,16 @@ static int l_full(lua_State *L) {
     double v = lt_check_number(L, 2, "full", "value");
     lua_pushvalue(L, 3);
     lua_replace(L, 2);  /* options move next to the shape */
-    em_tensor *t = new_shaped(L, "full", 1, EM_FLOAT32);
+    int only_01 = 0;
+    em_tensor *t = new_shaped(L, "full", 1, EM_FLOAT32, &only_01);
     check_value(L, "full", t, v);
+    if (only_01) lt_check_uint8(L, "full", v, 1);
     em_tensor_fill(t, v);
     return 1;
 }
 
 static int l_rand(lua_State *L) {
-    em_tensor *t = new_shaped(L, "rand", 1, EM_FLOAT32);
+    em_tensor *t = new_shaped(L, "rand", 1, EM_FLOAT32, NULL);
     if (t->dtype != EM_FLOAT32) return luaL_error(L, "rand: option 'dtype' must be float32");
     float *p = em_f32(t);
     for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = em_rand_uniform();
@@ -341,7 +400,7 @@ static int l_rand(lua_State *L) {
 }
 
 static int l_randn(lua_State *L) {
-    em_tensor *t = new_shaped(L, "randn", 1, EM_FLOAT32);
+    em_tensor *t = new_shaped(L, "randn", 1, EM_FLOAT32, NULL);
     if (t->dtype != EM_FLOAT32) return luaL_error(L, "randn: option 'dtype' must be float32");
     float *p = em_f32(t);
     for (int64_t i = 0, n = em_numel(t); i < n; i++) p[i] = (float)em_rand_normal();
@@ -355,7 +414,7 @@ static int l_randint(lua_State *L) {
     if (hi < lo) return luaL_error(L, "randint: high (%I) is below low (%I)", (lua_Integer)hi, (lua_Integer)lo);
     lua_pushnil(L);
     lua_insert(L, 4);
-    em_tensor *t = new_shaped(L, "randint", 3, EM_INT32);
+    em_tensor *t = new_shaped(L, "randint", 3, EM_INT32, NULL);
     if (t->dtype != EM_INT32) return luaL_error(L, "randint: option 'dtype' must be int32");
     int32_t *p = em_i32(t);
     uint64_t span = (uint64_t)(hi - lo) + 1;
@@ -465,12 +524,12 @@ static void check_indices(lua_State *L, const char *fn, const em_tensor *t, int 
 
 static void push_element(lua_State *L, const em_tensor *t, const int64_t *idx) {
     double v = em_tensor_get(t, idx);
-    if (t->dtype == EM_INT32) lua_pushinteger(L, (lua_Integer)v);
-    else lua_pushnumber(L, v);
+    if (t->dtype == EM_FLOAT32) lua_pushnumber(L, v);
+    else lua_pushinteger(L, (lua_Integer)v);  /* int32, uint8 */
 }
 
 static int l_get(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "get", "self");
+    em_tensor *t = lt_check_any(L, 1, "get", "self");
     int64_t idx[EM_MAX_DIMS];
     check_indices(L, "get", t, 2, idx);
     push_element(L, t, idx);
@@ -479,7 +538,7 @@ static int l_get(lua_State *L) {
 
 
 static int l_set(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "set", "self");
+    em_tensor *t = lt_check_any(L, 1, "set", "self");
     int top = lua_gettop(L);
     if (top != t->ndim + 2)
         return luaL_error(L, "set: expected %d indices and a value for a tensor of %d dimensions", t->ndim, t->ndim);
@@ -682,7 +741,7 @@ static int tensor_len(lua_State *L) {
 }
 
 static int l_size(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "size", "self");
+    em_tensor *t = lt_check_any(L, 1, "size", "self");
     if (lua_isnoneornil(L, 2)) {
         lua_createtable(L, t->ndim, 0);
         for (int d = 0; d < t->ndim; d++) { lua_pushinteger(L, t->shape[d]); lua_rawseti(L, -2, d + 1); }
@@ -694,11 +753,11 @@ static int l_size(lua_State *L) {
     return 1;
 }
 
-static int l_dim(lua_State *L) { lua_pushinteger(L, lt_check(L, 1, "dim", "self")->ndim); return 1; }
-static int l_numel(lua_State *L) { lua_pushinteger(L, em_numel(lt_check(L, 1, "numel", "self"))); return 1; }
+static int l_dim(lua_State *L) { lua_pushinteger(L, lt_check_any(L, 1, "dim", "self")->ndim); return 1; }
+static int l_numel(lua_State *L) { lua_pushinteger(L, em_numel(lt_check_any(L, 1, "numel", "self"))); return 1; }
 
 static int l_item(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "item", "self");
+    em_tensor *t = lt_check_any(L, 1, "item", "self");
     if (em_numel(t) != 1) return luaL_error(L, "item: tensor has %I elements, expected exactly 1", (lua_Integer)em_numel(t));
     int64_t idx[EM_MAX_DIMS] = {0};
     push_element(L, t, idx);
@@ -717,7 +776,7 @@ static void push_table(lua_State *L, const em_tensor *t, int depth, int64_t *idx
 }
 
 static int l_totable(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "totable", "self");
+    em_tensor *t = lt_check_any(L, 1, "totable", "self");
     int64_t idx[EM_MAX_DIMS] = {0};
     if (t->ndim == 0) { push_element(L, t, idx); return 1; }
     luaL_checkstack(L, t->ndim + 4, "totable");
@@ -726,29 +785,28 @@ static int l_totable(lua_State *L) {
 }
 
 static int convert_to(lua_State *L, const char *fn, em_dtype dt) {
-    em_tensor *src = lt_check(L, 1, fn, "self");
-    em_tensor *t = lt_new(L);
-    if (em_tensor_convert(t, src, dt)) return lt_raise(L);
-    return 1;
+    return push_converted(L, fn, lt_check_any(L, 1, fn, "self"), dt, 0);
 }
 static int l_float(lua_State *L) { return convert_to(L, "float", EM_FLOAT32); }
 static int l_int(lua_State *L) { return convert_to(L, "int", EM_INT32); }
+static int l_byte(lua_State *L) { return convert_to(L, "byte", EM_UINT8); }
+static int l_uint8(lua_State *L) { return convert_to(L, "uint8", EM_UINT8); }
 
 static int l_clone(lua_State *L) {
-    em_tensor *src = lt_check(L, 1, "clone", "self");
+    em_tensor *src = lt_check_any(L, 1, "clone", "self");
     em_tensor *t = lt_new(L);
     if (em_tensor_clone(t, src)) return lt_raise(L);
     return 1;
 }
 
 static int l_contiguous(lua_State *L) {
-    em_tensor *src = lt_check(L, 1, "contiguous", "self");
+    em_tensor *src = lt_check_any(L, 1, "contiguous", "self");
     if (em_is_contiguous(src)) { lua_settop(L, 1); return 1; }
     return l_clone(L);
 }
 
 static int l_fill(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "fill_", "self");
+    em_tensor *t = lt_check_any(L, 1, "fill_", "self");
     double v = lt_check_number(L, 2, "fill_", "value");
     check_value(L, "fill_", t, v);
     em_tensor_fill(t, v);
@@ -757,14 +815,14 @@ static int l_fill(lua_State *L) {
 }
 
 static int l_copy(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "copy_", "self");
-    em_tensor *src = lt_check(L, 2, "copy_", "src");
+    em_tensor *t = lt_check_any(L, 1, "copy_", "self");
+    em_tensor *src = lt_check_any(L, 2, "copy_", "src");
     if (!em_same_shape(t, src)) {
         char a[160], b[160];
         return luaL_error(L, "copy_: shapes %s and %s differ", em_tensor_shape_str(t, a, sizeof a), em_tensor_shape_str(src, b, sizeof b));
     }
     if (t->dtype != src->dtype)
-        return luaL_error(L, "copy_: cannot copy %s data into a %s tensor (convert with :float() or :int())",
+        return luaL_error(L, "copy_: cannot copy %s data into a %s tensor (convert with :float(), :int() or :byte())",
                           em_dtype_name(src->dtype), em_dtype_name(t->dtype));
     if (em_tensor_copy(t, src)) return lt_raise(L);
     lua_settop(L, 1);
@@ -818,24 +876,25 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 
 /// @api ember.tensor(x[, opts]) -> Tensor
 /// A tensor from nested Lua tables, a number (0-d) or a tensor (a converted copy).
+/// Into "uint8" every value must be an integer in 0 .. 255, into "bool" 0 or 1 (else an error naming it).
 /// @arg x: nested tables of numbers (booleans become 1/0), a number or a tensor
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.zeros(shape[, opts]) -> Tensor
 /// A new tensor filled with 0.
 /// @arg shape: the sizes, a table such as {2, 3}
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.ones(shape[, opts]) -> Tensor
 /// A new tensor filled with 1.
 /// @arg shape: the sizes, a table such as {2, 3}
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.full(shape, value[, opts]) -> Tensor
 /// A new tensor filled with value.
 /// @arg shape: the sizes, a table such as {2, 3}
 /// @arg value: the fill value (a number)
-/// @opt dtype = "float32": "float32" or "int32"
+/// @opt dtype = "float32": "float32", "int32", "uint8", or "bool" (a uint8 tensor of 0 and 1)
 
 /// @api ember.rand(shape) -> Tensor
 /// Uniform random float32 numbers in [0, 1).
@@ -879,7 +938,12 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 /// @arg src: a list of tensors of the same shapes and dtypes
 
 /// @api Tensor
-/// Ember's n-dimensional array (float32 or int32); fields `shape` and `dtype`, 1-based indices.
+/// Ember's n-dimensional array (float32, int32 or uint8); fields `shape` and `dtype`, 1-based indices.
+/// uint8 (also made by dtype "bool") stores one-hot data and masks in a quarter of float32's memory.
+/// It takes creation, conversion, element access, copies, views, cat/stack, printing, save/load,
+/// comparisons (uint8 0/1 results) and sum/max/min/argmax/argmin/mean/std (sum, max, min give int32);
+/// arithmetic and math functions refuse it ("convert with :float()"); fit, evaluate, predict and
+/// layers convert uint8 inputs to float32 (fit one batch at a time).
 
 /// @api Tensor:get(i, ...) -> number
 /// The element at the given indices (one per dimension; negative counts from the end).
@@ -911,6 +975,12 @@ void lt_register_methods(lua_State *L, const luaL_Reg *methods) {
 /// @api Tensor:int() -> Tensor
 /// An int32 copy, truncating toward zero.
 
+/// @api Tensor:byte() -> Tensor
+/// A uint8 copy; every value must be an integer in 0 .. 255 (else an error naming the first that is not).
+
+/// @api Tensor:uint8() -> Tensor
+/// The same as Tensor:byte(): a uint8 copy of values that are integers in 0 .. 255.
+
 /// @api Tensor:clone() -> Tensor
 /// A contiguous copy with its own storage.
 
@@ -932,6 +1002,7 @@ void ember_open_tensor(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"get", l_get}, {"set", l_set}, {"size", l_size}, {"dim", l_dim}, {"numel", l_numel},
         {"item", l_item}, {"totable", l_totable}, {"float", l_float}, {"int", l_int},
+        {"byte", l_byte}, {"uint8", l_uint8},
         {"clone", l_clone}, {"contiguous", l_contiguous}, {"fill_", l_fill}, {"copy_", l_copy},
         {NULL, NULL}};
     static const luaL_Reg constructors[] = {

@@ -24,8 +24,18 @@ em_tensor *lt_push_view(lua_State *L, const em_tensor *src);
 /* The tensor at idx or NULL. */
 em_tensor *lt_test(lua_State *L, int idx);
 
-/* The tensor at idx, or a Lua error naming fn and arg. */
+/* The tensor at idx, or a Lua error naming fn and arg.  A uint8 tensor is
+ * refused ("fn: uint8 tensors are not supported (argument 'arg'); convert
+ * with :float()"): uint8 is a storage dtype, and a binding that reads
+ * tensors through lt_check never meets one it was not written for.  Ops
+ * that do take uint8 (views, copies, printing, files, comparisons,
+ * reductions) use lt_check_any. */
 em_tensor *lt_check(lua_State *L, int idx, const char *fn, const char *arg);
+em_tensor *lt_check_any(lua_State *L, int idx, const char *fn, const char *arg);
+
+/* A layer's or model's input: like lt_check_any, but a uint8 tensor is
+ * converted to float32 (0 .. 255), the copy replacing the argument at idx. */
+em_tensor *lt_check_input(lua_State *L, int idx, const char *fn, const char *arg);
 
 /* Like lt_check, also requiring a dtype. */
 em_tensor *lt_check_dtype(lua_State *L, int idx, const char *fn, const char *arg, em_dtype dtype);
@@ -49,6 +59,8 @@ const char *lt_check_path(lua_State *L, int idx, const char *fn, const char *arg
 
 /* v as an int32, or a Lua error naming fn (out of range, NaN, not an integer). */
 int32_t lt_check_int32(lua_State *L, const char *fn, double v);
+/* v as a uint8 (an integer 0 .. 255; 0 or 1 with only_01), or a Lua error naming fn. */
+uint8_t lt_check_uint8(lua_State *L, const char *fn, double v, int only_01);
 
 /* Options tables: opts at idx may be nil/none.  Each reader checks the type
  * and raises "fn: option 'key' expected ..., got ...". */
@@ -62,6 +74,9 @@ int lt_opt_choice(lua_State *L, int idx, const char *fn, const char *key, const 
 
 /* dtype from a string ("float32", "int32"), default when absent. */
 em_dtype lt_opt_dtype(lua_State *L, int idx, const char *fn, em_dtype def);
+/* The same for functions that make uint8 tensors: also "uint8" and "bool"
+ * (uint8 holding 0 and 1; *is_bool set, may be NULL). */
+em_dtype lt_opt_dtype_u8(lua_State *L, int idx, const char *fn, em_dtype def, int *is_bool);
 
 /* Add methods to the tensor method table (call from luaopen hooks). */
 void lt_register_methods(lua_State *L, const luaL_Reg *methods);

@@ -8,7 +8,8 @@
  * `/`, which gives float32; a float32 operand makes the result float32.  A
  * Lua integer next to an int32 tensor counts as int32 (t + 1 stays int32), a
  * Lua float counts as float32 (t + 0.5 and t + 1.0 are float32), as numpy
- * treats Python ints and floats. */
+ * treats Python ints and floats.  uint8 takes part in comparisons only (the
+ * result is uint8 0/1, numpy's bool); arithmetic on it is refused. */
 #include <math.h>
 #include <stdio.h>
 
@@ -22,12 +23,12 @@
  * turned into a 0-d tensor (pushed, so the GC owns it). */
 static const em_tensor *operand(lua_State *L, int idx, const char *fn, const char *arg, em_dtype other) {
     em_tensor *t = lt_test(L, idx);
-    if (t) return lt_check(L, idx, fn, arg);
+    if (t) return lt_check_any(L, idx, fn, arg);  /* uint8: the engine takes it in comparisons only */
     if (lua_type(L, idx) != LUA_TNUMBER) {
         lt_argerror(L, idx, fn, arg, "a tensor or a number");
         return NULL;
     }
-    int as_int = other == EM_INT32 && lua_isinteger(L, idx) && lua_tointeger(L, idx) >= INT32_MIN &&
+    int as_int = (other == EM_INT32 || other == EM_UINT8) && lua_isinteger(L, idx) && lua_tointeger(L, idx) >= INT32_MIN &&
                  lua_tointeger(L, idx) <= INT32_MAX;
     double v = lua_tonumber(L, idx);
     t = lt_new(L);
@@ -167,7 +168,7 @@ static void register_operators(lua_State *L) {
 /// @arg hi: upper bound (nil: none)
 
 /// @api Tensor:eq(b) -> Tensor
-/// Elementwise a == b as a 0/1 tensor (a's dtype).
+/// Elementwise a == b as a 0/1 tensor: float32, or uint8 (numpy's bool) when a or b is uint8.
 /// @arg b: a tensor or a number
 /// @alias ember.eq
 

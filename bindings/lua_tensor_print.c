@@ -37,8 +37,12 @@ typedef struct {
 } printer;
 
 static double value_at(const em_tensor *t, int64_t off) {
-    if (t->dtype == EM_FLOAT32) return ((const float *)t->storage->data)[off];
-    return ((const int32_t *)t->storage->data)[off];  /* not a ?: : that would round through float */
+    switch (t->dtype) {  /* not a ?: : that would round int32 through float */
+    case EM_FLOAT32: return ((const float *)t->storage->data)[off];
+    case EM_INT32: return ((const int32_t *)t->storage->data)[off];
+    case EM_UINT8: return ((const uint8_t *)t->storage->data)[off];
+    }
+    return NAN;
 }
 
 static int shown(const printer *p, int d, int64_t i) {
@@ -101,7 +105,7 @@ static int positional(double v, char *s, size_t n) {
 
 /* The element's text, before the final left padding to p->width. */
 static int format_value(const printer *p, double v, char *buf, size_t n) {
-    if (p->t->dtype == EM_INT32) return snprintf(buf, n, "%lld", (long long)v);
+    if (p->t->dtype != EM_FLOAT32) return snprintf(buf, n, "%lld", (long long)v);  /* int32, uint8 */
     if (isnan(v)) return snprintf(buf, n, "nan");
     if (isinf(v)) return snprintf(buf, n, v > 0 ? "inf" : "-inf");
     if (p->sci) {

@@ -1,5 +1,5 @@
 /* Reductions: sum, mean, std (population), max, min, argmax, argmin.
- * Without a dim they return a Lua number (an integer for int32 sum/max/min
+ * Without a dim they return a Lua number (an integer for int32 and uint8 sum/max/min
  * and for argmax/argmin); with a dim, a tensor without that dim.  argmax and
  * argmin give 1-based positions. */
 #include "../engine/core/error.h"
@@ -9,7 +9,7 @@
 
 static int reduce(lua_State *L, em_reduce_op op) {
     const char *fn = em_reduce_name(op);
-    em_tensor *a = lt_check(L, 1, fn, "self");
+    em_tensor *a = lt_check_any(L, 1, fn, "self");
     int is_arg = op == EM_RED_ARGMAX || op == EM_RED_ARGMIN;
     if (lua_isnoneornil(L, 2)) {
         double r;
@@ -41,6 +41,7 @@ static int l_argmin(lua_State *L) { return reduce(L, EM_RED_ARGMIN); }
 
 /// @api Tensor:sum([dim]) -> Tensor|number
 /// Sum over dim (kept out of the shape), or over all elements as a number.
+/// int32 stays int32 (an overflow is an error); uint8 sums to int32, as numpy upcasts it.
 /// @arg dim: the dimension (negative counts from the end)
 
 /// @api Tensor:mean([dim]) -> Tensor|number

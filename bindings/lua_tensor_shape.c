@@ -36,7 +36,7 @@ static int64_t check_index(lua_State *L, int idx, const char *fn, const char *ar
 
 static int l_narrow(lua_State *L) {
     const char *fn = "narrow";
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     int dim = check_dim(L, 2, fn, t->ndim, 0);
     int64_t start = lt_check_int(L, 3, fn, "start", 1, INT64_MAX);
     int64_t len = lt_check_int(L, 4, fn, "length", 0, INT64_MAX);
@@ -47,7 +47,7 @@ static int l_narrow(lua_State *L) {
 
 static int l_select(lua_State *L) {
     const char *fn = "select";
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     int dim = check_dim(L, 2, fn, t->ndim, 0);
     int64_t i = check_index(L, 3, fn, "index", t->shape[dim]);
     em_tensor *out = lt_new(L);
@@ -58,7 +58,7 @@ static int l_select(lua_State *L) {
 /* sub(from, to): rows from..to (inclusive) along dim 1, as Torch7. */
 static int l_sub(lua_State *L) {
     const char *fn = "sub";
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     if (t->ndim == 0) return luaL_error(L, "sub: a 0-d tensor has no rows");
     int64_t n = t->shape[0];
     int64_t from = check_index(L, 2, fn, "from", n);
@@ -71,7 +71,7 @@ static int l_sub(lua_State *L) {
 
 static int l_transpose(lua_State *L) {
     const char *fn = "transpose";
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     int d1 = check_dim(L, 2, fn, t->ndim, 0);
     int d2 = check_dim(L, 3, fn, t->ndim, 0);
     em_tensor *out = lt_new(L);
@@ -81,7 +81,7 @@ static int l_transpose(lua_State *L) {
 
 /* t(): the transpose of a 2-D tensor. */
 static int l_t(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "t", "self");
+    em_tensor *t = lt_check_any(L, 1, "t", "self");
     if (t->ndim != 2) return luaL_error(L, "t: expected a 2-D tensor, got %d dimensions", t->ndim);
     em_tensor *out = lt_new(L);
     if (em_transpose(out, t, 0, 1)) return lt_raise(L);
@@ -110,7 +110,7 @@ static int read_target_shape(lua_State *L, const char *fn, int64_t *shape) {
 }
 
 static int reshape_like(lua_State *L, const char *fn, int (*op)(em_tensor *, const em_tensor *, int, const int64_t *)) {
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     int64_t shape[EM_MAX_DIMS];
     int n = read_target_shape(L, fn, shape);
     em_tensor *out = lt_new(L);
@@ -121,7 +121,7 @@ static int l_reshape(lua_State *L) { return reshape_like(L, "reshape", em_reshap
 static int l_view(lua_State *L) { return reshape_like(L, "view", em_view); }
 
 static int l_squeeze(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "squeeze", "self");
+    em_tensor *t = lt_check_any(L, 1, "squeeze", "self");
     int dim = opt_dim(L, 2, "squeeze", t->ndim, 0, -1);
     em_tensor *out = lt_new(L);
     if (em_squeeze(out, t, dim)) return lt_raise(L);
@@ -129,7 +129,7 @@ static int l_squeeze(lua_State *L) {
 }
 
 static int l_unsqueeze(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "unsqueeze", "self");
+    em_tensor *t = lt_check_any(L, 1, "unsqueeze", "self");
     int dim = check_dim(L, 2, "unsqueeze", t->ndim, 1);
     em_tensor *out = lt_new(L);
     if (em_unsqueeze(out, t, dim)) return lt_raise(L);
@@ -138,7 +138,7 @@ static int l_unsqueeze(lua_State *L) {
 
 /* flip(dim): reversed copy along dim; flip() reverses every dim (numpy). */
 static int l_flip(lua_State *L) {
-    em_tensor *t = lt_check(L, 1, "flip", "self");
+    em_tensor *t = lt_check_any(L, 1, "flip", "self");
     int dim = opt_dim(L, 2, "flip", t->ndim, 0, -1);
     em_tensor *out = lt_new(L);
     if (em_flip(out, t, dim)) return lt_raise(L);
@@ -149,7 +149,7 @@ static int l_flip(lua_State *L) {
  * integers, 1-based. */
 static int l_index(lua_State *L) {
     const char *fn = "index";
-    em_tensor *t = lt_check(L, 1, fn, "self");
+    em_tensor *t = lt_check_any(L, 1, fn, "self");
     int dim = check_dim(L, 2, fn, t->ndim, 0);
     em_tensor *idx = lt_test(L, 3);
     if (!idx && lua_istable(L, 3)) {

@@ -179,7 +179,7 @@ static int l_loss(lua_State *L) {
     em_loss_kind k;
     if (em_loss_parse("loss", name, &k)) return lt_raise(L);
     em_tensor *p = lt_check(L, 2, name, "y_pred");
-    em_tensor *t = lt_check(L, 3, name, "y_true");
+    em_tensor *t = lt_check_input(L, 3, name, "y_true");
     em_tensor *g = lua_isnoneornil(L, 4) ? NULL : lt_test(L, 4);
     if (!lua_isnoneornil(L, 4) && !g) return lt_argerror(L, 4, name, "grad", "a tensor");
     if (g && (g->storage == p->storage || g->storage == t->storage) && g->storage)
@@ -195,7 +195,7 @@ static int l_metric(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
     int k = ember_check_name(L, "metric", name, em_metric_names);
     em_tensor *p = lt_check(L, 2, name, "y_pred");
-    em_tensor *t = lt_check(L, 3, name, "y_true");
+    em_tensor *t = lt_check_input(L, 3, name, "y_true");
     double v;
     if (em_metric_compute((em_metric_kind)k, p, t, &v)) return lt_raise(L);
     lua_pushnumber(L, v);
@@ -210,15 +210,18 @@ static int l_permutation(lua_State *L) {
     return 1;
 }
 
+/* gather_rows(src, idx, first, count, dst[, as_batch]): as_batch true (the
+ * training loop's x and y) gathers uint8 rows as float32. */
 static int l_gather_rows(lua_State *L) {
-    em_tensor *src = lt_check(L, 1, "gather_rows", "src");
+    em_tensor *src = lt_check_any(L, 1, "gather_rows", "src");
     em_tensor *idx = lt_check_dtype(L, 2, "gather_rows", "idx", EM_INT32);
     if (idx->ndim != 1 || !em_is_contiguous(idx)) return luaL_error(L, "gather_rows: argument 'idx' must be a contiguous 1-D int32 tensor");
     int64_t first = lt_check_int(L, 3, "gather_rows", "first", 1, idx->shape[0] + 1);
     int64_t count = lt_check_int(L, 4, "gather_rows", "count", 0, idx->shape[0] - first + 1);
     em_tensor *dst = lt_test(L, 5);
     if (!dst) return lt_argerror(L, 5, "gather_rows", "dst", "a tensor (the reusable batch buffer)");
-    if (em_gather_rows(dst, src, em_i32(idx) + first - 1, count)) return lt_raise(L);
+    em_dtype dt = lua_toboolean(L, 6) && src->dtype == EM_UINT8 ? EM_FLOAT32 : src->dtype;
+    if (em_gather_rows_as(dst, src, em_i32(idx) + first - 1, count, dt)) return lt_raise(L);
     lua_settop(L, 5);
     return 1;
 }
@@ -232,7 +235,7 @@ static int l_copy_rows(lua_State *L) {
 }
 
 static int l_rows(lua_State *L) {
-    em_tensor *src = lt_check(L, 1, "rows", "src");
+    em_tensor *src = lt_check_any(L, 1, "rows", "src");
     if (src->ndim < 1) return luaL_error(L, "rows: a 0-d tensor has no rows");
     int64_t first = lt_check_int(L, 2, "rows", "first", 1, src->shape[0] + 1);
     int64_t count = lt_check_int(L, 3, "rows", "count", 0, src->shape[0] - first + 1);

@@ -1,7 +1,7 @@
 -- A random-API fuzzer (issue 14, "Also"): with a fixed seed, thousands of
 -- calls of public functions and methods with hostile arguments (wrong types,
 -- NaN, infinities, huge and negative integers, empty and 0-d tensors,
--- transposed and narrowed views, int32 where float32 is expected).  Every
+-- transposed and narrowed views, int32 and uint8 where float32 is expected).  Every
 -- call must return or raise a Lua error; a crash ends the busted run, and
 -- `make check` runs this under ASan and UBSan, which turn any memory error
 -- or undefined behaviour into a failure.  EMBER_API_FUZZ_CALLS sets the
@@ -24,13 +24,17 @@ local function tensors()
     ember.randn { 2, 3, 4 }, ember.randn { 4, 3 }:t(), ember.randn { 5, 6 }:narrow(2, 2, 3),
     ember.randint(0, 9, { 3, 4 }), ember.full({ 2, 2 }, 0 / 0), ember.full({ 3 }, 1 / 0),
     ember.ones { 1, 1, 1, 1 },
+    -- uint8 (issue 17): contiguous, a strided view, 0-d, empty, a one-hot
+    ember.tensor({ { 0, 1, 255 }, { 7, 0, 1 } }, { dtype = "uint8" }),
+    ember.tensor({ { 0, 1, 255 }, { 7, 0, 1 } }, { dtype = "uint8" }):t(), ember.tensor(3, { dtype = "uint8" }),
+    ember.zeros({ 0, 2 }, { dtype = "uint8" }), ember.ones({ 2, 3, 4 }, { dtype = "bool" }),
   }
 end
 
 local function values()
   local t = tensors()
   local v = { nil, true, false, 0, -1, 1, 2, 3, 0.5, -7.25, 2 ^ 31, -2 ^ 31 - 1, 2 ^ 53, 1e300, -1e300, 0 / 0,
-    1 / 0, -1 / 0, "", "x", "float32", "int32", "valid", "same", {}, { 1 }, { 2, 3 }, { -1, 2 }, { 0 },
+    1 / 0, -1 / 0, "", "x", "float32", "int32", "uint8", "valid", "same", {}, { 1 }, { 2, 3 }, { -1, 2 }, { 0 },
     { 1e12, 1e12 }, { "a", 1 }, { {} }, function() end, ember.None }
   for _, x in ipairs(t) do v[#v + 1] = x end
   return v
@@ -39,14 +43,15 @@ end
 -- Functions of the public API taking up to three arguments.
 local functions = {
   "tensor", "zeros", "ones", "full", "rand", "randn", "randint", "arange", "cat", "stack", "matmul", "seed",
-  "set_num_threads", "set_flush_denormal", "is_tensor",
+  "set_num_threads", "set_flush_denormal", "is_tensor", "eq", "gt",
 }
 -- Tensor methods taking up to two arguments.
 local methods = {
   "add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_", "fill_", "copy_", "sum", "mean", "max", "min",
   "argmax", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "t", "transpose", "reshape", "view",
   "narrow", "select", "sub", "squeeze", "unsqueeze", "flip", "float", "int", "clone", "contiguous", "matmul",
-  "dot", "get", "set", "size", "dim", "item", "totable", "index", "clamp", "pow",
+  "dot", "get", "set", "size", "dim", "item", "totable", "index", "clamp", "pow", "byte", "uint8", "eq", "gt",
+  "le", "argmin", "std",
 }
 local layers = { "Dense", "Embedding", "Dropout", "Activation", "Flatten", "Conv1D", "MaxPooling1D",
   "GlobalMaxPooling1D", "SimpleRNN", "LSTM", "GRU" }
@@ -60,7 +65,7 @@ describe("random API calls with hostile arguments", function()
       ember.set_flush_denormal(flushing)
     end)
     local v = values()
-    local nv = 40  -- the first entries of v are the scalars and tables; tensors follow
+    local nv = 41  -- the first entries of v are the scalars and tables; tensors follow
     local function arg() return v[rand(#v)] end
     local survived, raised = 0, 0
     for i = 1, calls do

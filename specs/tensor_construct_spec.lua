@@ -50,7 +50,7 @@ describe("constructors", function()
     assert.has_error(function() ember.arange(1, 10, 0) end, "arange: step must be a non-zero number")
     assert.has_error(function() ember.full({ 2 }, "x") end, "full: argument 'value' expected a number, got string")
     assert.has_error(function() T({ 1 }, { dtype = "float64" }) end,
-      "tensor: option 'dtype' must be one of \"float32\", \"int32\", got \"float64\"")
+      "tensor: option 'dtype' must be one of \"float32\", \"int32\", \"uint8\", \"bool\", got \"float64\"")
     assert.has_error(function() T { { 1 }, { "a" } } end, "tensor: table entries must be numbers, got string")
     assert.has_error(function() T({ 3e9 }, { dtype = "int32" }) end, "tensor: value 3000000000.0 does not fit in int32")
     assert.has_error(function() ember.seed("x") end, "seed: argument 'seed' expected an integer, got string")
@@ -105,7 +105,7 @@ describe("element access and conversion", function()
     assert.has_error(function() a:item() end, "item: tensor has 6 elements, expected exactly 1")
     assert.has_error(function() a:copy_(ember.zeros { 3 }) end, "copy_: shapes {2,3} and {3} differ")
     assert.has_error(function() a:copy_(a:int()) end,
-      "copy_: cannot copy int32 data into a float32 tensor (convert with :float() or :int())")
+      "copy_: cannot copy int32 data into a float32 tensor (convert with :float(), :int() or :byte())")
     assert.has_error(function() return a[0] end,
       "index: index 0 out of range for dimension 1 of size 2 (1-based; -1 is the last)")
     assert.error_matches(function() a[1] = T { 1, 2 } end,

@@ -54,7 +54,7 @@ describe("ember.utils.to_categorical", function()
       { function() U.to_categorical("0,1") end, "to_categorical: argument 'y' expected a tensor or a list of class ids, got string" },
       { function() U.to_categorical({ 0 }, 0) end, "to_categorical: argument 'num_classes' expected an integer >= 1, got 0" },
       { function() U.to_categorical({ 0 }, 2.5) end, "to_categorical: argument 'num_classes' expected an integer >= 1, got 2.5" },
-      { function() U.to_categorical({ 0 }, 2, { dtype = "float64" }) end, "to_categorical: option 'dtype' expected \"float32\" or \"int32\"" },
+      { function() U.to_categorical({ 0 }, 2, { dtype = "float64" }) end, "to_categorical: option 'dtype' expected \"float32\", \"int32\", \"uint8\" or \"bool\", got string" },
       { function() U.to_categorical({ 0 }, 2, { dtyp = "int32" }) end, "to_categorical: unknown option 'dtyp'.*did you mean 'dtype'" },
       { function() U.to_categorical({}) end, "to_categorical: argument 'y' holds no labels, so num_classes must be given" },
     }

@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -9,9 +10,21 @@
 #include "bigalloc.h"
 #include "error.h"
 
-const char *em_dtype_name(em_dtype dtype) { return dtype == EM_INT32 ? "int32" : "float32"; }
+const char *em_dtype_name(em_dtype dtype) {
+    switch (dtype) {
+    case EM_FLOAT32: return "float32";
+    case EM_INT32: return "int32";
+    case EM_UINT8: return "uint8";
+    }
+    return "?";
+}
 
-size_t em_dtype_size(em_dtype dtype) { (void)dtype; return 4; }
+size_t em_dtype_size(em_dtype dtype) { return dtype == EM_UINT8 ? 1 : 4; }
+
+int em_refuse_uint8(const char *op, const em_tensor *t) {
+    if (t->dtype != EM_UINT8) return 0;
+    return em_fail("%s: uint8 tensors are not supported; convert with :float()", op);
+}
 
 void em_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
     int64_t s = 1;
@@ -237,6 +250,48 @@ static void row_next(row_iter *it, const em_tensor *t) {
     }
 }
 
+/* The element moves of em_tensor_copy, once per element size (T: uint32_t
+ * for float32 and int32, uint8_t for uint8); n > 0 and the checks done. */
+#define DEFINE_COPY(SUF, T)                                                                           \
+    static int copy_##SUF(em_tensor *dst, const em_tensor *src, int64_t n) {                          \
+        T *d = (T *)dst->storage->data + dst->offset;                                                 \
+        const T *s = (const T *)src->storage->data + src->offset;                                     \
+        if (em_is_contiguous(dst) && em_is_contiguous(src)) {                                         \
+            memmove(d, s, (size_t)n * sizeof(T));                                                     \
+            return 0;                                                                                 \
+        }                                                                                             \
+        /* Gather rows of src into contiguous dst, unless they share storage: a                       \
+         * strided source may overlap the destination (x[3] = x:t()[1]), and the                      \
+         * result must be as if src were copied first, so that case takes the                        \
+         * general path below (through a snapshot of src). */                                        \
+        if (em_is_contiguous(dst) && src->ndim > 0 && src->storage != dst->storage) {                 \
+            row_iter it = {0};                                                                        \
+            int64_t inner = src->shape[src->ndim - 1], is = src->strides[src->ndim - 1];              \
+            int64_t rows = row_count(src);                                                            \
+            for (int64_t r = 0; r < rows; r++, row_next(&it, src)) {                                  \
+                const T *sp = s + it.pos;                                                             \
+                for (int64_t j = 0; j < inner; j++) d[r * inner + j] = sp[j * is];                    \
+            }                                                                                         \
+            return 0;                                                                                 \
+        }                                                                                             \
+        /* General case: go through a contiguous copy (a snapshot) of src, then                       \
+         * scatter; safe whatever the overlap. */                                                     \
+        em_tensor tmp = {0};                                                                          \
+        if (em_tensor_clone(&tmp, src)) return -1;                                                    \
+        const T *tp = (const T *)tmp.storage->data;                                                   \
+        row_iter it = {0};                                                                            \
+        int64_t inner = dst->ndim ? dst->shape[dst->ndim - 1] : 1;                                    \
+        int64_t ds = dst->ndim ? dst->strides[dst->ndim - 1] : 1;                                     \
+        int64_t rows = dst->ndim ? row_count(dst) : 1;                                                \
+        for (int64_t r = 0; r < rows; r++, row_next(&it, dst))                                        \
+            for (int64_t j = 0; j < inner; j++) d[it.pos + j * ds] = tp[r * inner + j];               \
+        em_tensor_release(&tmp);                                                                      \
+        return 0;                                                                                     \
+    }
+
+DEFINE_COPY(w4, uint32_t)
+DEFINE_COPY(w1, uint8_t)
+
 int em_tensor_copy(em_tensor *dst, const em_tensor *src) {
     if (dst->dtype != src->dtype)
         return em_fail("copy: dtype %s into %s", em_dtype_name(src->dtype), em_dtype_name(dst->dtype));
@@ -244,51 +299,37 @@ int em_tensor_copy(em_tensor *dst, const em_tensor *src) {
     if (n != em_numel(dst))
         return em_fail("copy: %lld elements into %lld", (long long)n, (long long)em_numel(dst));
     if (n == 0) return 0;
-    uint32_t *d = (uint32_t *)dst->storage->data + dst->offset;
-    const uint32_t *s = (const uint32_t *)src->storage->data + src->offset;
-    if (em_is_contiguous(dst) && em_is_contiguous(src)) {
-        memmove(d, s, (size_t)n * 4);
-        return 0;
-    }
-    /* Gather rows of src into contiguous dst, unless they share storage: a
-     * strided source may overlap the destination (x[3] = x:t()[1]), and the
-     * result must be as if src were copied first, so that case takes the
-     * general path below (through a snapshot of src). */
-    if (em_is_contiguous(dst) && src->ndim > 0 && src->storage != dst->storage) {
-        row_iter it = {0};
-        int64_t inner = src->shape[src->ndim - 1], is = src->strides[src->ndim - 1];
-        int64_t rows = row_count(src);
-        for (int64_t r = 0; r < rows; r++, row_next(&it, src)) {
-            const uint32_t *sp = s + it.pos;
-            for (int64_t j = 0; j < inner; j++) d[r * inner + j] = sp[j * is];
-        }
-        return 0;
-    }
-    /* General case: go through a contiguous copy (a snapshot) of src, then
-     * scatter; safe whatever the overlap. */
-    em_tensor tmp = {0};
-    if (em_tensor_clone(&tmp, src)) return -1;
-    const uint32_t *tp = (const uint32_t *)tmp.storage->data;
-    row_iter it = {0};
-    int64_t inner = dst->ndim ? dst->shape[dst->ndim - 1] : 1;
-    int64_t ds = dst->ndim ? dst->strides[dst->ndim - 1] : 1;
-    int64_t rows = dst->ndim ? row_count(dst) : 1;
-    for (int64_t r = 0; r < rows; r++, row_next(&it, dst))
-        for (int64_t j = 0; j < inner; j++) d[it.pos + j * ds] = tp[r * inner + j];
-    em_tensor_release(&tmp);
-    return 0;
+    return em_dtype_size(src->dtype) == 1 ? copy_w1(dst, src, n) : copy_w4(dst, src, n);
 }
 
 int em_tensor_clone(em_tensor *out, const em_tensor *src) {
     if (em_tensor_alloc(out, src->dtype, src->ndim, src->shape)) return -1;
     if (em_numel(src) == 0) return 0;
     if (em_is_contiguous(src)) {
-        memcpy(out->storage->data, (const uint32_t *)src->storage->data + src->offset,
-               (size_t)em_numel(src) * 4);
+        size_t esz = em_dtype_size(src->dtype);
+        memcpy(out->storage->data, (const char *)src->storage->data + src->offset * (int64_t)esz,
+               (size_t)em_numel(src) * esz);
         return 0;
     }
     return em_tensor_copy(out, src);
 }
+
+/* Element i of contiguous c as a double (any dtype). */
+static double value_at(const em_tensor *c, int64_t i) {
+    switch (c->dtype) {
+    case EM_FLOAT32: return em_f32(c)[i];
+    case EM_INT32: return em_i32(c)[i];
+    case EM_UINT8: return em_u8(c)[i];
+    }
+    return 0;
+}
+
+/* Truncation toward zero, as numpy's astype; out-of-range values saturate
+ * instead of being undefined behaviour, NaN gives 0. */
+static int32_t to_i32(double v) {
+    return v != v ? 0 : v >= 2147483647.0 ? INT32_MAX : v <= -2147483648.0 ? INT32_MIN : (int32_t)v;
+}
+static uint8_t to_u8(double v) { return v != v || v <= 0 ? 0 : v >= 255.0 ? 255 : (uint8_t)v; }
 
 int em_tensor_convert(em_tensor *out, const em_tensor *src, em_dtype dtype) {
     em_tensor c = {0};
@@ -296,21 +337,39 @@ int em_tensor_convert(em_tensor *out, const em_tensor *src, em_dtype dtype) {
     if (dtype == src->dtype) { *out = c; return 0; }
     if (em_tensor_alloc(out, dtype, src->ndim, src->shape)) { em_tensor_release(&c); return -1; }
     int64_t n = em_numel(src);
-    if (dtype == EM_FLOAT32) {
+    if (dtype == EM_FLOAT32 && src->dtype == EM_INT32) {  /* the common cases keep their own loops */
         const int32_t *s = em_i32(&c);
         float *d = em_f32(out);
         for (int64_t i = 0; i < n; i++) d[i] = (float)s[i];
-    } else {
-        const float *s = em_f32(&c);
+    } else if (dtype == EM_FLOAT32 && src->dtype == EM_UINT8) {
+        const uint8_t *s = em_u8(&c);
+        float *d = em_f32(out);
+        for (int64_t i = 0; i < n; i++) d[i] = (float)s[i];
+    } else if (dtype == EM_FLOAT32) {
+        float *d = em_f32(out);
+        for (int64_t i = 0; i < n; i++) d[i] = (float)value_at(&c, i);
+    } else if (dtype == EM_INT32) {
         int32_t *d = em_i32(out);
-        /* Truncation toward zero, as numpy's astype(int32); out-of-range
-         * values saturate instead of being undefined behaviour. */
-        for (int64_t i = 0; i < n; i++) {
-            float v = s[i];
-            d[i] = v != v ? 0 : v >= 2147483647.0f ? INT32_MAX : v <= -2147483648.0f ? INT32_MIN : (int32_t)v;
-        }
+        for (int64_t i = 0; i < n; i++) d[i] = to_i32(value_at(&c, i));
+    } else {
+        uint8_t *d = em_u8(out);
+        for (int64_t i = 0; i < n; i++) d[i] = to_u8(value_at(&c, i));
     }
     em_tensor_release(&c);
+    return 0;
+}
+
+int em_tensor_find_outside(const em_tensor *t, double lo, double hi, int64_t *pos, double *value) {
+    int64_t n = em_numel(t), idx[EM_MAX_DIMS] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        double v = em_tensor_get(t, idx);
+        if (!(v >= lo && v <= hi) || v != floor(v)) {
+            *pos = i;
+            *value = v;
+            return 1;
+        }
+        for (int d = t->ndim - 1; d >= 0 && ++idx[d] == t->shape[d]; d--) idx[d] = 0;
+    }
     return 0;
 }
 
@@ -325,8 +384,11 @@ void em_tensor_fill(em_tensor *t, double value) {
         if (t->dtype == EM_FLOAT32) {
             float *p = em_f32(t) + it.pos, v = (float)value;
             for (int64_t j = 0; j < inner; j++) p[j * s] = v;
+        } else if (t->dtype == EM_INT32) {
+            int32_t *p = em_i32(t) + it.pos, v = to_i32(value);
+            for (int64_t j = 0; j < inner; j++) p[j * s] = v;
         } else {
-            int32_t *p = em_i32(t) + it.pos, v = (int32_t)value;
+            uint8_t *p = em_u8(t) + it.pos, v = to_u8(value);
             for (int64_t j = 0; j < inner; j++) p[j * s] = v;
         }
     }
@@ -340,12 +402,19 @@ static int64_t flat_offset(const em_tensor *t, const int64_t *index) {
 
 double em_tensor_get(const em_tensor *t, const int64_t *index) {
     int64_t off = flat_offset(t, index);
-    if (t->dtype == EM_FLOAT32) return ((const float *)t->storage->data)[off];
-    return ((const int32_t *)t->storage->data)[off];
+    switch (t->dtype) {
+    case EM_FLOAT32: return ((const float *)t->storage->data)[off];
+    case EM_INT32: return ((const int32_t *)t->storage->data)[off];
+    case EM_UINT8: return ((const uint8_t *)t->storage->data)[off];
+    }
+    return 0;
 }
 
 void em_tensor_set(em_tensor *t, const int64_t *index, double value) {
     int64_t off = flat_offset(t, index);
-    if (t->dtype == EM_FLOAT32) ((float *)t->storage->data)[off] = (float)value;
-    else ((int32_t *)t->storage->data)[off] = (int32_t)value;
+    switch (t->dtype) {
+    case EM_FLOAT32: ((float *)t->storage->data)[off] = (float)value; break;
+    case EM_INT32: ((int32_t *)t->storage->data)[off] = to_i32(value); break;
+    case EM_UINT8: ((uint8_t *)t->storage->data)[off] = to_u8(value); break;
+    }
 }

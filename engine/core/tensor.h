@@ -16,7 +16,15 @@
  * beyond it a request is refused before any allocation is tried. */
 #define EM_MAX_NUMEL ((int64_t)1 << 40)
 
-typedef enum { EM_FLOAT32 = 0, EM_INT32 = 1 } em_dtype;
+/* EM_UINT8 holds bytes 0..255: one-hot data and other 0/1 masks at a
+ * quarter of float32's memory (the Lua "bool" dtype is an alias creating
+ * uint8 tensors of 0 and 1).  It is a storage dtype: creation, conversion,
+ * element access, copies and views, printing, .npy/.npz, comparisons and
+ * reductions take it; arithmetic and layers do not (the bindings convert
+ * layer and model inputs to float32, the training loop per batch).  Code
+ * that branches on dtype must name all three: never treat "not float32"
+ * as int32. */
+typedef enum { EM_FLOAT32 = 0, EM_INT32 = 1, EM_UINT8 = 2 } em_dtype;
 
 typedef struct em_storage {
     void *data;
@@ -110,6 +118,13 @@ static inline float *em_f32(const em_tensor *t) {
 static inline int32_t *em_i32(const em_tensor *t) {
     return (int32_t *)t->storage->data + t->offset;
 }
+static inline uint8_t *em_u8(const em_tensor *t) {
+    return (uint8_t *)t->storage->data + t->offset;
+}
+
+/* Fail with "<op>: uint8 tensors are not supported; convert with :float()"
+ * when t is uint8 (ops that compute on numbers call it first). */
+int em_refuse_uint8(const char *op, const em_tensor *t);
 
 /* "{2,3}" for t's shape, into buf. */
 const char *em_tensor_shape_str(const em_tensor *t, char *buf, size_t size);
@@ -121,8 +136,15 @@ int em_tensor_clone(em_tensor *out, const em_tensor *src);
  * strides), converting nothing. */
 int em_tensor_copy(em_tensor *dst, const em_tensor *src);
 
-/* Copy with dtype conversion into a freshly allocated *out. */
+/* Copy with dtype conversion into a freshly allocated *out.  Into int32 and
+ * uint8 values truncate toward zero and saturate at the type's range (NaN
+ * gives 0), as in numpy's astype for in-range values. */
 int em_tensor_convert(em_tensor *out, const em_tensor *src, em_dtype dtype);
+
+/* 1 when some element of t is NaN, not an integer or outside [lo, hi]
+ * (*pos = its 0-based row-major position, *value = it), else 0: the check
+ * before a conversion into uint8, which must not wrap or clamp in silence. */
+int em_tensor_find_outside(const em_tensor *t, double lo, double hi, int64_t *pos, double *value);
 
 /* Fill every element of the view with value. */
 void em_tensor_fill(em_tensor *t, double value);

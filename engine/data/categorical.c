@@ -7,7 +7,12 @@
 
 /* Label i (0-based, in row-major order) of a contiguous tensor, as a double. */
 static double label_at(const em_tensor *t, int64_t i) {
-    return t->dtype == EM_INT32 ? (double)em_i32(t)[i] : (double)em_f32(t)[i];
+    switch (t->dtype) {
+    case EM_FLOAT32: return em_f32(t)[i];
+    case EM_INT32: return em_i32(t)[i];
+    case EM_UINT8: return em_u8(t)[i];
+    }
+    return NAN;
 }
 
 /* Every label an integer >= 0 (and < num_classes when that is given);
@@ -35,8 +40,8 @@ static int check_labels(const em_tensor *t, int64_t n, int64_t num_classes, int6
 }
 
 int em_to_categorical(em_tensor *out, const em_tensor *labels, int64_t num_classes, em_dtype dtype) {
-    if (labels->dtype != EM_FLOAT32 && labels->dtype != EM_INT32)
-        return em_fail("to_categorical: argument 'y' must be float32 or int32");
+    if (labels->dtype != EM_FLOAT32 && labels->dtype != EM_INT32 && labels->dtype != EM_UINT8)
+        return em_fail("to_categorical: argument 'y' must be float32, int32 or uint8");
     if (!em_is_contiguous(labels)) return em_fail("to_categorical: argument 'y' must be contiguous");
     int64_t n = em_numel(labels), max;
     if (check_labels(labels, n, num_classes, &max)) return -1;
@@ -51,8 +56,11 @@ int em_to_categorical(em_tensor *out, const em_tensor *labels, int64_t num_class
     if (em_tensor_alloc(out, dtype, ndim + 1, shape)) return -1;  /* zero-filled */
     for (int64_t i = 0; i < n; i++) {
         int64_t at = i * classes + (int64_t)label_at(labels, i);
-        if (dtype == EM_FLOAT32) em_f32(out)[at] = 1.0f;
-        else em_i32(out)[at] = 1;
+        switch (dtype) {
+        case EM_FLOAT32: em_f32(out)[at] = 1.0f; break;
+        case EM_INT32: em_i32(out)[at] = 1; break;
+        case EM_UINT8: em_u8(out)[at] = 1; break;
+        }
     }
     return 0;
 }

@@ -5,10 +5,11 @@
 
 #include "../core/tensor.h"
 
-/* out (empty) = one-hot rows of the labels (float32 or int32 tensor whose
+/* out (empty) = one-hot rows of the labels (float32, int32 or uint8 tensor whose
  * values are integers in [0, num_classes)), shape labels.shape + {classes};
  * a trailing dimension of size 1 is dropped first (Keras: {n, 1} -> {n,
- * classes}).  num_classes <= 0: the largest label + 1.  dtype: of out.
+ * classes}).  num_classes <= 0: the largest label + 1.  dtype: of out
+ * (uint8 one-hot takes a quarter of float32's memory).
  * On failure out is left empty and the message names the first bad label
  * (its 1-based position in the flattened labels). */
 int em_to_categorical(em_tensor *out, const em_tensor *labels, int64_t num_classes, em_dtype dtype);

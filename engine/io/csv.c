@@ -324,6 +324,8 @@ void em_csv_table_free(em_csv_table *t) {
  * name, and a file with old Mac (CR-only) line endings is read as lines
  * (parsed from a copy with LF endings), not as one long line. */
 int em_csv_read_table(const char *text, size_t len, const char *name, const em_csv_options *o, em_csv_table *t) {
+    if (o->dtype != EM_FLOAT32 && o->dtype != EM_INT32)
+        return em_fail("read_csv: dtype %s is not supported (float32 or int32)", em_dtype_name(o->dtype));
     if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF) {
         text += 3;
         len -= 3;

@@ -187,6 +187,12 @@ static int convert_data(em_tensor *t, const npy_header *h, const unsigned char *
         else for (int64_t i = 0; i < n; i++) o[i] = (float)load_float(data + i * h->size, h->size, big);
         return 0;
     }
+    if (t->dtype == EM_UINT8) {  /* '|u1' as is; '|b1' any non-zero byte is True: 1 */
+        uint8_t *o = em_u8(t);
+        if (h->kind == 'b') for (int64_t i = 0; i < n; i++) o[i] = data[i] != 0;
+        else memcpy(o, data, (size_t)n);
+        return 0;
+    }
     int32_t *o = em_i32(t);
     for (int64_t i = 0; i < n; i++) {
         const unsigned char *p = data + i * h->size;
@@ -275,7 +281,7 @@ int em_npy_decode(em_tensor *out, const unsigned char *b, size_t size, const cha
                        op, what, have, em_shape_str(s, sizeof s, h.ndim, h.shape), h.size,
                        (unsigned long long)n * (unsigned long long)h.size);
     }
-    em_dtype dt = h.kind == 'f' ? EM_FLOAT32 : EM_INT32;
+    em_dtype dt = h.kind == 'f' ? EM_FLOAT32 : (h.kind == 'u' || h.kind == 'b') && h.size == 1 ? EM_UINT8 : EM_INT32;
     int64_t shape[EM_MAX_DIMS];
     for (int d = 0; d < h.ndim; d++) shape[d] = h.fortran ? h.shape[h.ndim - 1 - d] : h.shape[d];
     em_tensor raw = {0};
@@ -291,9 +297,19 @@ int em_npy_decode(em_tensor *out, const unsigned char *b, size_t size, const cha
 
 /* "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" padded with
  * spaces and a newline so that the data starts on a 64-byte boundary. */
+static const char *descr_of(em_dtype dt) {
+    switch (dt) {
+    case EM_FLOAT32: return "<f4";
+    case EM_INT32: return "<i4";
+    case EM_UINT8: return "|u1";
+    }
+    return NULL;
+}
+
 static int format_header(const em_tensor *t, char *buf, size_t n, size_t *len) {
-    size_t k = (size_t)snprintf(buf, n, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                                t->dtype == EM_FLOAT32 ? "<f4" : "<i4");
+    const char *descr = descr_of(t->dtype);
+    if (!descr) return em_fail("npy: unknown dtype %d", (int)t->dtype);
+    size_t k = (size_t)snprintf(buf, n, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     for (int d = 0; d < t->ndim && k < n; d++)
         k += (size_t)snprintf(buf + k, n - k, "%lld,%s", (long long)t->shape[d], d + 1 < t->ndim ? " " : "");
     if (k < n && t->ndim > 1) k--;  /* numpy writes (5,) but (2, 3) */
@@ -311,7 +327,7 @@ int em_npy_encode(const em_tensor *t, unsigned char **bytes, size_t *size, const
     char header[512];
     size_t hlen = 0;
     if (format_header(t, header, sizeof header, &hlen)) return -1;
-    size_t data = (size_t)em_numel(t) * 4;
+    size_t data = (size_t)em_numel(t) * em_dtype_size(t->dtype);
     unsigned char *b = malloc(10 + hlen + data);
     if (!b) return em_fail("%s: out of memory encoding %zu bytes", op, 10 + hlen + data);
     memcpy(b, MAGIC, 6);

@@ -1,11 +1,11 @@
 /* numpy's .npy format (versions 1.0, 2.0 and 3.0 of the header).
  *
- * Reading accepts little- or big-endian '<f4' '<f8' (-> float32) and '<i4'
- * '<i8' '<i2' '|i1' '|u1' '<u2' '<u4' '|b1' (-> int32, values range-checked),
- * C or Fortran order.  Every malformed input is an error naming the source
+ * Reading accepts little- or big-endian '<f4' '<f8' (-> float32), '|u1' and
+ * '|b1' (-> uint8; a bool is 0 or 1) and '<i4' '<i8' '<i2' '|i1' '<u2' '<u4'
+ * (-> int32, values range-checked), C or Fortran order.  Every malformed input is an error naming the source
  * and what was wrong, never a crash: the parser checks every length and
- * bound before using it.  Writing produces version 1.0 with '<f4' or '<i4'
- * and a 64-byte aligned header, as numpy.save does. */
+ * bound before using it.  Writing produces version 1.0 with '<f4', '<i4' or
+ * '|u1' and a 64-byte aligned header, as numpy.save does. */
 #ifndef EMBER_IO_NPY_H
 #define EMBER_IO_NPY_H
 

@@ -77,6 +77,14 @@ static int load_ids(embedding *e, const em_tensor *x) {
     if (em_tensor_reuse(&e->ids, EM_INT32, x->ndim, x->shape, x)) return -1;
     if (x->dtype == EM_INT32) {
         if (em_tensor_copy(&e->ids, x)) return -1;
+    } else if (x->dtype == EM_UINT8) {  /* bytes are ids 0..255 as they are */
+        const em_tensor *xc;
+        if (em_layer_contiguous(x, &e->buf, &xc)) return -1;
+        const uint8_t *b = em_u8(xc);
+        int32_t *ids = em_i32(&e->ids);
+        for (int64_t i = 0, n = em_numel(xc); i < n; i++) ids[i] = b[i];
+    } else if (x->dtype != EM_FLOAT32) {
+        return em_fail("Embedding: expected int32, uint8 or float32 ids, got %s", em_dtype_name(x->dtype));
     } else {
         const em_tensor *xc;
         if (em_layer_contiguous(x, &e->buf, &xc)) return -1;

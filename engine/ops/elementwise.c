@@ -12,14 +12,25 @@ const char *em_binop_name(em_binop op) { return op >= 0 && op < EM_OP_COUNT ? bi
 
 static int is_comparison(em_binop op) { return op >= EM_OP_EQ; }
 
-/* The dtype the arithmetic runs in: int32 only when both sides are int32 and
- * the op is not true division. */
+static int is_integer(em_dtype d) { return d == EM_INT32 || d == EM_UINT8; }
+
+/* The dtype the arithmetic runs in: int32 only when both sides are integers
+ * (int32, or uint8 in a comparison: arithmetic refuses uint8) and the op is
+ * not true division. */
 static em_dtype compute_dtype(em_binop op, em_dtype a, em_dtype b) {
-    return a == EM_INT32 && b == EM_INT32 && op != EM_OP_DIV ? EM_INT32 : EM_FLOAT32;
+    return is_integer(a) && is_integer(b) && op != EM_OP_DIV ? EM_INT32 : EM_FLOAT32;
 }
 
 em_dtype em_binop_result_dtype(em_binop op, em_dtype a, em_dtype b) {
-    return is_comparison(op) ? EM_FLOAT32 : compute_dtype(op, a, b);
+    if (is_comparison(op)) return a == EM_UINT8 || b == EM_UINT8 ? EM_UINT8 : EM_FLOAT32;
+    return compute_dtype(op, a, b);
+}
+
+/* uint8 takes part in comparisons only: arithmetic on bytes would wrap
+ * (numpy's uint8) or silently change dtype, both surprises. */
+static int refuse_uint8_arithmetic(const char *name, em_binop op, const em_tensor *a, const em_tensor *b) {
+    if (is_comparison(op)) return 0;
+    return em_refuse_uint8(name, a) || em_refuse_uint8(name, b);
 }
 
 /* One row kernel per (op, dtype): o[i] = EXPR(x = a[i], y = b[i]) over n
@@ -136,8 +147,20 @@ int em_binary(em_tensor *out, const em_tensor *a, const em_tensor *b, em_binop o
     int ndim;
     int64_t shape[EM_MAX_DIMS];
     if (op < 0 || op >= EM_OP_COUNT) return em_fail("binary: unknown op %d", (int)op);
+    if (refuse_uint8_arithmetic(em_binop_name(op), op, a, b)) return -1;
     if (em_broadcast_shape(em_binop_name(op), a, b, &ndim, shape)) return -1;
-    if (em_tensor_alloc(out, em_binop_result_dtype(op, a->dtype, b->dtype), ndim, shape)) return -1;
+    em_dtype rd = em_binop_result_dtype(op, a->dtype, b->dtype);
+    if (rd == EM_UINT8) {
+        /* A comparison with a uint8 side: the kernels write float32 0/1,
+         * converted to uint8 (exactly) once. */
+        em_tensor f = {0};
+        if (em_tensor_alloc(&f, EM_FLOAT32, ndim, shape)) return -1;
+        int rc = run(&f, a, b, op, 0);
+        if (rc == 0) rc = em_tensor_convert(out, &f, EM_UINT8);
+        em_tensor_release(&f);
+        return rc;
+    }
+    if (em_tensor_alloc(out, rd, ndim, shape)) return -1;
     if (run(out, a, b, op, 0)) { em_tensor_release(out); return -1; }
     return 0;
 }
@@ -147,6 +170,7 @@ int em_binary_into(em_tensor *dst, const em_tensor *a, const em_tensor *b, em_bi
     int64_t shape[EM_MAX_DIMS];
     char s1[160], s2[160];
     if (op < 0 || op >= EM_OP_COUNT) return em_fail("binary: unknown op %d", (int)op);
+    if (refuse_uint8_arithmetic(name, op, a, b) || em_refuse_uint8(name, dst)) return -1;
     if (em_broadcast_shape(name, a, b, &ndim, shape)) return -1;
     if (ndim != dst->ndim || memcmp(shape, dst->shape, (size_t)ndim * sizeof *shape) != 0)
         return em_fail("%s: the result of shape %s does not fit into a tensor of shape %s", name,

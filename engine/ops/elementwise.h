@@ -6,7 +6,9 @@
  *                       float32 for div (true division, as numpy's `/`);
  *   anything with a float32 operand -> float32 (the int32 side is converted);
  *   comparisons (eq ne gt lt ge le) -> float32 0/1, comparing int32 operands
- *                       exactly as integers.
+ *                       exactly as integers; uint8 0/1 when either side is
+ *                       uint8 (numpy's bool result, as Ember's uint8);
+ *   arithmetic with a uint8 operand is refused (convert with :float()).
  * A scalar operand is a 0-d tensor (the bindings make one per Lua number). */
 #ifndef EMBER_OPS_ELEMENTWISE_H
 #define EMBER_OPS_ELEMENTWISE_H

@@ -13,7 +13,7 @@ em_dtype em_reduce_dtype(em_reduce_op op, em_dtype dt) {
     switch (op) {
     case EM_RED_MEAN: case EM_RED_STD: return EM_FLOAT32;
     case EM_RED_ARGMAX: case EM_RED_ARGMIN: return EM_INT32;
-    default: return dt;
+    default: return dt == EM_UINT8 ? EM_INT32 : dt;  /* uint8 sums, max and min come out int32 */
     }
 }
 
@@ -83,10 +83,14 @@ typedef struct {
 
 DEFINE_KERNELS(f32, float)
 DEFINE_KERNELS(i32, int32_t)
+DEFINE_KERNELS(u8, uint8_t)
 
 static void sum(const em_tensor *c, block b, const double *center, double *acc, int square) {
-    if (c->dtype == EM_FLOAT32) sum_f32(em_f32(c), b, center, acc, square);
-    else sum_i32(em_i32(c), b, center, acc, square);
+    switch (c->dtype) {
+    case EM_FLOAT32: sum_f32(em_f32(c), b, center, acc, square); break;
+    case EM_INT32: sum_i32(em_i32(c), b, center, acc, square); break;
+    case EM_UINT8: sum_u8(em_u8(c), b, center, acc, square); break;
+    }
 }
 
 /* Reduce contiguous c over n into res[outer * inner] (doubles). */
@@ -109,8 +113,11 @@ static int reduce_block(const em_tensor *c, block b, em_reduce_op op, double *re
     int64_t *idx = malloc((size_t)(m ? m : 1) * sizeof *idx);
     if (!idx) return em_fail("%s: out of memory", em_reduce_name(op));
     int want_max = op == EM_RED_MAX || op == EM_RED_ARGMAX;
-    if (c->dtype == EM_FLOAT32) extreme_f32(em_f32(c), b, want_max, res, idx);
-    else extreme_i32(em_i32(c), b, want_max, res, idx);
+    switch (c->dtype) {
+    case EM_FLOAT32: extreme_f32(em_f32(c), b, want_max, res, idx); break;
+    case EM_INT32: extreme_i32(em_i32(c), b, want_max, res, idx); break;
+    case EM_UINT8: extreme_u8(em_u8(c), b, want_max, res, idx); break;
+    }
     if (op == EM_RED_ARGMAX || op == EM_RED_ARGMIN)
         for (int64_t i = 0; i < m; i++) res[i] = (double)idx[i];
     free(idx);
@@ -139,6 +146,7 @@ int em_reduce_all(const em_tensor *a, em_reduce_op op, double *result) {
 
 /* Write the doubles into out, checking that int32 results fit. */
 static int store(em_tensor *out, const double *res, int64_t m, em_reduce_op op) {
+    if (out->dtype == EM_UINT8) return em_fail("%s: no uint8 results", em_reduce_name(op));  /* em_reduce_dtype never gives one */
     if (out->dtype == EM_FLOAT32) {
         float *o = em_f32(out);
         for (int64_t i = 0; i < m; i++) o[i] = (float)res[i];

@@ -1,7 +1,8 @@
 /* Reductions over all elements or along one dim, accumulated in double.
  *
  * dtypes: sum, max, min keep int32 as int32 (a sum that leaves the int32
- * range is an error, not a wrap); mean and std give float32; argmax/argmin
+ * range is an error, not a wrap) and give int32 for uint8 (numpy's sum
+ * upcasts uint8 too; max/min follow so one rule covers the three); mean and std give float32; argmax/argmin
  * give int32 positions, 0-based here (the bindings add 1).  std is the
  * population standard deviation (numpy's default, ddof = 0).  NaN
  * propagates through max/min like numpy's (argmax/argmin point at the first

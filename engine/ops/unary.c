@@ -55,6 +55,7 @@ static int32_t clamp_to_i32(double v) { return v <= INT32_MIN ? INT32_MIN : v >=
 int em_unary(em_tensor *out, const em_tensor *a, em_unary_fn fn, double p, double q) {
     if (fn < 0 || fn >= EM_FN_COUNT) return em_fail("unary: unknown function %d", (int)fn);
     if (fn == EM_FN_CLAMP && p > q) return em_fail("clamp: min %g is greater than max %g", p, q);
+    if (em_refuse_uint8(em_unary_name(fn), a)) return -1;
     em_dtype dt = a->dtype == EM_INT32 && keeps_int(fn) ? EM_INT32 : EM_FLOAT32;
     int64_t n = em_numel(a);
     if (dt == EM_FLOAT32 && a->dtype == EM_FLOAT32 && em_is_contiguous(a)) {

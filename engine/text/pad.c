@@ -4,6 +4,8 @@
 
 int em_pad_sequences(const em_sequences *seqs, int64_t maxlen, em_pad_side padding, em_pad_side truncating,
                      double value, em_dtype dtype, em_tensor *out) {
+    if (dtype != EM_INT32 && dtype != EM_FLOAT32)
+        return em_fail("pad_sequences: dtype %s is not supported (float32 or int32)", em_dtype_name(dtype));
     if (maxlen < 0) maxlen = em_seq_max_len(seqs);
     int64_t shape[2] = {seqs->n, maxlen};
     if (em_tensor_alloc(out, dtype, 2, shape)) return -1;

@@ -30,7 +30,37 @@ static em_tensor row_view(const em_tensor *src, int64_t r) {
     return v;
 }
 
+/* Row i of the batch from uint8 src into float32 out (row elements long):
+ * the conversion the training loop does per batch, so a uint8 one-hot x
+ * is never copied whole into float32. */
+static void gather_u8_rows(float *out, const em_tensor *src, const int32_t *idx, int64_t n, int64_t row) {
+    em_tensor probe = row_view(src, 0);
+    int contiguous_rows = src->ndim == 1 || em_is_contiguous(&probe);
+    for (int64_t i = 0; i < n; i++) {
+        em_tensor s = row_view(src, idx[i] - 1);
+        float *o = out + i * row;
+        if (contiguous_rows) {
+            const uint8_t *p = em_u8(&s);
+            for (int64_t j = 0; j < row; j++) o[j] = (float)p[j];
+            continue;
+        }
+        int64_t k = 0, pos[EM_MAX_DIMS] = {0};  /* strided row: walk it in row-major order */
+        for (int64_t j = 0; j < row; j++) {
+            int64_t off = 0;
+            for (int d = 0; d < s.ndim; d++) off += pos[d] * s.strides[d];
+            o[k++] = (float)em_u8(&s)[off];
+            for (int d = s.ndim - 1; d >= 0 && ++pos[d] == s.shape[d]; d--) pos[d] = 0;
+        }
+    }
+}
+
 int em_gather_rows(em_tensor *dst, const em_tensor *src, const int32_t *idx, int64_t n) {
+    return em_gather_rows_as(dst, src, idx, n, src->dtype);
+}
+
+int em_gather_rows_as(em_tensor *dst, const em_tensor *src, const int32_t *idx, int64_t n, em_dtype dtype) {
+    if (dtype != src->dtype && !(src->dtype == EM_UINT8 && dtype == EM_FLOAT32))
+        return em_fail("gather_rows: cannot gather %s rows as %s", em_dtype_name(src->dtype), em_dtype_name(dtype));
     if (src->ndim < 1) return em_fail("gather_rows: source must have at least one dimension");
     if (dst->storage && dst->storage == src->storage) return em_fail("gather_rows: destination shares the source's storage");
     for (int64_t i = 0; i < n; i++)
@@ -39,9 +69,13 @@ int em_gather_rows(em_tensor *dst, const em_tensor *src, const int32_t *idx, int
     int64_t shape[EM_MAX_DIMS];
     memcpy(shape, src->shape, sizeof shape);
     shape[0] = n;
-    if (em_tensor_reuse(dst, src->dtype, src->ndim, shape, src)) return -1;
+    if (em_tensor_reuse(dst, dtype, src->ndim, shape, src)) return -1;
     int64_t row = 1;
     for (int d = 1; d < src->ndim; d++) row *= src->shape[d];
+    if (dtype != src->dtype) {
+        gather_u8_rows(em_f32(dst), src, idx, n, row);
+        return 0;
+    }
     size_t esz = em_dtype_size(src->dtype), bytes = (size_t)row * esz;
     char *out = (char *)dst->storage->data + dst->offset * (int64_t)esz;
     em_tensor probe = row_view(src, 0);

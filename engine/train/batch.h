@@ -18,6 +18,11 @@ void em_permutation_rng(int32_t *out, int64_t n, em_rng *r);
  * Every index is checked first. */
 int em_gather_rows(em_tensor *dst, const em_tensor *src, const int32_t *idx, int64_t n);
 
+/* The same into dtype: src's own, or float32 for uint8 rows (values 0 ..
+ * 255): fit on a uint8 one-hot converts one batch at a time in C, never the
+ * whole array. */
+int em_gather_rows_as(em_tensor *dst, const em_tensor *src, const int32_t *idx, int64_t n, em_dtype dtype);
+
 /* dst rows [start, start + src.shape[0]) (0-based start) = src. */
 int em_copy_rows(em_tensor *dst, int64_t start, const em_tensor *src);
 

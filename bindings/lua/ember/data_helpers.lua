@@ -38,9 +38,9 @@ end
 --- @api ember.utils.to_categorical(y[, num_classes][, opts]) -> Tensor
 --- One-hot rows from 0-based class ids (Keras's to_categorical): label k sets column k + 1.
 --- A {n, 1} label tensor gives {n, num_classes}, as Keras; any other shape gains a last dimension.
---- @arg y: class ids 0 .. num_classes - 1 (an int32 or integer-valued float32 tensor, or a Lua list)
+--- @arg y: class ids 0 .. num_classes - 1 (an int32, uint8 or integer-valued float32 tensor, or a Lua list)
 --- @arg num_classes: the number of classes (default: the largest id + 1)
---- @opt dtype = "float32": of the result ("float32" or "int32")
+--- @opt dtype = "float32": of the result: "float32", "int32", or "uint8" (alias "bool"), a quarter of float32's memory
 --- @return a tensor of shape y.shape .. {num_classes}
 
 function utils.to_categorical(y, num_classes, opts)
@@ -55,8 +55,9 @@ function utils.to_categorical(y, num_classes, opts)
     error(("%s: argument 'num_classes' expected an integer >= 1, got %s"):format(who, describe(num_classes)), 2)
   end
   local dtype = opts.dtype or "float32"
-  if dtype ~= "float32" and dtype ~= "int32" then
-    error(("%s: option 'dtype' expected \"float32\" or \"int32\", got %s"):format(who, describe(dtype)), 2)
+  if dtype ~= "float32" and dtype ~= "int32" and dtype ~= "uint8" and dtype ~= "bool" then
+    error(("%s: option 'dtype' expected \"float32\", \"int32\", \"uint8\" or \"bool\", got %s")
+      :format(who, describe(dtype)), 2)
   end
   return calls.at(2, core.data.to_categorical, y:contiguous(), num_classes or 0, { dtype = dtype })
 end

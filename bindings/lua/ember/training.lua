@@ -3,7 +3,8 @@
 -- model core): fit, evaluate, predict, train_on_batch, test_on_batch,
 -- fit_generator, evaluate_generator.  A model class takes them as methods
 -- (Sequential.fit = training.fit, in models.lua).  Batches are gathered
--- in C into reusable buffers (core.train.gather_rows); each batch is one C
+-- in C into reusable buffers (core.train.gather_rows; uint8 rows arrive as
+-- float32, so a uint8 one-hot x is never converted whole); each batch is one C
 -- call, the engine's training step (core.train.Model:train_step: zero
 -- grads, forward, loss, metrics, backward, optimizer update).
 --
@@ -321,8 +322,8 @@ function M._evaluate_arrays(self, x, y, batch_size, verbose)
   local bar = verbose == 1 and Progbar.new(mine, 1) or nil
   for first = lo + 1, lo + mine, batch_size do
     local count = math.min(batch_size, lo + mine - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x)
-    train.gather_rows(y, idx, first, count, buf.y)
+    train.gather_rows(x, idx, first, count, buf.x, true)
+    train.gather_rows(y, idx, first, count, buf.y, true)
     local loss, values = M._test_batch(self, buf.x, buf.y)
     add_batch(totals, loss, values, count)
     if bar then bar:update(first - lo + count - 1, {}) end
@@ -578,9 +579,10 @@ function M.fit(self, x, y, opts)
   local x_val, y_val, sw
   sw = M._sample_weights(who, y, opts.sample_weight, opts.class_weight, 2)
   x, y, x_val, y_val, sw = split_validation(x, y, opts, sw)
-  -- int32 labels become float32 once here, not in every batch's loss call
-  if y.dtype ~= "float32" then y = y:float() end
-  if y_val and y_val.dtype ~= "float32" then y_val = y_val:float() end
+  -- int32 labels become float32 once here, not in every batch's loss call;
+  -- uint8 x and y (one-hot) become float32 per batch, in gather_rows
+  if y.dtype == "int32" then y = y:float() end
+  if y_val and y_val.dtype == "int32" then y_val = y_val:float() end
   local n = x:size(1)
   if n == 0 then error("fit: no training samples", 2) end
   self:ensure_built(x, who)
@@ -606,8 +608,8 @@ function M.fit(self, x, y, opts)
       call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
       local lo, mine = 0, count
       if distributed() then lo, mine = share(count) end
-      train.gather_rows(x, idx, first + lo, mine, buf.x)
-      train.gather_rows(y, idx, first + lo, mine, buf.y)
+      train.gather_rows(x, idx, first + lo, mine, buf.x, true)
+      train.gather_rows(y, idx, first + lo, mine, buf.y, true)
       if sw then
         buf.w = buf.w or core.zeros { 0 }
         train.gather_rows(sw, idx, first + lo, mine, buf.w)
@@ -649,7 +651,7 @@ function M.evaluate(self, x, y, opts)
   local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
   local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
   self:ensure_built(x, "evaluate")
-  if y.dtype ~= "float32" then y = y:float() end
+  if y.dtype == "int32" then y = y:float() end
   return M._evaluate_arrays(self, x, y, batch_size, verbose)
 end
 
@@ -675,7 +677,7 @@ function M.predict(self, x, opts)
   local out
   for first = 1, n, batch_size do
     local count = math.min(batch_size, n - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x)
+    train.gather_rows(x, idx, first, count, buf.x, true)
     local ok, y = pcall(self.forward, self, buf.x, false)
     if not ok then error("predict: " .. calls.strip_position(tostring(y)), 2) end
     if not out then
@@ -715,7 +717,7 @@ function M._predict_dist(self, x, n, batch_size)
   local lo, mine = share(n)
   for first = lo + 1, lo + mine, batch_size do
     local count = math.min(batch_size, lo + mine - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x)
+    train.gather_rows(x, idx, first, count, buf.x, true)
     local ok, y = pcall(self.forward, self, buf.x, false)
     if not ok then error("predict: " .. tostring(y), 3) end
     train.copy_rows(out, first, y)
