@@ -588,6 +588,15 @@ for _, name in ipairs { "fit", "evaluate", "predict", "train_on_batch", "test_on
 end
 require("ember.weights_io").install(Sequential)
 
+-- The functional API's Model takes Sequential's weight handling and compile
+-- for one output from the plain (unwrapped) methods.
+M.Sequential_plain = {}
+for name, f in pairs(Sequential) do M.Sequential_plain[name] = f end
+local functional = require "ember.functional"
+functional.install(M.Sequential_plain)
+M.Model = functional.Model
+M.Input = functional.Input
+
 -- model.fit(x, y) with a dot (a Python habit) passes x as the model: every
 -- public method checks its self and says to use a colon.  A tail call, so
 -- the method's own errors still point at the caller's line.
