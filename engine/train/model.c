@@ -21,7 +21,7 @@ typedef struct {
     int inputs_only;       /* every input is a model input: no input gradient wanted */
     em_layer_io out;       /* the last forward's outputs (views; own copies when shared) */
     em_tensor own[EM_LAYER_MAX_IO], own_mask;  /* a shared node's copies */
-    uint64_t mask_position;  /* dropout stream position at its call (random.h) */
+    em_mask_state mask_state;  /* the dropout stream at its call (random.h) */
     em_tensor grad[EM_LAYER_MAX_IO];  /* dL/d output j during backward (a view) */
     em_tensor acc[EM_LAYER_MAX_IO];   /* owned sums when several gradients meet */
 } node_state;
@@ -334,7 +334,7 @@ static int call_node(em_model *m, int i, int training) {
     em_layer_io in;
     em_layer_io_release(&n->out);
     if (node_inputs(m, i, &in)) return -1;
-    if (n->shared && em_mask_step_active()) n->mask_position = em_mask_step_position();
+    if (n->shared) n->mask_state = em_mask_state_get();
     int rc = em_layer_call(n->layer, &in, training, &n->out);
     em_layer_io_release(&in);
     if (!rc && m->has_controls && n->layer->controls) {
@@ -372,8 +372,7 @@ static int forward_graph(em_model *m, const em_tensor *const *x, int training, e
         em_tensor_view(&y[j], t);
         if (mask) em_tensor_view(&o->mask, mask);  /* the loss honours it (masked_loss.h) */
     }
-    for (int k = 0; k < m->nin; k++) em_tensor_release(&m->x[k]);
-    return rc;
+    return rc;  /* the input views stay: a shared node's recomputed call reads them in backward */
 }
 
 /* A training forward outside a step is a step's forward for the dropout
@@ -444,11 +443,10 @@ static int recompute(em_model *m, int i) {
             return -1;
     em_layer_io in, out;
     if (node_inputs(m, i, &in)) return -1;
-    int active = em_mask_step_active();
-    uint64_t pos = active ? em_mask_step_position() : 0;
-    if (active) em_mask_step_seek(n->mask_position);
+    em_mask_state now = em_mask_state_get();
+    em_mask_state_set(n->mask_state);
     int rc = em_layer_call(l, &in, 1, &out);
-    if (active) em_mask_step_seek(pos);
+    em_mask_state_set(now);
     em_layer_io_release(&in);
     if (!rc) em_layer_io_release(&out);
     for (int p = 0; p < l->nparams; p++)

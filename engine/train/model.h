@@ -15,7 +15,7 @@
  * (the layer's buffer is overwritten by its next call), and before the
  * backward of a shared node whose call is not the layer's last it runs the
  * call again on the same inputs (same dropout keys: random.h's
- * em_mask_step_seek; non-trainable weights such as BatchNormalization's
+ * em_mask_state_set; non-trainable weights such as BatchNormalization's
  * moving statistics restored, so they move once per call, as Keras).  A
  * layer called k times costs k - 1 extra forwards in a training step;
  * gradients of the shared parameters add up over the calls.  A tensor used

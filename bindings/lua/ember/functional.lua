@@ -609,14 +609,15 @@ function Model:_compile_outputs(opts)
     end
     return losses.get(v, "Model.compile")
   end)
-  local weights = opts.loss_weights == nil and nil or per_output(self, "loss_weights", opts.loss_weights,
+  local weights
+  if opts.loss_weights ~= nil then weights = per_output(self, "loss_weights", opts.loss_weights,
     function(v, nm)
       if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
         error(("Model.compile: option 'loss_weights' gives output '%s' %s; expected a finite number")
           :format(nm, tostring(v)), 0)
       end
       return v
-    end)
+    end) end
   if type(opts.loss_weights) ~= "nil" and type(opts.loss_weights) ~= "table" then
     error(("Model.compile: option 'loss_weights' expected a list or a table by output name, got %s")
       :format(type(opts.loss_weights)), 0)

@@ -99,7 +99,7 @@ local function shortcut(name, ctor)
       error(("%s: argument 'inputs' expected a list of symbolic tensors, got %s")
         :format(name, core.is_tensor(inputs) and "a tensor" or type(inputs)), 2)
     end
-    local ok, layer = pcall(ctor, opts)
+    local ok, layer = pcall(ctor, opts or {})
     if not ok then error(calls.strip_position(tostring(layer)), 2) end
     local ok2, out = pcall(layer, inputs)
     if not ok2 then error(calls.strip_position(tostring(out)), 2) end
