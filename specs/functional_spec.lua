@@ -214,6 +214,28 @@ describe("ember.Model", function()
     assert.same(flat { p1 }, flat { p3 })
   end)
 
+  it("trains from a generator of lists or tables by name (fit_generator, evaluate_generator)", function()
+    ember.seed(7)
+    local a, b = ember.Input { shape = { 3 }, name = "a" }, ember.Input { shape = { 2 }, name = "b" }
+    local model = ember.Model { inputs = { a, b }, outputs = L.Dense(1)(L.concatenate { a, b }) }
+    model:compile { optimizer = "sgd", loss = "mse" }
+    local xa, xb = ember.randn { 16, 3 }, ember.randn { 16, 2 }
+    local y = xa:sum(2) + xb:sum(2)  -- (16): the loss takes it for (16, 1), as Sequential
+    local step = 0
+    local function gen()
+      step = step + 1
+      if step % 2 == 0 then return { xa, xb }, y end
+      return { a = xa, b = xb }, y
+    end
+    local h = model:fit_generator(gen, { steps_per_epoch = 4, epochs = 3, verbose = 0 })
+    assert.is_true(h.history.loss[3] < h.history.loss[1])
+    local loss = model:evaluate_generator(gen, { steps = 2 })
+    assert.is_true(loss < h.history.loss[1])
+    local bad = function() return { xa }, y end
+    assert.has_error(function() model:fit_generator(bad, { steps_per_epoch = 1, verbose = 0 }) end,
+      "fit_generator: argument 'x' expected 2 tensors (one per model input: a, b), got 1 at step 1")
+  end)
+
   it("prints Keras 2.2.4's functional summary with the Connected to column (shared layers: [1][0])", function()
     local a = ember.Input { shape = { 4 }, name = "left" }
     local b = ember.Input { shape = { 4 }, name = "right" }

@@ -449,12 +449,12 @@ local function by_name_or_list(self, who, arg, v, names, shapes, dtypes)
     if not core.is_tensor(t) then
       error(("%s: argument '%s' entry '%s' expected a tensor, got %s"):format(who, arg, names[i], type(t)), 0)
     end
-    local want = shapes[i]
-    if t:dim() ~= #want then
+    local want = shapes and shapes[i]  -- targets: their shapes are the losses' to check (sparse labels...)
+    if want and t:dim() ~= #want then
       error(("%s: argument '%s' entry '%s' has %d dimensions, but the model expects shape %s")
         :format(who, arg, names[i], t:dim(), shape_str(want)), 0)
     end
-    for d = 2, #want do
+    for d = 2, want and #want or 0 do
       if want[d] ~= None and t:size(d) ~= want[d] then
         error(("%s: argument '%s' entry '%s' has shape {%s}, but the model expects %s")
           :format(who, arg, names[i], table.concat(t.shape, ", "), shape_str(want)), 0)
@@ -476,7 +476,7 @@ function Model:_standardize(who, x, y)
   for k, s in ipairs(self.inputs) do dtypes[k] = s.dtype end
   local sx = by_name_or_list(self, who, "x", x, self.input_names, self._input_shapes, dtypes)
   if y == nil then return sx end
-  local sy = by_name_or_list(self, who, "y", y, self.output_names, self._output_shapes, nil)
+  local sy = by_name_or_list(self, who, "y", y, self.output_names, nil, nil)
   return sx, sy
 end
 
@@ -581,7 +581,7 @@ function Model:compile(opts)
   end
   if #self.outputs == 1 and opts.loss_weights == nil then
     -- one output: exactly Sequential's compile (Lua losses and metrics included)
-    local plain = require("ember.models").Sequential_plain
+    local plain = require("ember.models")._Sequential_plain
     local rest = { optimizer = opts.optimizer, loss = opts.loss, metrics = opts.metrics }
     if type(rest.loss) == "table" and getmetatable(rest.loss) == nil and rest.loss.fn == nil then
       rest.loss = per_output(self, "loss", rest.loss, function(v) return v end)[1]
@@ -680,7 +680,7 @@ function Model:_compile_outputs(opts)
 end
 
 function Model:_step_core()
-  if not self._specs then return require("ember.models").Sequential_plain._step_core(self) end
+  if not self._specs then return require("ember.models")._Sequential_plain._step_core(self) end
   local m = self:core_model()
   if not self._core_compiled then
     m:compile_outputs(self._specs, self.optimizer.core)
@@ -790,7 +790,103 @@ function Model:__tostring()
   return ("<Model %s: %d inputs, %d outputs, %d layers>"):format(self.name, #self.inputs, #self.outputs, #self.layers)
 end
 
+--- @private Model:chain: internal (a graph model has no chain of Lua layers)
+--- @private Model:core_model: internal (the engine's graph model)
+--- @private Model:ensure_built: internal (a Model is built when made)
+--- @private Model:metric_kernel: internal (metric lookup)
+
 -- The rest is Sequential's, over self.layers (InputLayers have no weights).
+--- @api Model:fit(x, y[, opts]) -> History
+--- Trains for a number of epochs, as Sequential:fit; x and y are a tensor, a list (one per input / output)
+--- or a table by input / output name.  With several outputs History holds loss, <output>_loss and
+--- <output>_<metric> (and val_ versions), as Keras 2.2.4.
+--- @arg x: the inputs
+--- @arg y: the targets
+--- @opt epochs = 1: number of epochs
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 1: 0 silent, 1 progress bar, 2 a line per epoch
+--- @opt callbacks: a list of callbacks
+--- @opt validation_split = 0: fraction of the last samples kept for validation
+--- @opt validation_data: {x_val, y_val} (each as x and y)
+--- @opt shuffle = true: shuffle the samples each epoch
+--- @opt initial_epoch = 0: epoch to start from
+--- @opt sample_weight: one weight per sample (a model of one output only, for now)
+--- @opt class_weight: {[class id] = weight} (a model of one output only, for now)
+
+--- @api Model:evaluate(x, y[, opts]) -> number, table
+--- The total loss and the logs (<output>_loss, metrics) on x, y, as Sequential:evaluate.
+--- @arg x: the inputs (a tensor, a list or a table by input name)
+--- @arg y: the targets (a tensor, a list or a table by output name)
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 0: progress bar when 1
+
+--- @api Model:predict(x[, opts]) -> Tensor
+--- The model's outputs for x: a tensor, or a list of tensors when the model has several outputs.
+--- @arg x: the inputs (a tensor, a list or a table by input name)
+--- @opt batch_size = 32: samples per step
+--- @opt verbose = 0: progress bar when 1
+
+--- @api Model:train_on_batch(x, y[, opts]) -> number
+--- One optimizer step on exactly this batch; returns the total loss (and the logs).
+--- @arg x: the inputs
+--- @arg y: the targets
+--- @opt sample_weight: one weight per sample (one output only)
+--- @opt class_weight: {[class id] = weight} (one output only)
+
+--- @api Model:test_on_batch(x, y) -> number
+--- The total loss (and the logs) on one batch, without training.
+--- @arg x: the inputs
+--- @arg y: the targets
+
+--- @api Model:fit_generator(gen[, opts]) -> History
+--- Trains on batches from a callable returning inputs, targets (each a tensor or a list), as Sequential's.
+--- @arg gen: a callable returning x, y
+--- @opt steps_per_epoch: batches per epoch (required)
+--- @opt epochs = 1: number of epochs
+--- @opt verbose = 1: 0, 1 or 2
+--- @opt callbacks: a list of callbacks
+--- @opt validation_data: a generator or {x_val, y_val}
+--- @opt validation_steps: batches drawn from a validation generator
+--- @opt initial_epoch = 0: epoch to start from
+
+--- @api Model:evaluate_generator(gen[, opts]) -> number, table
+--- The total loss and logs over steps batches of a generator.
+--- @arg gen: a callable returning x, y
+--- @opt steps: how many batches (required)
+--- @opt verbose = 0: progress bar when 1
+
+--- @api Model:predict_generator(gen[, opts]) -> Tensor
+--- The outputs for steps batches of a generator, concatenated (a model of one output).
+--- @arg gen: a callable returning x (or x, y)
+--- @opt steps: how many batches (required)
+--- @opt verbose = 0: progress bar when 1
+
+--- @api Model:get_weights() -> table
+--- Every layer's weights in model.layers order (a list of tensors; a shared layer once).
+
+--- @api Model:set_weights(weights)
+--- Sets every layer's weights from a list (get_weights's order), all checked before any changes.
+--- @arg weights: a list of tensors
+
+--- @api Model:count_params() -> integer
+--- The number of weights of the model (a shared layer counted once).
+
+--- @api Model:trainable_params() -> table, table
+--- The trainable weights and their gradients (lists), for an optimizer's step.
+
+--- @api Model:params() -> table, table
+--- The trainable weights and their gradients (lists), as trainable_params.
+
+--- @api Model:save_weights(path)
+--- Saves every layer's weights, atomically: .h5/.hdf5 in Keras 2's layout, else .npz (as Sequential's).
+--- @arg path: the file to write (replaced if it exists)
+
+--- @api Model:load_weights(path[, opts])
+--- Loads weights saved by save_weights or by Keras (.h5), every name and shape checked first.
+--- @arg path: the file to read
+--- @opt by_name = false: (.h5 only) match layers by name
+--- @opt skip_mismatch = false: (.h5 with by_name only) skip mismatched layers with a warning
+
 function F.install(plain)
   for _, name in ipairs { "get_weights", "set_weights", "count_params", "trainable_params", "params",
     "_sync_trainable", "_check_trainable_unchanged" } do

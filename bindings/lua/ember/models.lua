@@ -590,11 +590,12 @@ require("ember.weights_io").install(Sequential)
 
 -- The functional API's Model takes Sequential's weight handling and compile
 -- for one output from the plain (unwrapped) methods.
-M.Sequential_plain = {}
-for name, f in pairs(Sequential) do M.Sequential_plain[name] = f end
+M._Sequential_plain = {}
+for name, f in pairs(Sequential) do M._Sequential_plain[name] = f end
 local functional = require "ember.functional"
-functional.install(M.Sequential_plain)
+functional.install(M._Sequential_plain)
 M.Model = functional.Model
+M.Model_class = functional.Model_class  -- for help() and the API reference (ember.api_walk)
 M.Input = functional.Input
 
 -- model.fit(x, y) with a dot (a Python habit) passes x as the model: every

@@ -847,15 +847,21 @@ function M.test_on_batch(self, x, y)
 end
 
 -- A batch from a generator, checked.
-local function next_batch(who, gen, step)
+local function next_batch(who, gen, step, self)
   local xb, yb = gen()
-  if not core.is_tensor(xb) or not core.is_tensor(yb) then
+  if self and self._standardize and xb ~= nil and yb ~= nil then  -- lists or tables by name (ember.Model)
+    local ok, sx, sy = pcall(self._standardize, self, who, xb, yb)
+    if not ok then error(("%s at step %d"):format(calls.strip_position(tostring(sx)), step), 0) end
+    xb, yb = sx, sy
+  end
+  if (not core.is_tensor(xb) and not is_list(xb)) or (not core.is_tensor(yb) and not is_list(yb)) then
     error(("%s: the generator must return samples, targets (two tensors), got %s, %s at step %d")
       :format(who, type(xb), type(yb), step), 0)
   end
-  if xb:dim() < 1 or yb:dim() < 1 or xb:size(1) ~= yb:size(1) then
+  local x1, y1 = first_of(xb), first_of(yb)
+  if x1:dim() < 1 or y1:dim() < 1 or x1:size(1) ~= y1:size(1) then
     error(("%s: the generator returned %d samples but %d targets at step %d"):format(who,
-      xb:dim() > 0 and xb:size(1) or 0, yb:dim() > 0 and yb:size(1) or 0, step), 0)
+      x1:dim() > 0 and x1:size(1) or 0, y1:dim() > 0 and y1:size(1) or 0, step), 0)
   end
   return xb, yb
 end
@@ -865,14 +871,14 @@ end
 function M._evaluate_generator(self, who, gen, steps)
   local totals = new_totals(self)
   for step = 1, steps do
-    local xb, yb = next_batch(who, gen, step)
-    if xb:size(1) > 0 then
+    local xb, yb = next_batch(who, gen, step, self)
+    if nrows(xb) > 0 then
       if distributed() then
         self:ensure_built(xb, who)
         M._dist_prepare(self, who)
       end
       local loss, values = M._test_batch(self, xb, yb)
-      add_batch(totals, loss, values, xb:size(1))
+      add_batch(totals, loss, values, nrows(xb))
     end
   end
   M._reduce_totals(totals)
@@ -931,12 +937,12 @@ function M.fit_generator(self, gen, opts)
     local steps_done = 0
     for step = 1, steps do
       call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
-      local xb, yb = next_batch(who, gen, step)
+      local xb, yb = next_batch(who, gen, step, self)
       local where = ("epoch %d, batch %d"):format(epoch + 1, step)
       local loss, values = M._train_batch(self, xb, yb, where, who)
       add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
       local blogs, border = metric_logs(self, loss, values, "")
-      blogs.batch, blogs.size = step - 1, xb:size(1)
+      blogs.batch, blogs.size = step - 1, nrows(xb)
       bar:update(step, border)
       call_all(cbs, "on_batch_end", step - 1, blogs)
       steps_done = step

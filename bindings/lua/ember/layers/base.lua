@@ -313,10 +313,8 @@ end
 -- layer(inputs): the functional API (ember.functional): calling a layer on
 -- a symbolic tensor (or a list of them) records a node and returns the
 -- symbolic output.
---- @api Layer:__call(inputs) -> symbolic tensor
---- Calls the layer on symbolic tensors (ember.Input or layers' outputs): the functional API.
---- Returns the symbolic output; calling one layer object twice shares its weights.
---- @arg inputs: a symbolic tensor, or a list of them for a merge layer
+-- (documented with ember.Input: layer(x) returns the symbolic output;
+-- calling one layer object twice shares its weights)
 
 function Layer.__call(self, inputs, ...)
   return require("ember.functional").call(self, inputs, ...)

@@ -17,7 +17,7 @@ Merge.__is_layer = true
 Merge.__call = base.Layer.__call  -- the functional API (ember.functional)
 Merge.__tostring = base.Layer.__tostring
 Merge.multiple_inputs = true  -- called on a list (ember.functional)
-M.Merge = Merge
+M._Merge_class = Merge  -- for help() and the API reference (ember.api_walk)
 
 local merge_core = core.layers
 
