@@ -73,7 +73,7 @@ end
 -- x and y are tensors, or lists of tensors (one per input / output) for a
 -- graph model of several inputs or outputs (ember.Model: its _standardize
 -- has turned a table by name into the list, checked).
-local function is_list(a) return type(a) == "table" and not core.is_tensor(a) end
+local function is_list(a) return type(a) == "table" and not core.is_tensor(a) and core.is_tensor(a[1]) end
 local function first_of(a) if is_list(a) then return a[1] end return a end
 local function nrows(a)
   local t = first_of(a)
@@ -94,7 +94,11 @@ local function to_float(a) return each(a, function(t) return t.dtype == "float32
 -- The model's own checks and conversions of x and y (ember.Model's
 -- _standardize: lists or tables by name, one per input / output).
 local function standardize(self, who, x, y, level)
-  if self._standardize == nil then return x, y end
+  if self._standardize == nil then  -- Sequential: one tensor each
+    if is_list(x) then error(("%s: argument 'x' expected a tensor, got table"):format(who), (level or 2) + 1) end
+    if is_list(y) then error(("%s: argument 'y' expected a tensor, got table"):format(who), (level or 2) + 1) end
+    return x, y
+  end
   local ok, sx, sy = pcall(self._standardize, self, who, x, y)
   if not ok then error(calls.strip_position(tostring(sx)), (level or 2) + 1) end
   return sx, sy
@@ -720,7 +724,7 @@ end
 
 function M.predict(self, x, opts)
   opts = check_opts("predict", opts, { batch_size = true, verbose = true })
-  if self._standardize then x = standardize(self, "predict", x, nil) end
+  x = standardize(self, "predict", x, nil)
   if not core.is_tensor(x) and not is_list(x) then
     error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2)
   end
