@@ -236,6 +236,24 @@ describe("ember.Model", function()
       "fit_generator: argument 'x' expected 2 tensors (one per model input: a, b), got 1 at step 1")
   end)
 
+  it("takes Sequential's one-output options: a Lua loss and metric, sample_weight", function()
+    ember.seed(2)
+    local a = ember.Input { shape = { 3 } }
+    local m = ember.Model { inputs = a, outputs = L.Dense(1)(L.Dense(4, { activation = "relu" })(a)) }
+    m:compile { optimizer = "sgd", metrics = { "mae", { name = "top", fn = function(_, p) return p:max() end } },
+      loss = { fn = function(t, p) return ((p - t) ^ 2):mean() end, grad = function(t, p) return (p - t) * (2 / p:numel()) end } }
+    local x, y = ember.randn { 20, 3 }, ember.randn { 20, 1 }
+    local h = m:fit(x, y, { epochs = 3, verbose = 0 })
+    assert.is_true(h.history.loss[3] < h.history.loss[1])
+    assert.equal(3, #h.history.top)
+    m:compile { optimizer = "sgd", loss = "mse" }
+    local w = ember.ones { 20 }
+    local before = m:get_weights()
+    local l1 = m:train_on_batch(x, y, { sample_weight = w })
+    m:set_weights(before)
+    assert.equal(l1, (m:train_on_batch(x, y)))
+  end)
+
   it("prints Keras 2.2.4's functional summary with the Connected to column (shared layers: [1][0])", function()
     local a = ember.Input { shape = { 4 }, name = "left" }
     local b = ember.Input { shape = { 4 }, name = "right" }
@@ -322,6 +340,8 @@ describe("ember.Model", function()
         "Model: argument 'inputs' is required (ember.Input tensors)")
       assert.has_error(function() ember.Model { inputs = a } end,
         "Model: argument 'outputs' is required (layers' outputs)")
+      assert.has_error(function() ember.Model { inputs = a, outputs = a } end,
+        "Model: argument 'outputs' holds only inputs; a model needs at least one layer between them")
       local ok, err = pcall(ember.Model, { inputs = a, outputs = h, output = h })
       assert.is_false(ok)
       assert.matches("Model: unknown option 'output'", err)

@@ -358,6 +358,9 @@ function F.Model(opts)
     for _, node in ipairs(order) do
       if node.layer.type ~= "InputLayer" then self.nodes[#self.nodes + 1] = node end
     end
+    if #self.nodes == 0 then
+      error("Model: argument 'outputs' holds only inputs; a model needs at least one layer between them", 0)
+    end
     self._input_pos = input_pos
     self.input_names, self.output_names = {}, {}
     for k, s in ipairs(inputs) do self.input_names[k] = s.node.layer.name end
