@@ -45,6 +45,7 @@ void ember_open_layers_core(lua_State *L);       /* Dense, Embedding, Flatten, D
 void ember_open_layers_recurrent(lua_State *L);  /* SimpleRNN, LSTM, GRU, Bidirectional */
 void ember_open_layers_conv(lua_State *L);       /* Conv1D and the pooling layers */
 void ember_open_layers_norm(lua_State *L);       /* BatchNormalization, LayerNormalization */
+void ember_open_layers_merge(lua_State *L);      /* Add, Multiply, Average, Concatenate */
 void ember_open_train(lua_State *L);
 void ember_open_model(lua_State *L);             /* lua_model.c: core.train.Model, into the train table */
 void ember_open_fs(lua_State *L);

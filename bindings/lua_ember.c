@@ -22,6 +22,7 @@ void ember_open_layers(lua_State *L) {
     ember_open_layers_recurrent(L);
     ember_open_layers_conv(L);
     ember_open_layers_norm(L);
+    ember_open_layers_merge(L);
     lua_setfield(L, -2, "layers");
 }
 

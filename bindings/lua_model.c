@@ -10,6 +10,15 @@
  *   loss, applied = m:train_step(x, y, lr, who, values, first_row)  -- x's first row in the global batch (dropout masks)
  *   loss, applied = m:empty_step(lr, who, values)  -- a rank with no rows of this batch
  *   seconds, calls = m:allreduce_time()  -- time spent in the all-reduce so far
+ * Graphs (the functional API's ember.Model, models.lua's functional half):
+ *   m = Model(cores, names, graph)   -- graph = {inputs = n, nodes = {{{src, index}, ...}, ...},
+ *                                       outputs = {{src, index}, ...}}: node i calls cores[i] on
+ *                                       the listed tensors, src > 0 node src's output index (1-based),
+ *                                       src < 0 model input -src; nodes in topological order
+ *   m:compile_outputs({{loss =, weight =, metrics = {...}}, ...}, optimizer_core)
+ *   train_step / eval_step / forward / backward take a list of tensors (one per input,
+ *   one per output) where a chain takes one tensor; forward returns a list when the
+ *   model has several outputs; m:prediction(j) is output j's.
  * The userdata's user values anchor the layer cores (1) and the optimizer
  * (2): the engine model borrows them.  A failed step raises
  * "<who>: argument 'x': <layer error>" (a layer refused the input) or
@@ -50,10 +59,66 @@ static em_model *check_model(lua_State *L) {
     return b->m;
 }
 
-/* Model(cores, names) */
+/* An edge {src, index} of the graph table at idx (1-based, src < 0: a model input). */
+static em_model_edge check_edge(lua_State *L, int idx, const char *what) {
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) luaL_error(L, "Model: %s expected {src, index}, got %s", what, luaL_typename(L, idx));
+    lua_geti(L, idx, 1);
+    lua_geti(L, idx, 2);
+    int ok1, ok2;
+    lua_Integer src = lua_tointegerx(L, -2, &ok1), index = lua_tointegerx(L, -1, &ok2);
+    lua_pop(L, 2);
+    if (!ok1 || !ok2 || src == 0 || index < 1 || index > EM_LAYER_MAX_IO || src > 1 << 20 || src < -(1 << 20))
+        luaL_error(L, "Model: %s expected {src, index} integers (src ~= 0, index 1 to %d)", what, EM_LAYER_MAX_IO);
+    return src < 0 ? (em_model_edge){EM_MODEL_INPUT(-src - 1), 0} : (em_model_edge){(int)src - 1, (int)index - 1};
+}
+
+/* The engine graph from the graph table at idx over n layers. */
+static em_model *new_graph(lua_State *L, int idx, int n, em_layer **layers, const char **names) {
+    lua_getfield(L, idx, "inputs");
+    int isnum;
+    lua_Integer nin = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (!isnum) luaL_error(L, "Model: graph.inputs expected the number of inputs");
+    em_model_node *nodes = lua_newuserdatauv(L, sizeof *nodes * (size_t)n, 0);
+    memset(nodes, 0, sizeof *nodes * (size_t)n);
+    lua_getfield(L, idx, "nodes");
+    if (!lua_istable(L, -1) || luaL_len(L, -1) != n) luaL_error(L, "Model: graph.nodes expected one entry per layer call");
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, -1, i + 1);
+        if (!lua_istable(L, -1)) luaL_error(L, "Model: graph.nodes[%d] expected a list of edges", i + 1);
+        lua_Integer nin_i = luaL_len(L, -1);
+        if (nin_i < 1 || nin_i > EM_LAYER_MAX_IO) luaL_error(L, "Model: node %d takes 1 to %d inputs", i + 1, EM_LAYER_MAX_IO);
+        nodes[i].layer = layers[i];
+        nodes[i].name = names[i];
+        nodes[i].nin = (int)nin_i;
+        for (int k = 0; k < nodes[i].nin; k++) {
+            lua_geti(L, -1, k + 1);
+            nodes[i].in[k] = check_edge(L, -1, "a node's input");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, idx, "outputs");
+    lua_Integer nout = lua_istable(L, -1) ? luaL_len(L, -1) : 0;
+    if (nout < 1 || nout > EM_MODEL_MAX_OUTPUTS) luaL_error(L, "Model: graph.outputs expected 1 to %d edges", EM_MODEL_MAX_OUTPUTS);
+    em_model_edge outs[EM_MODEL_MAX_OUTPUTS];
+    for (int j = 0; j < nout; j++) {
+        lua_geti(L, -1, j + 1);
+        outs[j] = check_edge(L, -1, "an output");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return em_model_new_graph((int)nin, n, nodes, (int)nout, outs);
+}
+
+/* Model(cores, names[, graph]) */
 static int l_model(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
     lua_Integer len, nnames;
     int cores = lg_anchor_list(L, 1, "Model", "cores", 4096, &len);
     int names_at = lg_anchor_list(L, 2, "Model", "names", 4096, &nnames);
@@ -74,9 +139,74 @@ static int l_model(lua_State *L) {
     luaL_setmetatable(L, MODEL_MT);
     lua_pushvalue(L, cores);
     lua_setiuservalue(L, -2, 1);  /* the cores (the anchored copy) outlive the model */
-    b->m = em_model_new(n, layers, names);
+    if (lua_isnil(L, 3)) {
+        b->m = em_model_new(n, layers, names);
+    } else {
+        b->m = new_graph(L, 3, n, layers, names);
+        lua_pop(L, 1);  /* new_graph's node array: the box is on top again */
+    }
     if (!b->m) return lt_raise(L);
     return 1;
+}
+
+/* m:compile_outputs({{loss =, weight =, metrics = {...}}, ...}, optimizer) */
+static int l_compile_outputs(lua_State *L) {
+    em_model *m = check_model(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int nout = (int)luaL_len(L, 2);
+    if (nout != em_model_output_count(m))
+        return luaL_error(L, "compile: the model has %d outputs, got %d specs", em_model_output_count(m), nout);
+    em_model_output_spec specs[EM_MODEL_MAX_OUTPUTS];
+    for (int j = 0; j < nout; j++) {
+        lua_geti(L, 2, j + 1);
+        luaL_checktype(L, -1, LUA_TTABLE);
+        lua_getfield(L, -1, "loss");
+        if (em_loss_parse("compile", luaL_checkstring(L, -1), &specs[j].loss)) return lt_raise(L);
+        lua_pop(L, 1);
+        lua_getfield(L, -1, "weight");
+        specs[j].weight = luaL_optnumber(L, -1, 1.0);
+        lua_pop(L, 1);
+        lua_getfield(L, -1, "metrics");
+        int nm = lua_istable(L, -1) ? (int)luaL_len(L, -1) : 0;
+        if (nm > EM_MODEL_MAX_METRICS) return luaL_error(L, "compile: at most %d metrics per output", EM_MODEL_MAX_METRICS);
+        specs[j].nmetrics = nm;
+        for (int i = 0; i < nm; i++) {
+            lua_geti(L, -1, i + 1);
+            specs[j].metrics[i] = (em_metric_kind)ember_check_name(L, "metric", luaL_checkstring(L, -1), em_metric_names);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    em_optimizer *opt = ember_check_optimizer(L, 3, "compile", "optimizer");
+    if (em_model_compile_outputs(m, nout, specs, opt)) return lt_raise(L);
+    lua_pushvalue(L, 3);
+    lua_setiuservalue(L, 1, 2);
+    return 0;
+}
+
+/* The tensors of argument idx: one tensor, or a list of exactly want
+ * (held by the list, which stays on the stack below the call). */
+/* uint8 tensors (one-hot data) are converted to float32 copies, which stay
+ * on the stack (lt_check_input) for the rest of the call. */
+static void check_tensors(lua_State *L, int idx, const char *fn, const char *arg, int want,
+                          const em_tensor **out) {
+    idx = lua_absindex(L, idx);
+    if (lua_istable(L, idx)) {
+        lua_Integer n = luaL_len(L, idx);
+        if (n != want) luaL_error(L, "%s: argument '%s' expected %d tensors, got %I", fn, arg, want, n);
+        luaL_checkstack(L, want + 2, fn);
+        for (int i = 0; i < want; i++) {
+            lua_geti(L, idx, i + 1);
+            em_tensor *t = lt_test(L, -1);
+            if (!t || !t->storage) luaL_error(L, "%s: argument '%s' entry %d expected a tensor, got %s", fn, arg, i + 1, luaL_typename(L, -1));
+            if (t->dtype == EM_UINT8) t = lt_check_input(L, lua_gettop(L), fn, arg);  /* the copy stays pushed */
+            else lua_pop(L, 1);  /* the list holds it */
+            out[i] = t;
+        }
+        return;
+    }
+    if (want != 1) luaL_error(L, "%s: argument '%s' expected a list of %d tensors", fn, arg, want);
+    out[0] = lt_check_input(L, idx, fn, arg);
 }
 
 static int l_compile(lua_State *L) {
@@ -167,27 +297,31 @@ static int l_set_loss(lua_State *L) {
     return 0;
 }
 
-/* m:prediction() -> the last step's predictions (a view) */
+/* m:prediction([j]) -> the last step's predictions of output j (default 1; a view) */
 static int l_prediction(lua_State *L) {
-    lt_push_view(L, em_model_last_prediction(check_model(L)));
+    em_model *m = check_model(L);
+    int j = (int)luaL_optinteger(L, 2, 1);
+    if (j < 1 || j > em_model_output_count(m)) return luaL_error(L, "prediction: no output %d", j);
+    lt_push_view(L, em_model_last_prediction_at(m, j - 1));
     return 1;
 }
 
 /* m:train_step(x, y, lr, who, values[, first_row[, sample_weight]]) -> loss, applied */
 static int l_train_step(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check_input(L, 2, "train_step", "x");
-    em_tensor *y = lt_check_input(L, 3, "train_step", "y");
+    const em_tensor *x[EM_MODEL_MAX_INPUTS], *y[EM_MODEL_MAX_OUTPUTS];
+    check_tensors(L, 2, "train_step", "x", em_model_input_count(m), x);
+    check_tensors(L, 3, "train_step", "y", em_model_output_count(m), y);
     double lr = lt_check_number(L, 4, "train_step", "lr");
     const char *who = luaL_optstring(L, 5, "train_step");
     luaL_checktype(L, 6, LUA_TTABLE);
     model_box *b = lua_touserdata(L, 1);
-    b->sync.rows = (double)(x->ndim > 0 ? x->shape[0] : 1);
+    b->sync.rows = (double)(x[0]->ndim > 0 ? x[0]->shape[0] : 1);
     em_model_set_first_row(m, lua_isnoneornil(L, 7) ? 0 : lt_check_int(L, 7, "train_step", "first_row", 0, INT64_MAX / 2));
     em_tensor *sw = lua_isnoneornil(L, 8) ? NULL : lt_check(L, 8, "train_step", "sample_weight");
     em_step_result r;
     b->L = L;
-    int rc = em_model_train_step_weighted(m, x, y, sw, lr, &r);
+    int rc = em_model_train_step_multi(m, x, y, sw, lr, &r);
     b->L = NULL;
     if (rc) return raise_step_error(L, m, who);
     store_metrics(L, 6, m, &r);
@@ -234,14 +368,15 @@ static int l_allreduce_time(lua_State *L) {
 /* m:eval_step(x, y, who, values) -> loss */
 static int l_eval_step(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check_input(L, 2, "eval_step", "x");
-    em_tensor *y = lt_check_input(L, 3, "eval_step", "y");
+    const em_tensor *x[EM_MODEL_MAX_INPUTS], *y[EM_MODEL_MAX_OUTPUTS];
+    check_tensors(L, 2, "eval_step", "x", em_model_input_count(m), x);
+    check_tensors(L, 3, "eval_step", "y", em_model_output_count(m), y);
     const char *who = luaL_optstring(L, 4, "eval_step");
     luaL_checktype(L, 5, LUA_TTABLE);
     em_step_result r;
     model_box *b = lua_touserdata(L, 1);
     b->L = L;
-    int rc = em_model_eval_step(m, x, y, &r);
+    int rc = em_model_eval_step_multi(m, x, y, &r);
     b->L = NULL;
     if (rc) return raise_step_error(L, m, who);
     store_metrics(L, 5, m, &r);
@@ -249,19 +384,36 @@ static int l_eval_step(lua_State *L) {
     return 1;
 }
 
+/* m:forward(x, training) -> y, or a list of outputs when several */
 static int l_forward(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *x = lt_check_input(L, 2, "forward", "x");
     int training = lua_toboolean(L, 3);
-    em_tensor *out = lt_new(L);
-    if (em_model_forward(m, x, training, out)) return lt_raise(L);
+    lua_settop(L, 2);
+    const em_tensor *x[EM_MODEL_MAX_INPUTS];
+    check_tensors(L, 2, "forward", "x", em_model_input_count(m), x);
+    int nout = em_model_output_count(m);
+    if (nout == 1) {
+        em_tensor *out = lt_new(L);
+        if (em_model_forward_multi(m, x, training, out)) return lt_raise(L);
+        return 1;
+    }
+    em_tensor ys[EM_MODEL_MAX_OUTPUTS] = {{0}};
+    if (em_model_forward_multi(m, x, training, ys)) return lt_raise(L);
+    lua_createtable(L, nout, 0);
+    for (int j = 0; j < nout; j++) {
+        lt_push_view(L, &ys[j]);
+        em_tensor_release(&ys[j]);
+        lua_rawseti(L, -2, j + 1);
+    }
     return 1;
 }
 
 static int l_backward(lua_State *L) {
     em_model *m = check_model(L);
-    em_tensor *dy = lt_check(L, 2, "backward", "grad_output");
-    if (em_model_backward(m, dy)) return lt_raise(L);
+    lua_settop(L, 2);
+    const em_tensor *dy[EM_MODEL_MAX_OUTPUTS];
+    check_tensors(L, 2, "backward", "grad_output", em_model_output_count(m), dy);
+    if (em_model_backward_multi(m, dy)) return lt_raise(L);
     return 0;
 }
 
@@ -284,7 +436,8 @@ void ember_open_model(lua_State *L) {
                                        {"backward", l_backward}, {"zero_grads", l_zero_grads},
                                        {"apply", l_apply}, {"empty_step", l_empty_step},
                                        {"distribute", l_distribute}, {"allreduce_time", l_allreduce_time},
-                                       {"set_loss", l_set_loss}, {"prediction", l_prediction}, {NULL, NULL}};
+                                       {"set_loss", l_set_loss}, {"prediction", l_prediction},
+                                       {"compile_outputs", l_compile_outputs}, {NULL, NULL}};
     luaL_newmetatable(L, MODEL_MT);
     lua_pushcfunction(L, model_gc);
     lua_setfield(L, -2, "__gc");

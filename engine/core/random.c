@@ -89,6 +89,13 @@ void em_mask_step_begin(int64_t first_row) {
 
 void em_mask_step_end(void) { in_step = 0; }
 int em_mask_step_active(void) { return in_step; }
+em_mask_state em_mask_state_get(void) { return (em_mask_state){step_key, step_calls, step_first_row, in_step}; }
+void em_mask_state_set(em_mask_state s) {
+    step_key = s.key;
+    step_calls = s.calls;
+    step_first_row = s.first_row;
+    in_step = s.active;
+}
 
 static uint64_t layer_key(uint64_t key, uint64_t k) { return mix64(key ^ (0xd1b54a32d192ed03ULL * k)); }
 

@@ -42,6 +42,19 @@ typedef struct {
 void em_mask_step_begin(int64_t first_row);
 void em_mask_step_end(void);
 int em_mask_step_active(void);
+/* The step bracket's whole state (its key, how many masked forwards drew
+ * so far, its first row, whether a step is open), and setting it back, so
+ * that a forward run again later (a graph model recomputing a shared
+ * layer's call before its backward, engine/train/model.c, possibly after
+ * the step's bracket closed in a hand-written loop) draws exactly the masks
+ * it drew the first time. */
+typedef struct {
+    uint64_t key, calls;
+    int64_t first_row;
+    int active;
+} em_mask_state;
+em_mask_state em_mask_state_get(void);
+void em_mask_state_set(em_mask_state s);
 /* The key and rows for one masked forward. */
 em_mask_stream em_mask_next(void);
 /* Uniform in [0, 1) with 24 bits for element j of local row b. */

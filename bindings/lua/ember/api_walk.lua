@@ -23,6 +23,7 @@ local function class_tables()
     { "Tensor", reg["ember.Tensor.methods"] },
     { "Sequences", reg["ember.Sequences"] and reg["ember.Sequences"].methods },
     { "Sequential", ember.models.Sequential_class },
+    { "Model", ember.models.Model_class },
     { "Layer", require("ember.layers.base").Layer },
     { "Tokenizer", require("ember.preprocessing")._Tokenizer_class },
     { "Optimizer", ember.optimizers.Optimizer },

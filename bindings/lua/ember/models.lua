@@ -608,6 +608,16 @@ M.model_from_json = model_files.model_from_json
 M.model_from_config = model_files.model_from_config
 M.load_model = model_files.load_model
 
+-- The functional API's Model takes Sequential's weight handling and compile
+-- for one output from the plain (unwrapped) methods.
+M._Sequential_plain = {}
+for name, f in pairs(Sequential) do M._Sequential_plain[name] = f end
+local functional = require "ember.functional"
+functional.install(M._Sequential_plain)
+M.Model = functional.Model
+M.Model_class = functional.Model_class  -- for help() and the API reference (ember.api_walk)
+M.Input = functional.Input
+
 -- model.fit(x, y) with a dot (a Python habit) passes x as the model: every
 -- public method checks its self and says to use a colon.  A tail call, so
 -- the method's own errors still point at the caller's line.

@@ -71,13 +71,56 @@ local function check_int_opt(who, opts, key, default, lo)
   return v
 end
 
+-- x and y are tensors, or lists of tensors (one per input / output) for a
+-- graph model of several inputs or outputs (ember.Model: its _standardize
+-- has turned a table by name into the list, checked).
+local function is_list(a) return type(a) == "table" and not core.is_tensor(a) and core.is_tensor(a[1]) end
+local function first_of(a) if is_list(a) then return a[1] end return a end
+local function nrows(a)
+  local t = first_of(a)
+  return t:dim() > 0 and t:size(1) or 0
+end
+local function each(a, f)
+  if not is_list(a) then return f(a) end
+  local out = {}
+  for i, t in ipairs(a) do out[i] = f(t) end
+  return out
+end
+-- Rows of a tensor or of each tensor of a list into float32 buffers (the
+-- flag: uint8 rows, one-hot data, are converted there, batch by batch).
+local function gather(a, idx, first, count, buf)
+  if not is_list(a) then train.gather_rows(a, idx, first, count, buf, true) return buf end
+  for i, t in ipairs(a) do train.gather_rows(t, idx, first, count, buf[i], true) end
+  return buf
+end
+-- int32 labels as float32, once (uint8 stays: gather converts it per batch)
+local function to_float(a) return each(a, function(t) return t.dtype == "int32" and t:float() or t end) end
+-- The model's own checks and conversions of x and y (ember.Model's
+-- _standardize: lists or tables by name, one per input / output).
+local function standardize(self, who, x, y, level)
+  if self._standardize == nil then  -- Sequential: one tensor each
+    if is_list(x) then error(("%s: argument 'x' expected a tensor, got table"):format(who), (level or 2) + 1) end
+    if is_list(y) then error(("%s: argument 'y' expected a tensor, got table"):format(who), (level or 2) + 1) end
+    return x, y
+  end
+  local ok, sx, sy = pcall(self._standardize, self, who, x, y)
+  if not ok then error(calls.strip_position(tostring(sx)), (level or 2) + 1) end
+  return sx, sy
+end
+M._standardize = standardize
+
 local function check_xy(who, x, y, level)
   level = (level or 2) + 1
-  if not core.is_tensor(x) then error(("%s: argument 'x' expected a tensor, got %s"):format(who, type(x)), level) end
-  if not core.is_tensor(y) then error(("%s: argument 'y' expected a tensor, got %s"):format(who, type(y)), level) end
-  if x:dim() < 1 or y:dim() < 1 or x:size(1) ~= y:size(1) then
+  if not core.is_tensor(x) and not is_list(x) then
+    error(("%s: argument 'x' expected a tensor, got %s"):format(who, type(x)), level)
+  end
+  if not core.is_tensor(y) and not is_list(y) then
+    error(("%s: argument 'y' expected a tensor, got %s"):format(who, type(y)), level)
+  end
+  local x1, y1 = first_of(x), first_of(y)
+  if x1:dim() < 1 or y1:dim() < 1 or x1:size(1) ~= y1:size(1) then
     error(("%s: x has %d samples but y has %d (the label count must equal the sample count)")
-      :format(who, x:dim() > 0 and x:size(1) or 0, y:dim() > 0 and y:size(1) or 0), level)
+      :format(who, x1:dim() > 0 and x1:size(1) or 0, y1:dim() > 0 and y1:size(1) or 0), level)
   end
 end
 
@@ -105,6 +148,16 @@ local function buffers(self)
     self._buf = { x = core.zeros { 0 }, y = core.zeros { 0 }, grad = core.zeros { 0 } }
   end
   return self._buf
+end
+
+-- The reusable batch buffer(s) for a: buf[key], or one per entry of a list.
+local function batch_buffer(buf, key, a)
+  if not is_list(a) then return buf[key] end
+  local list = buf[key .. "_list"] or {}
+  buf[key .. "_list"] = list
+  for i = 1, #a do list[i] = list[i] or core.zeros { 0 } end
+  for i = #a + 1, #list do list[i] = nil end
+  return list
 end
 
 -- A Lua metric {name = , fn = } on one batch: fn(y_true, y_pred) -> number.
@@ -232,7 +285,7 @@ function M._train_batch_dist(self, x, y, where, who, first_row, sw)
         :format(who, metric.key), 0)
     end
   end
-  local rows = x:size(1)
+  local rows = nrows(x)
   if rows > 0 or not self.built then self:ensure_built(x, who) end
   local m = self:_step_core()
   if not m then
@@ -309,8 +362,9 @@ end
 -- Over ranks each rank evaluates its contiguous share of the rows and the
 -- sums are combined (the same sums as one process, in another order).
 function M._evaluate_arrays(self, x, y, batch_size, verbose)
-  local n = x:size(1)
+  local n = nrows(x)
   local buf = buffers(self)
+  local bx, by = batch_buffer(buf, "x", x), batch_buffer(buf, "y", y)
   local idx = M._identity(self, n)
   local totals = new_totals(self)
   local lo, mine = 0, n
@@ -322,9 +376,9 @@ function M._evaluate_arrays(self, x, y, batch_size, verbose)
   local bar = verbose == 1 and Progbar.new(mine, 1) or nil
   for first = lo + 1, lo + mine, batch_size do
     local count = math.min(batch_size, lo + mine - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x, true)
-    train.gather_rows(y, idx, first, count, buf.y, true)
-    local loss, values = M._test_batch(self, buf.x, buf.y)
+    gather(x, idx, first, count, bx)
+    gather(y, idx, first, count, by)
+    local loss, values = M._test_batch(self, bx, by)
     add_batch(totals, loss, values, count)
     if bar then bar:update(first - lo + count - 1, {}) end
   end
@@ -448,6 +502,13 @@ end
 -- ignored with a warning, as Keras.  Returns a float32 (N) tensor or nil.
 function M._sample_weights(who, y, sample_weight, class_weight, level)
   level = (level or 1) + 1
+  if is_list(y) then
+    if sample_weight ~= nil or class_weight ~= nil then
+      error(("%s: options 'sample_weight' and 'class_weight' are not supported for a model of several outputs yet")
+        :format(who), level)
+    end
+    return nil
+  end
   local n = y:size(1)
   if sample_weight ~= nil then
     if not core.is_tensor(sample_weight) then
@@ -526,18 +587,19 @@ local function split_validation(x, y, opts, sw)
   end
   if opts.validation_data ~= nil then
     local vd = opts.validation_data
-    if type(vd) ~= "table" or not core.is_tensor(vd[1]) or not core.is_tensor(vd[2]) then
+    if type(vd) ~= "table" or vd[1] == nil or vd[2] == nil then
       error("fit: option 'validation_data' expected {x_val, y_val} (two tensors)", 3)
     end
+    vd = { standardize(opts._model, "fit: validation_data", vd[1], vd[2], 3) }
     check_xy("fit: validation_data", vd[1], vd[2], 3)
-    if vd[1]:size(1) == 0 then error("fit: option 'validation_data' holds no samples", 3) end
+    if nrows(vd[1]) == 0 then error("fit: option 'validation_data' holds no samples", 3) end
     return x, y, vd[1], vd[2], sw
   elseif split > 0 then
-    local n = x:size(1)
+    local n = nrows(x)
     local split_at = math.floor(n * (1 - split))
-    return train.rows(x, 1, split_at), train.rows(y, 1, split_at),
-      train.rows(x, split_at + 1, n - split_at), train.rows(y, split_at + 1, n - split_at),
-      sw and train.rows(sw, 1, split_at)
+    local function head(a) return each(a, function(t) return train.rows(t, 1, split_at) end) end
+    local function tail(a) return each(a, function(t) return train.rows(t, split_at + 1, n - split_at) end) end
+    return head(x), head(y), tail(x), tail(y), sw and train.rows(sw, 1, split_at)
   end
   return x, y, nil, nil, sw
 end
@@ -565,6 +627,7 @@ function M.fit(self, x, y, opts)
     validation_split = true, validation_data = true, shuffle = true, initial_epoch = true,
     sample_weight = true, class_weight = true })
   require_compiled(self, who)
+  x, y = standardize(self, who, x, y)
   check_xy(who, x, y)
   local epochs = check_int_opt(who, opts, "epochs", 1, 0)
   local batch_size = check_int_opt(who, opts, "batch_size", 32, 1)
@@ -578,12 +641,12 @@ function M.fit(self, x, y, opts)
   end
   local x_val, y_val, sw
   sw = M._sample_weights(who, y, opts.sample_weight, opts.class_weight, 2)
-  x, y, x_val, y_val, sw = split_validation(x, y, opts, sw)
+  x, y, x_val, y_val, sw = split_validation(x, y, setmetatable({ _model = self }, { __index = opts }), sw)
   -- int32 labels become float32 once here, not in every batch's loss call;
   -- uint8 x and y (one-hot) become float32 per batch, in gather_rows
-  if y.dtype == "int32" then y = y:float() end
-  if y_val and y_val.dtype == "int32" then y_val = y_val:float() end
-  local n = x:size(1)
+  y = to_float(y)
+  if y_val then y_val = to_float(y_val) end
+  local n = nrows(x)
   if n == 0 then error("fit: no training samples", 2) end
   self:ensure_built(x, who)
   if distributed() then
@@ -594,9 +657,10 @@ function M.fit(self, x, y, opts)
     epochs = epochs, batch_size = batch_size, samples = n, verbose = verbose,
     do_validation = x_val ~= nil })
   if verbose > 0 and x_val then
-    print(("Train on %d samples, validate on %d samples"):format(n, x_val:size(1)))
+    print(("Train on %d samples, validate on %d samples"):format(n, nrows(x_val)))
   end
   local buf = buffers(self)
+  local bx, by = batch_buffer(buf, "x", x), batch_buffer(buf, "y", y)
   return run_training(self, who, epochs, initial_epoch, verbose, cbs, history, n, function(epoch, bar)
     local idx = shuffle and train.permutation(n) or M._identity(self, n)
     -- one order for all ranks (dropout draws may have moved the ranks' generators apart)
@@ -608,14 +672,14 @@ function M.fit(self, x, y, opts)
       call_all(cbs, "on_batch_begin", batch, { batch = batch, size = count })
       local lo, mine = 0, count
       if distributed() then lo, mine = share(count) end
-      train.gather_rows(x, idx, first + lo, mine, buf.x, true)
-      train.gather_rows(y, idx, first + lo, mine, buf.y, true)
+      gather(x, idx, first + lo, mine, bx)
+      gather(y, idx, first + lo, mine, by)
       if sw then
         buf.w = buf.w or core.zeros { 0 }
         train.gather_rows(sw, idx, first + lo, mine, buf.w)
       end
       local where = ("epoch %d, batch %d"):format(epoch + 1, batch + 1)
-      local loss, values = M._train_batch(self, buf.x, buf.y, where, who, lo, sw and buf.w)
+      local loss, values = M._train_batch(self, bx, by, where, who, lo, sw and buf.w)
       add_batch(totals, loss, values, count)
       local blogs, border = metric_logs(self, loss, values, "")
       blogs.batch, blogs.size = batch, count
@@ -647,11 +711,12 @@ end
 function M.evaluate(self, x, y, opts)
   opts = check_opts("evaluate", opts, { batch_size = true, verbose = true })
   require_compiled(self, "evaluate")
+  x, y = standardize(self, "evaluate", x, y)
   check_xy("evaluate", x, y)
   local batch_size = check_int_opt("evaluate", opts, "batch_size", 32, 1)
   local verbose = check_int_opt("evaluate", opts, "verbose", 1, 0)
   self:ensure_built(x, "evaluate")
-  if y.dtype == "int32" then y = y:float() end
+  y = to_float(y)
   return M._evaluate_arrays(self, x, y, batch_size, verbose)
 end
 
@@ -664,33 +729,52 @@ end
 
 function M.predict(self, x, opts)
   opts = check_opts("predict", opts, { batch_size = true, verbose = true })
-  if not core.is_tensor(x) then error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2) end
+  x = standardize(self, "predict", x, nil)
+  if not core.is_tensor(x) and not is_list(x) then
+    error(("predict: argument 'x' expected a tensor, got %s"):format(type(x)), 2)
+  end
   local batch_size = check_int_opt("predict", opts, "batch_size", 32, 1)
   self:ensure_built(x, "predict")
-  local n = x:size(1)
+  local n = nrows(x)
   if distributed() then
     M._dist_prepare(self, "predict")
     if M._fixed_output(self) then return M._predict_dist(self, x, n, batch_size) end
   end
   local buf = buffers(self)
+  local bx = batch_buffer(buf, "x", x)
   local idx = M._identity(self, n)
   local out
   for first = 1, n, batch_size do
     local count = math.min(batch_size, n - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x, true)
-    local ok, y = pcall(self.forward, self, buf.x, false)
+    gather(x, idx, first, count, bx)
+    local ok, y = pcall(self.forward, self, bx, false)
     if not ok then error("predict: " .. calls.strip_position(tostring(y)), 2) end
     if not out then
-      local shape = y.shape
-      shape[1] = n
-      out = core.zeros(shape)
+      out = each(y, function(t)
+        local shape = t.shape
+        shape[1] = n
+        return core.zeros(shape)
+      end)
     end
-    train.copy_rows(out, first, y)
+    if is_list(y) then
+      for i, t in ipairs(y) do train.copy_rows(out[i], first, t) end
+    else
+      train.copy_rows(out, first, y)
+    end
   end
   if not out then
-    local shape = {}
-    for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and 0 or d end
-    out = core.zeros(shape)
+    local function empty(s)
+      local shape = {}
+      for i, d in ipairs(s) do shape[i] = i == 1 and 0 or d end
+      return core.zeros(shape)
+    end
+    if self._output_shapes then
+      out = {}
+      for i, s in ipairs(self._output_shapes) do out[i] = empty(s) end
+      if #out == 1 then out = out[1] end
+    else
+      out = empty(self.output_shape)
+    end
   end
   return out
 end
@@ -715,10 +799,11 @@ function M._predict_dist(self, x, n, batch_size)
   for i, d in ipairs(self.output_shape) do shape[i] = i == 1 and n or d end
   local out = core.zeros(shape)
   local lo, mine = share(n)
+  local bx = batch_buffer(buf, "x", x)
   for first = lo + 1, lo + mine, batch_size do
     local count = math.min(batch_size, lo + mine - first + 1)
-    train.gather_rows(x, idx, first, count, buf.x, true)
-    local ok, y = pcall(self.forward, self, buf.x, false)
+    gather(x, idx, first, count, bx)
+    local ok, y = pcall(self.forward, self, bx, false)
     if not ok then error("predict: " .. tostring(y), 3) end
     train.copy_rows(out, first, y)
   end
@@ -738,6 +823,7 @@ end
 function M.train_on_batch(self, x, y, opts)
   opts = check_opts("train_on_batch", opts, { sample_weight = true, class_weight = true })
   require_compiled(self, "train_on_batch")
+  x, y = standardize(self, "train_on_batch", x, y)
   check_xy("train_on_batch", x, y)
   local sw = M._sample_weights("train_on_batch", y, opts.sample_weight, opts.class_weight, 2)
   local ok, loss, values = pcall(M._train_batch, self, x, y, "this batch", "train_on_batch", nil, sw)
@@ -752,13 +838,14 @@ end
 
 function M.test_on_batch(self, x, y)
   require_compiled(self, "test_on_batch")
+  x, y = standardize(self, "test_on_batch", x, y)
   check_xy("test_on_batch", x, y)
   if distributed() then  -- each rank's own share, combined by rows
     M._dist_prepare(self, "test_on_batch")
     local totals = new_totals(self)
-    if x:size(1) > 0 then
+    if nrows(x) > 0 then
       local loss, values = M._test_batch(self, x, y)
-      add_batch(totals, loss, values, x:size(1))
+      add_batch(totals, loss, values, nrows(x))
     end
     M._reduce_totals(totals)
     local loss, values = means(totals)
@@ -769,15 +856,21 @@ function M.test_on_batch(self, x, y)
 end
 
 -- A batch from a generator, checked.
-local function next_batch(who, gen, step)
+local function next_batch(who, gen, step, self)
   local xb, yb = gen()
-  if not core.is_tensor(xb) or not core.is_tensor(yb) then
+  if self and self._standardize and xb ~= nil and yb ~= nil then  -- lists or tables by name (ember.Model)
+    local ok, sx, sy = pcall(self._standardize, self, who, xb, yb)
+    if not ok then error(("%s at step %d"):format(calls.strip_position(tostring(sx)), step), 0) end
+    xb, yb = sx, sy
+  end
+  if (not core.is_tensor(xb) and not is_list(xb)) or (not core.is_tensor(yb) and not is_list(yb)) then
     error(("%s: the generator must return samples, targets (two tensors), got %s, %s at step %d")
       :format(who, type(xb), type(yb), step), 0)
   end
-  if xb:dim() < 1 or yb:dim() < 1 or xb:size(1) ~= yb:size(1) then
+  local x1, y1 = first_of(xb), first_of(yb)
+  if x1:dim() < 1 or y1:dim() < 1 or x1:size(1) ~= y1:size(1) then
     error(("%s: the generator returned %d samples but %d targets at step %d"):format(who,
-      xb:dim() > 0 and xb:size(1) or 0, yb:dim() > 0 and yb:size(1) or 0, step), 0)
+      x1:dim() > 0 and x1:size(1) or 0, y1:dim() > 0 and y1:size(1) or 0, step), 0)
   end
   return xb, yb
 end
@@ -787,14 +880,14 @@ end
 function M._evaluate_generator(self, who, gen, steps)
   local totals = new_totals(self)
   for step = 1, steps do
-    local xb, yb = next_batch(who, gen, step)
-    if xb:size(1) > 0 then
+    local xb, yb = next_batch(who, gen, step, self)
+    if nrows(xb) > 0 then
       if distributed() then
         self:ensure_built(xb, who)
         M._dist_prepare(self, who)
       end
       local loss, values = M._test_batch(self, xb, yb)
-      add_batch(totals, loss, values, xb:size(1))
+      add_batch(totals, loss, values, nrows(xb))
     end
   end
   M._reduce_totals(totals)
@@ -853,12 +946,12 @@ function M.fit_generator(self, gen, opts)
     local steps_done = 0
     for step = 1, steps do
       call_all(cbs, "on_batch_begin", step - 1, { batch = step - 1 })
-      local xb, yb = next_batch(who, gen, step)
+      local xb, yb = next_batch(who, gen, step, self)
       local where = ("epoch %d, batch %d"):format(epoch + 1, step)
       local loss, values = M._train_batch(self, xb, yb, where, who)
       add_batch(totals, loss, values, 1)  -- Keras averages generator epochs over steps
       local blogs, border = metric_logs(self, loss, values, "")
-      blogs.batch, blogs.size = step - 1, xb:size(1)
+      blogs.batch, blogs.size = step - 1, nrows(xb)
       bar:update(step, border)
       call_all(cbs, "on_batch_end", step - 1, blogs)
       steps_done = step

@@ -26,10 +26,11 @@ end
 -- Forget the name counters (Keras's K.clear_session()).
 function base.reset_names() counters = {} end
 
-local function next_name(type_name)
+local function next_name(type_name, prefix)
   counters[type_name] = (counters[type_name] or 0) + 1
-  return base.snake_case(type_name) .. "_" .. counters[type_name]
+  return (prefix or base.snake_case(type_name)) .. "_" .. counters[type_name]
 end
+base.next_name = next_name  -- ember.Input's "input_1" and ember.Model's "model_1" (functional.lua)
 
 function base.is_layer(v) return getmetatable(v) ~= nil and rawget(getmetatable(v), "__is_layer") == true end
 Layer.__is_layer = true
@@ -453,6 +454,16 @@ function Layer:count_params()
   local n = 0
   for _, p in ipairs(self.core:params()) do n = n + p:numel() end
   return n
+end
+
+-- layer(inputs): the functional API (ember.functional): calling a layer on
+-- a symbolic tensor (or a list of them) records a node and returns the
+-- symbolic output.
+-- (documented with ember.Input: layer(x) returns the symbolic output;
+-- calling one layer object twice shares its weights)
+
+function Layer.__call(self, inputs, ...)
+  return require("ember.functional").call(self, inputs, ...)
 end
 
 function Layer:__tostring()

@@ -8,7 +8,8 @@
 --- @opt trainable = true: whether fit updates its weights
 
 local layers = {}
-for _, area in ipairs { "ember.layers.core", "ember.layers.recurrent", "ember.layers.conv", "ember.layers.normalization" } do
+for _, area in ipairs { "ember.layers.core", "ember.layers.recurrent", "ember.layers.conv", "ember.layers.normalization",
+  "ember.layers.merge" } do
   for name, constructor in pairs(require(area)) do layers[name] = constructor end
 end
 return layers
