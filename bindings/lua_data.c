@@ -283,13 +283,20 @@ static int l_imdb_encode(lua_State *L) {
     return 4;
 }
 
-/* to_categorical(y (contiguous float32/int32/uint8), num_classes (0: max + 1), dtype name)
- * -> one-hot tensor; the Lua side (ember.utils) checks the arguments. */
+/* to_categorical(y (contiguous float32/int32/uint8), num_classes (0: max + 1), dtype name
+ * [, out]) -> one-hot tensor (out itself, refilled, when given); the Lua side
+ * (ember.utils) checks the arguments. */
 static int l_to_categorical(lua_State *L) {
     const char *fn = "to_categorical";
     em_tensor *y = lt_check_any(L, 1, fn, "y");
     int64_t classes = lt_check_int(L, 2, fn, "num_classes", 0, INT32_MAX);
     em_dtype dt = lt_opt_dtype_u8(L, 3, fn, EM_FLOAT32, NULL);  /* "bool" too: one-hot rows are 0 and 1 */
+    if (!lua_isnoneornil(L, 4)) {
+        em_tensor *out = lt_check_any(L, 4, fn, "out");
+        if (em_to_categorical_into(out, y, classes, dt)) return lt_raise(L);
+        lua_settop(L, 4);
+        return 1;
+    }
     em_tensor *out = lt_new(L);
     if (em_to_categorical(out, y, classes, dt)) return lt_raise(L);
     return 1;

@@ -43,8 +43,34 @@ describe("ember.utils.to_categorical", function()
     assert.same(ids, back)
   end)
 
+  it("option out: refills and returns the given buffer (its memory kept when large enough)", function()
+    local buf = ember.zeros { 0 }
+    local ids = ember.tensor({ { 0, 2 }, { 1, 1 } }, { dtype = "int32" })
+    local r = U.to_categorical(ids, 3, { out = buf })
+    assert.equal(buf, r)
+    assert.same(U.to_categorical(ids, 3):totable(), buf:totable())
+    buf:fill_(7)  -- stale values must not survive the next fill
+    local r2 = U.to_categorical(ember.tensor({ { 2 } }, { dtype = "int32" }), 3, { out = buf })
+    assert.equal(buf, r2)
+    assert.same({ 1, 3 }, buf.shape)
+    assert.same({ { 0, 0, 1 } }, buf:totable())
+    U.to_categorical({ 1 }, 2, { out = buf, dtype = "int32" })
+    assert.equal("int32", buf.dtype)
+    assert.same({ { 0, 1 } }, buf:totable())
+  end)
+
+  it("option out: a bad label leaves the buffer as it was", function()
+    local buf = U.to_categorical({ 1 }, 2)
+    assert.error_matches(function() U.to_categorical({ 0, 5 }, 2, { out = buf }) end,
+      "to_categorical: argument 'y' holds 5 at position 2")
+    assert.same({ { 0, 1 } }, buf:totable())
+  end)
+
   describe("bad arguments (nothing returned)", function()
+    local shared = ember.tensor({ 0, 1 }, { dtype = "int32" })
     local cases = {
+      { function() U.to_categorical({ 0 }, 2, { out = "buf" }) end, "to_categorical: option 'out' expected a tensor, got string" },
+      { function() U.to_categorical(shared, 2, { out = shared }) end, "to_categorical: argument 'out' shares its storage with argument 'y'" },
       { function() U.to_categorical({ 0, 3 }, 3) end, "to_categorical: argument 'y' holds 3 at position 2, outside 0 %.%. 2 %(num_classes = 3" },
       { function() U.to_categorical(ember.tensor { 1, -1 }) end, "to_categorical: argument 'y' holds %-1 at position 2; class ids are 0%-based" },
       { function() U.to_categorical({ 0, -2 }) end, "to_categorical: argument 'y' holds %-2 at position 2, not a class id" },

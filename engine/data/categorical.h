@@ -14,4 +14,10 @@
  * (its 1-based position in the flattened labels). */
 int em_to_categorical(em_tensor *out, const em_tensor *labels, int64_t num_classes, em_dtype dtype);
 
+/* The same into a reused buffer (a training loop one-hots every batch):
+ * out may hold storage, which is kept when it is large enough and not
+ * shared (else replaced, em_tensor_resize); it must not be labels'.
+ * On failure out keeps its shape and contents. */
+int em_to_categorical_into(em_tensor *out, const em_tensor *labels, int64_t num_classes, em_dtype dtype);
+
 #endif

@@ -41,12 +41,13 @@ end
 --- @arg y: class ids 0 .. num_classes - 1 (an int32, uint8 or integer-valued float32 tensor, or a Lua list)
 --- @arg num_classes: the number of classes (default: the largest id + 1)
 --- @opt dtype = "float32": of the result: "float32", "int32", or "uint8" (alias "bool"), a quarter of float32's memory
+--- @opt out: a tensor to refill and return (a batch loop's reused buffer; keeps its memory when large enough)
 --- @return a tensor of shape y.shape .. {num_classes}
 
 function utils.to_categorical(y, num_classes, opts)
   local who = "to_categorical"
   if type(num_classes) == "table" and opts == nil then num_classes, opts = nil, num_classes end
-  opts = calls.check_options(who, opts, { dtype = true }, 3)
+  opts = calls.check_options(who, opts, { dtype = true, out = true }, 3)
   if type(y) == "table" and not core.is_tensor(y) then y = labels_from_list(who, y)
   elseif not core.is_tensor(y) then
     error(("%s: argument 'y' expected a tensor or a list of class ids, got %s"):format(who, describe(y)), 2)
@@ -59,7 +60,10 @@ function utils.to_categorical(y, num_classes, opts)
     error(("%s: option 'dtype' expected \"float32\", \"int32\", \"uint8\" or \"bool\", got %s")
       :format(who, describe(dtype)), 2)
   end
-  return calls.at(2, core.data.to_categorical, y:contiguous(), num_classes or 0, { dtype = dtype })
+  if opts.out ~= nil and not core.is_tensor(opts.out) then
+    error(("%s: option 'out' expected a tensor, got %s"):format(who, describe(opts.out)), 2)
+  end
+  return calls.at(2, core.data.to_categorical, y:contiguous(), num_classes or 0, { dtype = dtype }, opts.out)
 end
 
 ---------------------------------------------------------------------------
