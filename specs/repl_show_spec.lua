@@ -16,7 +16,11 @@ describe("REPL display and completion", function()
     for i = 1, 25 do long[i] = i end
     assert.matches("^{1, 2, .*, 20, %.%.%. %(25 entries%)}$", show.format(long))
     assert.equal(tostring(ember.zeros { 2 }) .. "\n[float32 tensor of shape {2}]", show.format(ember.zeros { 2 }))
-    assert.equal("{w = [int32 tensor of shape {2, 3}]}", show.format { w = ember.zeros({ 2, 3 }, { dtype = "int32" }) })
+    assert.equal("{w = [int32 tensor of shape {2, 3}: 0, 0, 0, 0, ...]}", show.format { w = ember.zeros({ 2, 3 }, { dtype = "int32" }) })
+    -- a preview of the first values in row-major order, also of a transposed view
+    assert.equal("{[float32 tensor of shape {3, 2}: 1, 4, 2, 5, ...], [float32 tensor of shape {2}: 0.5, 0.3333], "
+      .. "[float32 tensor of shape {0}]}",
+      show.format { ember.arange(1, 6):float():reshape(2, 3):t(), ember.tensor { 0.5, 1 / 3 }, ember.zeros { 0 } })
     assert.equal("{2, 3}", show.format(ember.zeros { 2, 3 }.shape))
   end)
 

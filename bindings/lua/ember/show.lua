@@ -1,7 +1,7 @@
 -- How the REPL shows values: tables as Lua source (lists as {1, 2, 3},
 -- records as {acc = {...}, loss = {...}}, keys sorted, nested three deep,
 -- 20 entries each at most), tensors as numpy prints them followed by their
--- dtype and shape (only the latter inside a table), everything else as
+-- dtype and shape (inside a table: dtype, shape and the first values), everything else as
 -- tostring does.  x.shape, a History's history, get_weights() and evaluate's
 -- metrics read at a glance instead of "table: 0x55d0...".
 local show = {}
@@ -17,15 +17,32 @@ local function scalar(v)
 end
 
 -- A tensor as numpy prints it, then its dtype and shape, as Torch7's
--- "[torch.FloatTensor of size 2x3]" did (inside a table: the summary only).
+-- "[torch.FloatTensor of size 2x3]" did; inside a table the summary with
+-- a preview of its first values (row-major order, PREVIEW at most).
+local PREVIEW = 4
+
 local function tensor_summary(t)
   return ("[%s tensor of shape {%s}]"):format(t.dtype, table.concat(t.shape, ", "))
+end
+
+local function preview(t)
+  local n = 1
+  for _, d in ipairs(t.shape) do n = n * d end
+  if n == 0 then return "" end
+  local flat = t:contiguous():reshape(n)
+  local values = {}
+  for i = 1, math.min(n, PREVIEW) do
+    local x = flat[i]
+    values[i] = t.dtype == "float32" and ("%.4g"):format(x) or ("%d"):format(x)
+  end
+  if n > PREVIEW then values[#values + 1] = "..." end
+  return ": " .. table.concat(values, ", ")
 end
 
 local function format(v, depth, seen)
   if ember_core_is_tensor(v) then
     if depth == 0 then return tostring(v) .. "\n" .. tensor_summary(v) end
-    return tensor_summary(v)
+    return tensor_summary(v):sub(1, -2) .. preview(v) .. "]"
   end
   if type(v) ~= "table" or getmetatable(v) ~= nil and getmetatable(v).__tostring then
     if type(v) == "table" then return tostring(v) end
