@@ -38,7 +38,14 @@ static int l_narrow(lua_State *L) {
     const char *fn = "narrow";
     em_tensor *t = lt_check_any(L, 1, fn, "self");
     int dim = check_dim(L, 2, fn, t->ndim, 0);
-    int64_t start = lt_check_int(L, 3, fn, "start", 1, INT64_MAX);
+    /* 1-based, negative from the end as every index (-1: the last entry);
+     * start = size + 1 with length 0 is the empty view at the end */
+    int64_t size = t->shape[dim];
+    int64_t start = lt_check_int(L, 3, fn, "start", INT64_MIN, INT64_MAX);
+    if (start == 0 || start < -size)
+        return luaL_error(L, "%s: argument 'start' = %I out of range for a dimension of size %I (1-based; -1 is the last)",
+                          fn, (lua_Integer)start, (lua_Integer)size);
+    if (start < 0) start += size + 1;
     int64_t len = lt_check_int(L, 4, fn, "length", 0, INT64_MAX);
     em_tensor *out = lt_new(L);
     if (em_narrow(out, t, dim, start - 1, len)) return lt_raise(L);
@@ -225,7 +232,7 @@ static int l_stack(lua_State *L) {
 /// @api Tensor:narrow(dim, start, len) -> Tensor
 /// A view of len entries of dimension dim from start.
 /// @arg dim: the dimension
-/// @arg start: first index (1-based)
+/// @arg start: first index (1-based; negative counts from the end, -1 the last)
 /// @arg len: how many
 
 /// @api Tensor:select(dim, index) -> Tensor

@@ -122,7 +122,8 @@ describe("shape op errors", function()
     assert.has_error(function() a:narrow(3, 1, 1) end, "narrow: argument 'dim' must be in [-2, 2], got 3")
     assert.has_error(function() a:narrow(2, 3, 2) end,
       "narrow: start 3 and length 2 out of range for dimension 2 of size 3")
-    assert.has_error(function() a:narrow(2, 0, 1) end, "narrow: argument 'start' must be >= 1, got 0")
+    assert.has_error(function() a:narrow(2, 0, 1) end,
+      "narrow: argument 'start' = 0 out of range for a dimension of size 3 (1-based; -1 is the last)")
     assert.has_error(function() a:select(1, 3) end,
       "select: argument 'index' = 3 out of range for a dimension of size 2")
     assert.has_error(function() a:sub(2, 1) end, "sub: argument 'to' (1) is before 'from' (2)")

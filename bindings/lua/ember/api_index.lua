@@ -271,7 +271,7 @@ return {
   ["Tensor:minimum"] = { text = "Tensor:minimum(b) -> Tensor\n  Elementwise minimum of a and b.\nArguments:\n    b  a tensor or a number", summary = "Elementwise minimum of a and b.", also = {} },
   ["Tensor:mul"] = { text = "Tensor:mul(b) -> Tensor\n  Elementwise a * b with broadcasting (also `a * b`).\nArguments:\n    b  a tensor or a number", summary = "Elementwise a * b with broadcasting (also `a * b`).", also = {} },
   ["Tensor:mul_"] = { text = "Tensor:mul_(b) -> Tensor\n  In-place a *= b.\nArguments:\n    b  a tensor or a number", summary = "In-place a *= b.", also = {} },
-  ["Tensor:narrow"] = { text = "Tensor:narrow(dim, start, len) -> Tensor\n  A view of len entries of dimension dim from start.\nArguments:\n    dim  the dimension\n    start  first index (1-based)\n    len  how many", summary = "A view of len entries of dimension dim from start.", also = {} },
+  ["Tensor:narrow"] = { text = "Tensor:narrow(dim, start, len) -> Tensor\n  A view of len entries of dimension dim from start.\nArguments:\n    dim  the dimension\n    start  first index (1-based; negative counts from the end, -1 the last)\n    len  how many", summary = "A view of len entries of dimension dim from start.", also = {} },
   ["Tensor:ne"] = { text = "Tensor:ne(b) -> Tensor\n  Elementwise a ~= b as 0/1.\nArguments:\n    b  a tensor or a number\nAlso: ember.ne", summary = "Elementwise a ~= b as 0/1.", also = {"ember.ne"} },
   ["Tensor:neg"] = { text = "Tensor:neg() -> Tensor\n  Elementwise -a (also `-a`).", summary = "Elementwise -a (also `-a`).", also = {} },
   ["Tensor:numel"] = { text = "Tensor:numel() -> integer\n  The number of elements.", summary = "The number of elements.", also = {} },
