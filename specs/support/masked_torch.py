@@ -13,29 +13,7 @@ import sys
 import numpy as np
 import torch
 
-
-
-def T_(a):
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-
-
-def set_lstm(m, kernel, rec, bias, sfx=""):
-    getattr(m, "weight_ih_l0" + sfx).copy_(T_(kernel.T))
-    getattr(m, "weight_hh_l0" + sfx).copy_(T_(rec.T))
-    getattr(m, "bias_ih_l0" + sfx).copy_(T_(bias))
-    getattr(m, "bias_hh_l0" + sfx).zero_()
-
-
-def gru_order(a, u):  # Keras z, r, h -> PyTorch r, z, n along axis 0
-    return np.concatenate([a[u:2 * u], a[0:u], a[2 * u:3 * u]], axis=0)
-
-
-def set_gru(m, kernel, rec, bias):
-    u = m.hidden_size
-    m.weight_ih_l0.copy_(T_(gru_order(kernel.T, u)))
-    m.weight_hh_l0.copy_(T_(gru_order(rec.T, u)))
-    m.bias_ih_l0.copy_(T_(gru_order(bias[0], u)))
-    m.bias_hh_l0.copy_(T_(gru_order(bias[1], u)))
+from keras_torch import T_, set_gru, set_lstm  # the weight mapping, one copy (beside this file)
 
 
 def run(src):

@@ -6,7 +6,7 @@ Keras-layout weights of a SimpleRNN (rnn_w1..3), an LSTM (lstm_w1..3) and
 a GRU(reset_after) (gru_w1..3), and bi_w1..6 + bh0, bc0, bh1, bc1 for a
 bidirectional LSTM.  Runs torch.nn.RNN / LSTM / GRU from (h0[, c0]) and
 writes OUT.npz: each layer's output sequence and final states (h_n, c_n).
-Gate orders are converted as in masked_torch.py (LSTM i, f, c, o = PyTorch's
+Gate orders are converted by keras_torch.py (LSTM i, f, c, o = PyTorch's
 i, f, g, o; GRU z, r, h from PyTorch's r, z, n).
 Usage: python3 states_torch.py IN.npz OUT.npz"""
 import sys
@@ -14,28 +14,7 @@ import sys
 import numpy as np
 import torch
 
-
-def T_(a):
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-
-
-def set_lstm(m, kernel, rec, bias, sfx=""):  # also torch.nn.RNN: same parameter names
-    getattr(m, "weight_ih_l0" + sfx).copy_(T_(kernel.T))
-    getattr(m, "weight_hh_l0" + sfx).copy_(T_(rec.T))
-    getattr(m, "bias_ih_l0" + sfx).copy_(T_(bias))
-    getattr(m, "bias_hh_l0" + sfx).zero_()
-
-
-def gru_order(a, u):  # Keras z, r, h -> PyTorch r, z, n along axis 0
-    return np.concatenate([a[u:2 * u], a[0:u], a[2 * u:3 * u]], axis=0)
-
-
-def set_gru(m, kernel, rec, bias):
-    u = m.hidden_size
-    m.weight_ih_l0.copy_(T_(gru_order(kernel.T, u)))
-    m.weight_hh_l0.copy_(T_(gru_order(rec.T, u)))
-    m.bias_ih_l0.copy_(T_(gru_order(bias[0], u)))
-    m.bias_hh_l0.copy_(T_(gru_order(bias[1], u)))
+from keras_torch import T_, set_gru, set_lstm  # the weight mapping, one copy (beside this file)
 
 
 def run(src):
