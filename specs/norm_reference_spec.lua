@@ -14,12 +14,7 @@
 local gradcheck = require "support.gradcheck"
 local L = ember.layers
 
-local function torch_python()
-  for _, py in ipairs { "python3", "/usr/bin/python3" } do
-    if os.execute(py .. ' -c "import torch, numpy" >/dev/null 2>&1') then return py end
-  end
-end
-local PY = torch_python()
+local PY = require("support.python").with("torch", "numpy")
 
 local SCRIPT = [[
 import sys

@@ -476,15 +476,10 @@ end)
 
 -- PyTorch's RNN, LSTM, GRU and bidirectional LSTM started from h0 (and c0):
 -- outputs and final states (live when python3 has torch, pending otherwise).
-local function torch_python()
-  for _, py in ipairs { "python3", "/usr/bin/python3" } do
-    if os.execute(py .. ' -c "import torch, numpy" >/dev/null 2>&1') then return py end
-  end
-end
 
 describe("initial_state and return_state agree with PyTorch", function()
   it("SimpleRNN, LSTM, GRU(reset_after), Bidirectional(LSTM) from given states", function()
-    local PY = torch_python()
+    local PY = require("support.python").with("torch", "numpy")
     if not PY then
       pending("python3 with torch is not installed")
       return

@@ -5,12 +5,7 @@
 local T = ember.tensor
 local function I(t) return ember.tensor(t, { dtype = "int32" }) end
 
-local function numpy_python()
-  for _, py in ipairs { "python3", "/usr/bin/python3" } do
-    if os.execute(py .. ' -c "import numpy" >/dev/null 2>&1') then return py end
-  end
-end
-local PY = numpy_python()
+local PY = require("support.python").with("numpy")
 
 local function write(path, bytes)
   local f = assert(io.open(path, "wb"))

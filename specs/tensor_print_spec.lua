@@ -57,10 +57,7 @@ describe("tostring", function()
   end)
 
   it("matches numpy on random tensors", function()
-    local py
-    for _, p in ipairs { "python3", "/usr/bin/python3" } do
-      if os.execute(p .. ' -c "import numpy" >/dev/null 2>&1') then py = p break end
-    end
+    local py = require("support.python").with("numpy")
     if not py then pending("python3 with numpy is not installed") return end
     local dir = os.tmpname()
     os.remove(dir)

@@ -9,12 +9,7 @@ local U = function(t) return ember.tensor(t, { dtype = "uint8" }) end
 local REFUSED = "uint8 tensors are not supported.*convert with :float%(%)"
 local EMBER = arg and arg[-1] or "./ember"
 
-local function numpy_python()
-  for _, py in ipairs { "python3", "/usr/bin/python3" } do
-    if os.execute(py .. ' -c "import numpy" >/dev/null 2>&1') then return py end
-  end
-end
-local PY = numpy_python()
+local PY = require("support.python").with("numpy")
 
 local function tmpdir()
   local d = os.tmpname()

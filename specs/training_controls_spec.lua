@@ -654,10 +654,7 @@ end)
 -- within 1e-5 of Keras's max_norm / norm), clip_grad_value_, and its
 -- weighted binary cross-entropy (mean(w * l)), which Keras 2.2.4 divides by
 -- mean(w != 0).
-local PYTHON
-for _, exe in ipairs({ "python3", "/usr/bin/python3" }) do
-  if not PYTHON and os.execute(exe .. " -c 'import torch' >/dev/null 2>&1") == true then PYTHON = exe end
-end
+local PYTHON = require("support.python").with("torch")
 local it_torch = PYTHON and it or pending
 
 describe("PyTorch references", function()

@@ -7,12 +7,7 @@
 local L = ember.layers
 local FIX = "specs/fixtures/h5/"
 
-local function h5py_python()
-  for _, py in ipairs { "/usr/bin/python3", "python3" } do
-    if os.execute(py .. ' -c "import h5py, numpy" >/dev/null 2>&1') then return py end
-  end
-end
-local PY = h5py_python()
+local PY = require("support.python").with("h5py", "numpy")
 
 local function flat(m)
   local out = {}
