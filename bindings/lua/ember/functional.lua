@@ -25,6 +25,7 @@ local calls = require "ember.calls"
 local base = require "ember.layers.base"
 local optimizers = require "ember.optimizers"
 local losses = require "ember.losses"
+local summary = require "ember.summary"
 
 local None = core.None
 local train = core.train
@@ -37,12 +38,7 @@ local Sym = {}
 Sym.__index = Sym
 F.Symbolic_class = Sym
 
-local function shape_str(shape)
-  local parts = {}
-  for i, d in ipairs(shape) do parts[i] = d == None and "None" or tostring(d) end
-  if #parts == 1 then return "(" .. parts[1] .. ",)" end
-  return "(" .. table.concat(parts, ", ") .. ")"
-end
+local shape_str = summary.shape_str
 F.shape_str = shape_str
 
 function Sym:__tostring()
@@ -555,15 +551,7 @@ local metric_aliases = {
 }
 
 -- Which C metric "acc" is for an output (Keras 2.2.4: from its loss and its last dim).
-local function metric_kernel(key, loss, shape)
-  if key == "mean_absolute_error" then return "mae" end
-  if key == "acc" then
-    if loss == "binary_crossentropy" or shape[#shape] == 1 then return "binary_accuracy" end
-    if loss == "sparse_categorical_crossentropy" then return "sparse_categorical_accuracy" end
-    return "categorical_accuracy"
-  end
-  return key
-end
+local function metric_kernel(key, loss, shape) return require("ember.models").metric_kernel(key, loss, shape) end
 
 --- @api Model:compile(opts)
 --- Sets the optimizer, the loss of each output, their weights and the metrics (Keras 2.2.4).
@@ -744,15 +732,7 @@ function Model:summary(opts)
     line_length, positions = 98, { 32, 53, 65, 98 }
     header = { "Layer (type)", "Output Shape", "Param #", "Connected to" }
   end
-  local function row(fields)
-    local line = ""
-    for i, f in ipairs(fields) do
-      if i > 1 then line = line:sub(1, -2) .. " " end
-      line = (line .. f):sub(1, positions[i])
-      line = line .. (" "):rep(positions[i] - #line)
-    end
-    print_fn(line)
-  end
+  local row = summary.row_printer(print_fn, positions)
   print_fn(("_"):rep(line_length))
   row(header)
   print_fn(("="):rep(line_length))
@@ -774,19 +754,7 @@ function Model:summary(opts)
     end
     print_fn(((i == #self.layers) and "=" or "_"):rep(line_length))
   end
-  local total, trainable = 0, 0
-  for _, layer in ipairs(self.layers) do
-    local params, _, _, flags = layer:params()
-    for j, p in ipairs(params) do
-      total = total + p:numel()
-      if layer.trainable ~= false and (not flags or flags[j] ~= false) then trainable = trainable + p:numel() end
-    end
-  end
-  local thousands = require("ember.models").thousands
-  print_fn("Total params: " .. thousands(total))
-  print_fn("Trainable params: " .. thousands(trainable))
-  print_fn("Non-trainable params: " .. thousands(total - trainable))
-  print_fn(("_"):rep(line_length))
+  summary.footer(print_fn, self.layers, line_length)
 end
 
 function Model:__tostring()

@@ -21,6 +21,7 @@ local calls = require "ember.calls"
 local base = require "ember.layers.base"
 local optimizers = require "ember.optimizers"
 local losses = require "ember.losses"
+local summary = require "ember.summary"
 
 local None = core.None
 local train = core.train
@@ -40,6 +41,7 @@ end
 --- @private ember.models.layer_error: message helper of Sequential
 --- @private ember.models.shape_str: summary's shape formatting
 --- @private ember.models.thousands: summary's number formatting
+--- @private ember.models.metric_kernel: compile's metric lookup (Keras's "acc" by loss and output shape)
 --- @private Sequential:chain: internal (the compiled chain of core layers)
 --- @private Sequential:core_model: internal (the C model)
 --- @private Sequential:ensure_built: internal (build on first use)
@@ -58,12 +60,7 @@ local function shape_with_batch(shape)
   return s
 end
 
-function M.shape_str(shape)
-  local parts = {}
-  for i, d in ipairs(shape) do parts[i] = d == None and "None" or tostring(d) end
-  if #parts == 1 then return "(" .. parts[1] .. ",)" end
-  return "(" .. table.concat(parts, ", ") .. ")"
-end
+M.shape_str = summary.shape_str
 
 -- ember.Sequential() or ember.Sequential{layer, layer, ...}
 --- @api ember.models.Sequential([layers]) -> Sequential
@@ -414,12 +411,7 @@ function Sequential:count_params()
   return n
 end
 
-local function thousands(n)
-  local s = tostring(math.floor(n))
-  local out = s:reverse():gsub("(%d%d%d)", "%1,"):reverse()
-  return (out:gsub("^,", ""))
-end
-M.thousands = thousands
+M.thousands = summary.thousands
 
 -- Keras 2's print_summary for a Sequential model (line_length 65,
 -- columns at 45% / 85% / 100%).  opts.print_fn receives each line.
@@ -437,38 +429,16 @@ function Sequential:summary(opts)
       .. "(or input_dim / input_length), or call fit / predict / build first", 2)
   end
   local line_length = 65
-  local positions = { 29, 55, 65 }
-  local function row(fields)
-    local line = ""
-    for i, f in ipairs(fields) do
-      if i > 1 then line = line:sub(1, -2) .. " " end
-      line = (line .. f):sub(1, positions[i])
-      line = line .. (" "):rep(positions[i] - #line)
-    end
-    print_fn(line)
-  end
+  local row = summary.row_printer(print_fn, { 29, 55, 65 })
   print_fn(("_"):rep(line_length))
   row({ "Layer (type)", "Output Shape", "Param #" })
   print_fn(("="):rep(line_length))
-  local total, trainable = 0, 0
   for i, layer in ipairs(self.layers) do
-    local n = layer:count_params()
-    total = total + n
-    if layer.trainable ~= false then
-      -- Keras counts non-trainable weights (moving statistics) as non-trainable.
-      local params, _, _, flags = layer:params()
-      for j, p in ipairs(params) do
-        if not flags or flags[j] ~= false then trainable = trainable + p:numel() end
-      end
-    end
-    row({ ("%s (%s)"):format(layer.name, layer.type), M.shape_str(layer.output_shape), tostring(n) })
+    row({ ("%s (%s)"):format(layer.name, layer.type), M.shape_str(layer.output_shape), tostring(layer:count_params()) })
     print_fn(((i == #self.layers) and "=" or "_"):rep(line_length))
   end
   if #self.layers == 0 then print_fn(("="):rep(line_length)) end
-  print_fn("Total params: " .. thousands(total))
-  print_fn("Trainable params: " .. thousands(trainable))
-  print_fn("Non-trainable params: " .. thousands(total - trainable))
-  print_fn(("_"):rep(line_length))
+  summary.footer(print_fn, self.layers, line_length)
 end
 
 -- ---- compile ----
@@ -577,16 +547,21 @@ end
 
 -- Which C metric "acc" means, decided as Keras 2.2 does from the loss and
 -- the output's last dimension.
-function Sequential:metric_kernel(key)
+-- The engine's metric for a compiled metric name: Keras's "acc" is the
+-- accuracy the loss and the output's last dimension imply.
+function M.metric_kernel(key, loss, output_shape)
   if key == "mean_absolute_error" then return "mae" end
   if key == "acc" then
-    local out = self.output_shape or {}
-    local last = out[#out]
-    if self.loss == "binary_crossentropy" or last == 1 then return "binary_accuracy" end
-    if self.loss == "sparse_categorical_crossentropy" then return "sparse_categorical_accuracy" end
+    local out = output_shape or {}
+    if loss == "binary_crossentropy" or out[#out] == 1 then return "binary_accuracy" end
+    if loss == "sparse_categorical_crossentropy" then return "sparse_categorical_accuracy" end
     return "categorical_accuracy"
   end
   return key
+end
+
+function Sequential:metric_kernel(key)
+  return M.metric_kernel(key, self.loss, self.output_shape)
 end
 
 function Sequential:__tostring()
