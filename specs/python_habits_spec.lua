@@ -55,6 +55,15 @@ describe("Python habits", function()
       assert.error_matches(f, "use a:gt%(b%), a:ge%(b%), a:lt%(b%) or a:le%(b%)")
     end
     assert.same({ 0, 1 }, pred:gt(0.5):totable())
+    -- the same comparisons as functions (torch.gt(a, b)), with their argument checks
+    assert.same({ 0, 1 }, ember.gt(pred, 0.5):totable())
+    assert.same({ 1, 0 }, ember.le(pred, 0.5):totable())
+    assert.same({ 0, 1 }, ember.eq(pred, ember.tensor { 0, 0.7 }):totable())
+    for _, name in ipairs { "eq", "ne", "gt", "lt", "ge", "le" } do
+      assert.error_matches(function() ember[name]("x", 1) end, name .. ": argument 'a' expected a tensor, got string")
+      assert.error_matches(function() ember[name](pred, ember.zeros { 3 }) end,
+        name .. ": shapes {2} and {3} cannot broadcast")
+    end
   end)
   it("a misspelt name gets 'did you mean' everywhere names are refused", function()
     local function model()
